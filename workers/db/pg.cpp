@@ -1,0 +1,77 @@
+#include "db/pg.h"
+
+#include <vector>
+
+#include "common/log.h"
+#include "http/error.h"
+
+namespace ez::db {
+namespace {
+
+std::vector<const Statement*>& registry() {
+  static std::vector<const Statement*> statements;
+  return statements;
+}
+
+constexpr std::chrono::milliseconds kMinBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+
+}  // namespace
+
+Statement::Statement(const char* name, const char* sql) : name_(name), sql_(sql) {
+  registry().push_back(this);
+}
+
+Pg::Pg(std::string dsn, std::string application_name)
+    : dsn_(std::move(dsn)), application_name_(std::move(application_name)) {}
+
+pqxx::connection& Pg::conn() {
+  if (conn_ && conn_->is_open()) return *conn_;
+  conn_.reset();
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_attempt_)
+    throw http::ApiError(http::ErrorCode::unavailable, "database unavailable");
+  try {
+    // connect_timeout keeps a request from hanging on an unreachable host.
+    auto c = std::make_unique<pqxx::connection>(dsn_ + " connect_timeout=3 application_name=" +
+                                                application_name_);
+    for (const Statement* s : registry()) c->prepare(s->name(), s->sql());
+    conn_ = std::move(c);
+    backoff_ = std::chrono::milliseconds{0};
+    if (!last_error_.empty()) log::info("postgres: connection re-established");
+    last_error_.clear();
+    return *conn_;
+  } catch (const std::exception& e) {
+    backoff_ = backoff_.count() == 0 ? kMinBackoff : std::min(backoff_ * 2, kMaxBackoff);
+    next_attempt_ = now + backoff_;
+    std::string msg = e.what();
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (msg != last_error_) log::warn("postgres: connect failed: " + msg);
+    last_error_ = msg;
+    throw http::ApiError(http::ErrorCode::unavailable, "database unavailable");
+  }
+}
+
+void Pg::mark_broken() {
+  conn_.reset();
+  backoff_ = kMinBackoff;
+  next_attempt_ = std::chrono::steady_clock::now() + backoff_;
+}
+
+bool Pg::ping(std::string* why) {
+  try {
+    pqxx::nontransaction tx(conn());
+    tx.exec("SELECT 1");
+    return true;
+  } catch (const pqxx::broken_connection& e) {
+    mark_broken();
+    if (why) *why = "connection lost";
+  } catch (const http::ApiError& e) {
+    if (why) *why = last_error_.empty() ? e.what() : last_error_;
+  } catch (const std::exception& e) {
+    if (why) *why = e.what();
+  }
+  return false;
+}
+
+}  // namespace ez::db

@@ -1,0 +1,72 @@
+#include "http/error.h"
+
+#include "http/response.h"
+
+namespace ez::http {
+
+int http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::bad_json:
+    case ErrorCode::invalid_field:
+    case ErrorCode::missing_field:
+    case ErrorCode::bad_request:
+      return 400;
+    case ErrorCode::unauthorized:
+      return 401;
+    case ErrorCode::forbidden:
+      return 403;
+    case ErrorCode::not_found:
+      return 404;
+    case ErrorCode::method_not_allowed:
+      return 405;
+    case ErrorCode::conflict:
+      return 409;
+    case ErrorCode::payload_too_large:
+      return 413;
+    case ErrorCode::unsupported_media:
+      return 415;
+    case ErrorCode::queue_full:
+    case ErrorCode::unavailable:
+      return 503;
+    case ErrorCode::internal:
+      return 500;
+  }
+  return 500;
+}
+
+std::string_view code_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::bad_json: return "bad_json";
+    case ErrorCode::invalid_field: return "invalid_field";
+    case ErrorCode::missing_field: return "missing_field";
+    case ErrorCode::bad_request: return "bad_request";
+    case ErrorCode::unauthorized: return "unauthorized";
+    case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::method_not_allowed: return "method_not_allowed";
+    case ErrorCode::conflict: return "conflict";
+    case ErrorCode::payload_too_large: return "payload_too_large";
+    case ErrorCode::unsupported_media: return "unsupported_media_type";
+    case ErrorCode::queue_full: return "queue_full";
+    case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::internal: return "internal";
+  }
+  return "internal";
+}
+
+void fail(ErrorCode code, const std::string& message, const std::string& field) {
+  throw ApiError(code, message, field);
+}
+
+Response to_response(const ApiError& error) {
+  Json::Value body(Json::objectValue);
+  body["error"] = error.what();
+  body["code"] = std::string(code_name(error.code()));
+  if (!error.field().empty()) body["field"] = error.field();
+  Response r = json(http_status(error.code()), body);
+  if (error.code() == ErrorCode::unauthorized) r.header("WWW-Authenticate", "Bearer");
+  if (error.retry_after() > 0) r.header("Retry-After", std::to_string(error.retry_after()));
+  return r;
+}
+
+}  // namespace ez::http

@@ -1,0 +1,80 @@
+#include "http/request.h"
+
+#include <json/reader.h>
+
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+#include <charconv>
+#include <memory>
+
+#include "http/error.h"
+
+namespace ez::http {
+
+std::optional<std::string> Request::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> Request::query_param(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::string& Request::param(const std::string& name) const {
+  static const std::string empty;
+  auto it = params.find(name);
+  return it == params.end() ? empty : it->second;
+}
+
+Json::Value Request::json_body() const {
+  if (body.empty()) fail(ErrorCode::bad_json, "request body is empty; a JSON object is expected");
+  Json::CharReaderBuilder builder;
+  builder["collectComments"] = false;
+  builder["rejectDupKeys"] = true;
+  builder["failIfExtra"] = true;  // "{}garbage" is not JSON
+  builder["allowSpecialFloats"] = false;
+  builder["stackLimit"] = 64;     // deep nesting is an attack, not a config
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  Json::Value value;
+  std::string errors;
+  if (!reader->parse(body.data(), body.data() + body.size(), &value, &errors)) {
+    // jsoncpp's message names line and column; keep only the first line.
+    auto nl = errors.find('\n', errors.find('\n') + 1);
+    fail(ErrorCode::bad_json, "invalid JSON: " + errors.substr(0, nl));
+  }
+  return value;
+}
+
+std::optional<std::string> Request::bearer_token() const {
+  auto auth = header("authorization");
+  if (!auth) return std::nullopt;
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (auth->size() <= kPrefix.size() || auth->compare(0, kPrefix.size(), kPrefix) != 0)
+    return std::nullopt;
+  return auth->substr(kPrefix.size());
+}
+
+std::multimap<std::string, std::string> parse_query(const std::string& raw) {
+  std::multimap<std::string, std::string> out;
+  if (raw.empty()) return out;
+  try {
+    Poco::URI uri;
+    uri.setRawQuery(raw);
+    for (auto& [k, v] : uri.getQueryParameters()) out.emplace(k, v);
+  } catch (const Poco::Exception&) {
+    fail(ErrorCode::bad_request, "malformed query string");
+  }
+  return out;
+}
+
+std::optional<int64_t> parse_int64(const std::string& text) {
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+}  // namespace ez::http

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <json/value.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ez::http {
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  Response& header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+};
+
+// Compact JSON (one line), UTF-8 emitted as is (hostile strings round-trip verbatim).
+[[nodiscard]] std::string to_json(const Json::Value& value);
+[[nodiscard]] Response json(int status, const Json::Value& value);
+[[nodiscard]] Response text(int status, std::string body,
+                            std::string content_type = "text/plain; charset=utf-8");
+[[nodiscard]] Response no_content();
+
+}  // namespace ez::http

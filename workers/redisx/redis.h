@@ -1,0 +1,70 @@
+// One Redis connection per process (hiredis), opened lazily, re-opened with
+// back-off. Replies are owned by Reply (RAII over freeReplyObject).
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ez::redisx {
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const {
+    if (r) freeReplyObject(r);
+  }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+struct ContextDeleter {
+  void operator()(redisContext* c) const {
+    if (c) redisFree(c);
+  }
+};
+
+// Redis is down or answered with a transport error.
+class RedisError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Redis {
+ public:
+  Redis(std::string host, int port, int db, std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+  Redis(const Redis&) = delete;
+  Redis& operator=(const Redis&) = delete;
+
+  // Runs one command (argv form: binary safe). Throws RedisError when Redis is
+  // unreachable (honouring the back-off) or the connection breaks; a Redis
+  // error reply (REDIS_REPLY_ERROR) is returned, not thrown.
+  [[nodiscard]] Reply command(const std::vector<std::string>& argv);
+
+  // Pipelining: append any number of commands, then read the same number of replies.
+  void append(const std::vector<std::string>& argv);
+  [[nodiscard]] Reply read_reply();
+  // Appended commands whose replies have not been read yet.
+  size_t pending() const { return pending_; }
+
+  [[nodiscard]] bool ping(std::string* why = nullptr);
+  void mark_broken();
+  bool connected() const { return ctx_ != nullptr; }
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  redisContext* ctx();
+
+  std::string host_;
+  int port_;
+  int db_;
+  std::chrono::milliseconds timeout_;
+  std::string endpoint_;
+  std::unique_ptr<redisContext, ContextDeleter> ctx_;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string last_error_;
+  size_t pending_ = 0;
+};
+
+}  // namespace ez::redisx
