@@ -1,0 +1,8 @@
+#include "api/routes.h"
+
+namespace ez::api {
+
+// Placeholder until the resource lands; keeps the route table linkable.
+void register_binding_routes(http::Router&) {}
+
+}  // namespace ez::api
