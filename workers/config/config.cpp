@@ -80,7 +80,7 @@ void flatten(const YAML::Node& node, const std::string& prefix,
     out[prefix] = joined;
   } else if (node.IsScalar()) {
     out[prefix] = node.as<std::string>();
-  } else if (node.IsNull()) {
+  } else if (node.IsNull() && !prefix.empty()) {
     out[prefix] = "";
   }
 }

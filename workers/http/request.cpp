@@ -1,6 +1,7 @@
 #include "http/request.h"
 
 #include <json/reader.h>
+#include <json/value.h>
 
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
@@ -32,15 +33,23 @@ const std::string& Request::param(const std::string& name) const {
 Json::Value Request::json_body() const {
   if (body.empty()) fail(ErrorCode::bad_json, "request body is empty; a JSON object is expected");
   Json::CharReaderBuilder builder;
+  // Strict RFC 8259: no comments, no trailing commas, no duplicate keys, an
+  // object or array at the root, nothing after it ("{}garbage" is not JSON).
+  Json::CharReaderBuilder::strictMode(&builder.settings_);
   builder["collectComments"] = false;
-  builder["rejectDupKeys"] = true;
-  builder["failIfExtra"] = true;  // "{}garbage" is not JSON
-  builder["allowSpecialFloats"] = false;
-  builder["stackLimit"] = 64;     // deep nesting is an attack, not a config
+  builder["allowTrailingCommas"] = false;
+  builder["stackLimit"] = 64;  // deep nesting is an attack, not a config
   std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
   Json::Value value;
   std::string errors;
-  if (!reader->parse(body.data(), body.data() + body.size(), &value, &errors)) {
+  bool ok = false;
+  try {
+    ok = reader->parse(body.data(), body.data() + body.size(), &value, &errors);
+  } catch (const Json::Exception& e) {
+    // jsoncpp throws (instead of failing) when the nesting limit is hit.
+    fail(ErrorCode::bad_json, std::string("invalid JSON: ") + e.what());
+  }
+  if (!ok) {
     // jsoncpp's message names line and column; keep only the first line.
     auto nl = errors.find('\n', errors.find('\n') + 1);
     fail(ErrorCode::bad_json, "invalid JSON: " + errors.substr(0, nl));

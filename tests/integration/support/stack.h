@@ -57,7 +57,8 @@ class Stack {
   [[nodiscard]] pid_t pid_of(const std::string& name) const;
   // Pids of the master's children (the workers).
   [[nodiscard]] std::vector<pid_t> worker_pids() const;
-  // Stop one service (redis, postgres, flusher, master, nginx); `stack_cmd("up")` restarts it.
+  // Stop one service (redis, postgres, flusher, master, nginx) via `scripts/stack stop`;
+  // `stack_cmd("up")` restarts whatever is stopped.
   void stop(const std::string& name) const;
 
   // One SQL query through psql-free libpqxx; returns rows of text cells.
