@@ -7,6 +7,7 @@
 #include <Poco/SHA2Engine.h>
 #include <Poco/Timestamp.h>
 
+#include "api/master_auth.h"
 #include "http/error.h"
 
 namespace ez::api {
@@ -80,6 +81,9 @@ Actor require_admin(Context& ctx, const http::Request& req) {
   if (!s.internal_token.empty() && equal_secret(*token, s.internal_token))
     throw ApiError(ErrorCode::forbidden, "the internal token cannot call admin routes");
   if (looks_like_jwt(*token)) return {"admin", "jwt:" + verify_admin_jwt(s.jwt_secret, *token), 0};
+  // A master's own key is good credentials on the wrong path: 403, not 401.
+  if (is_master_key(ctx, *token))
+    throw ApiError(ErrorCode::forbidden, "a master key cannot call admin routes");
   throw ApiError(ErrorCode::unauthorized, "invalid admin credentials");
 }
 

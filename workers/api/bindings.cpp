@@ -1,8 +1,124 @@
+// /admin/bindings: namespace.public_model -> candidate provider group + selector.
+#include "api/admin_input.h"
+#include "api/auth.h"
+#include "api/pagination.h"
 #include "api/routes.h"
+#include "api/validate.h"
+#include "db/audit.h"
+#include "db/bindings_repo.h"
+#include "http/error.h"
+#include "http/response.h"
+#include "snapshot/outbox.h"
 
 namespace ez::api {
 
-// Placeholder until the resource lands; keeps the route table linkable.
-void register_binding_routes(http::Router&) {}
+namespace {
+
+using http::ApiError;
+using http::ErrorCode;
+
+[[noreturn]] void duplicate(const db::BindingValues& v) {
+  throw ApiError(ErrorCode::conflict,
+                 "a binding of " + v.ns + "." + v.public_model + " to route_group \"" +
+                     v.route_group + "\" already exists",
+                 "route_group");
+}
+
+// The outbox id of a binding is the config:bindings field it feeds,
+// "namespace.public_model": that snapshot aggregates every binding row of the
+// pair, and it must be rebuilt (or removed) even after the row is gone.
+void changed(pqxx::transaction_base& tx, const db::BindingValues& v) {
+  snapshot::record_change(tx, snapshot::Resource::binding, v.ns + "." + v.public_model);
+}
+
+http::Response create(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const db::BindingValues v = binding_values(req.json_body(), nullptr);
+  pqxx::work tx(ctx.pg().conn());
+  db::BindingRow row;
+  try {
+    row = db::insert_binding(tx, v);
+  } catch (const pqxx::unique_violation&) {
+    duplicate(v);
+  }
+  const Json::Value after = binding_json(row);
+  db::audit::record(tx, actor.name, "create", "binding", std::to_string(row.id), Json::Value(),
+                    after, req.request_id);
+  changed(tx, row.v);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  auto resp = http::json(201, after);
+  resp.header("Location", "/admin/bindings/" + std::to_string(row.id));
+  return resp;
+}
+
+http::Response list(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  const auto filter = binding_filter(req);
+  const auto page = parse_page(req);
+  pqxx::nontransaction tx(ctx.pg().conn());
+  const auto rows = db::list_bindings(tx, filter, page.after, page.fetch_limit());
+  return http::json(200, page_json(rows, page, binding_json,
+                                   [](const db::BindingRow& r) { return r.id; }));
+}
+
+http::Response get(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "binding");
+  pqxx::nontransaction tx(ctx.pg().conn());
+  auto row = db::find_binding(tx, id);
+  if (!row) http::not_found("binding");
+  return http::json(200, binding_json(*row));
+}
+
+http::Response update(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "binding");
+  const Json::Value body = req.json_body();
+  pqxx::work tx(ctx.pg().conn());
+  auto before = db::find_binding(tx, id, /*for_update=*/true);
+  if (!before) http::not_found("binding");
+  const db::BindingValues v = binding_values(body, &before->v);
+  if (v == before->v) return http::json(200, binding_json(*before));
+  std::optional<db::BindingRow> after;
+  try {
+    after = db::update_binding(tx, id, v);
+  } catch (const pqxx::unique_violation&) {
+    duplicate(v);
+  }
+  if (!after) http::not_found("binding");
+  db::audit::record(tx, actor.name, "update", "binding", std::to_string(id), binding_json(*before),
+                    binding_json(*after), req.request_id);
+  changed(tx, before->v);
+  if (after->v.ns != before->v.ns || after->v.public_model != before->v.public_model)
+    changed(tx, after->v);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  return http::json(200, binding_json(*after));
+}
+
+http::Response remove(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "binding");
+  pqxx::work tx(ctx.pg().conn());
+  auto before = db::find_binding(tx, id, /*for_update=*/true);
+  if (!before || !db::delete_binding(tx, id)) http::not_found("binding");
+  db::audit::record(tx, actor.name, "delete", "binding", std::to_string(id), binding_json(*before),
+                    Json::Value(), req.request_id);
+  changed(tx, before->v);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  return http::no_content();
+}
+
+}  // namespace
+
+void register_binding_routes(http::Router& r) {
+  r.add("POST", "/admin/bindings", create);
+  r.add("GET", "/admin/bindings", list);
+  r.add("GET", "/admin/bindings/{id}", get);
+  r.add("PUT", "/admin/bindings/{id}", update);
+  r.add("DELETE", "/admin/bindings/{id}", remove);
+}
 
 }  // namespace ez::api

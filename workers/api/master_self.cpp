@@ -1,8 +1,91 @@
+// Master self-service: a master, authenticated by its own key (master_auth.h),
+// reads itself and manages its own keys. Every lookup is scoped to the calling
+// master, so another master's key id is indistinguishable from a missing one
+// (404). Keys issued here carry issued_by = "master".
+#include <pqxx/pqxx>
+
+#include "api/context.h"
+#include "api/keys.h"
+#include "api/master_auth.h"
+#include "api/pagination.h"
 #include "api/routes.h"
+#include "api/validate.h"
+#include "db/keys_repo.h"
+#include "db/masters_repo.h"
+#include "http/error.h"
+#include "http/response.h"
+#include "snapshot/outbox.h"
 
 namespace ez::api {
 
-// Placeholder until the resource lands; keeps the route table linkable.
-void register_self_routes(http::Router&) {}
+namespace {
+
+http::Response get_self(Context& ctx, http::Request& req) {
+  const MasterPrincipal p = require_master(ctx, req);
+  return http::json(200, db::to_json(p.master));
+}
+
+http::Response list_own_keys(Context& ctx, http::Request& req) {
+  const MasterPrincipal p = require_master(ctx, req);
+  const PageRequest page = parse_page(req);
+  db::KeyFilter filter;
+  filter.master_id = p.master.id;
+  if (auto s = req.query_param("status"))
+    filter.status = check_enum(*s, "status", {"active", "disabled"});
+  pqxx::read_transaction tx(ctx.pg().conn());
+  auto rows = db::list_keys(tx, filter, page.after, page.fetch_limit());
+  return http::json(200, page_json(
+                             rows, page, [](const db::KeyRow& k) { return db::to_json(k); },
+                             [](const db::KeyRow& k) { return k.id; }));
+}
+
+http::Response get_own_key(Context& ctx, http::Request& req) {
+  const MasterPrincipal p = require_master(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "key");
+  pqxx::read_transaction tx(ctx.pg().conn());
+  auto k = db::find_owned_key(tx, id, p.master.id);
+  if (!k) http::not_found("key " + std::to_string(id));
+  return http::json(200, db::to_json(*k));
+}
+
+http::Response create_own_key(Context& ctx, http::Request& req) {
+  const MasterPrincipal p = require_master(ctx, req);
+  const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
+  pqxx::work tx(ctx.pg().conn());
+  IssuedKey k = issue_child_key(tx, p.master.id, f, "master", p.actor, req.request_id,
+                                UnknownMaster::not_found);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  http::Response r = http::json(201, key_json_with_secret(k));
+  r.header("Location", "/master/keys/" + std::to_string(k.row.id));
+  r.header("Cache-Control", "no-store");
+  return r;
+}
+
+http::Response delete_own_key(Context& ctx, http::Request& req) {
+  const MasterPrincipal p = require_master(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "key");
+  pqxx::work tx(ctx.pg().conn());
+  // Same lock order as the admin routes: master (share), then the key.
+  if (!db::find_owned_key(tx, id, p.master.id)) http::not_found("key " + std::to_string(id));
+  if (!db::find_master(tx, p.master.id, db::Lock::share))
+    http::not_found("key " + std::to_string(id));
+  auto key = db::find_owned_key(tx, id, p.master.id, /*for_update=*/true);
+  if (!key) http::not_found("key " + std::to_string(id));
+  delete_child_key(tx, *key, p.actor, req.request_id);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  return http::no_content();
+}
+
+}  // namespace
+
+void register_self_routes(http::Router& r) {
+  r.add("GET", "/master/self", get_self);
+  r.add("GET", "/master/keys", list_own_keys);
+  r.add("POST", "/master/keys", create_own_key);
+  r.add("GET", "/master/keys/{id}", get_own_key);
+  r.add("DELETE", "/master/keys/{id}", delete_own_key);
+}
 
 }  // namespace ez::api

@@ -1,8 +1,128 @@
+// /models: model metadata keyed by "namespace.public_model" (meta:models). The
+// path carries the name URL-encoded: /models/default.gpt-4o.
+#include "api/admin_input.h"
+#include "api/auth.h"
+#include "api/pagination.h"
 #include "api/routes.h"
+#include "api/validate.h"
+#include "db/audit.h"
+#include "db/models_repo.h"
+#include "http/error.h"
+#include "http/response.h"
+#include "snapshot/outbox.h"
 
 namespace ez::api {
 
-// Placeholder until the resource lands; keeps the route table linkable.
-void register_model_routes(http::Router&) {}
+namespace {
+
+using http::ApiError;
+using http::ErrorCode;
+
+[[noreturn]] void duplicate_name(const std::string& name) {
+  throw ApiError(ErrorCode::conflict, "a model named \"" + name + "\" already exists", "name");
+}
+
+// The outbox id of a model is its name: that is its meta:models field, and the
+// pusher needs it to delete the field once the row is gone.
+void changed(pqxx::transaction_base& tx, const std::string& name) {
+  snapshot::record_change(tx, snapshot::Resource::model, name);
+}
+
+// A name that cannot exist is simply not found.
+const std::string& path_name(const http::Request& req) {
+  const std::string& name = req.param("name");
+  if (!model_name_problem(name).empty()) http::not_found("model");
+  return name;
+}
+
+http::Response create(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const db::ModelValues v = model_values(req.json_body(), nullptr);
+  pqxx::work tx(ctx.pg().conn());
+  db::ModelRow row;
+  try {
+    row = db::insert_model(tx, v);
+  } catch (const pqxx::unique_violation&) {
+    duplicate_name(v.name);
+  }
+  const Json::Value after = model_json(row);
+  db::audit::record(tx, actor.name, "create", "model", row.v.name, Json::Value(), after,
+                    req.request_id);
+  changed(tx, row.v.name);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  auto resp = http::json(201, after);
+  resp.header("Location", "/models/" + row.v.name);
+  return resp;
+}
+
+http::Response list(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  const auto filter = model_filter(req);
+  const auto page = parse_page(req);
+  pqxx::nontransaction tx(ctx.pg().conn());
+  const auto rows = db::list_models(tx, filter, page.after, page.fetch_limit());
+  return http::json(200, page_json(rows, page, model_json,
+                                   [](const db::ModelRow& r) { return r.id; }));
+}
+
+http::Response get(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  const std::string& name = path_name(req);
+  pqxx::nontransaction tx(ctx.pg().conn());
+  auto row = db::find_model(tx, name);
+  if (!row) http::not_found("model");
+  return http::json(200, model_json(*row));
+}
+
+http::Response update(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const std::string& name = path_name(req);
+  const Json::Value body = req.json_body();
+  pqxx::work tx(ctx.pg().conn());
+  auto before = db::find_model(tx, name, /*for_update=*/true);
+  if (!before) http::not_found("model");
+  // A "name" in the body renames the model.
+  const db::ModelValues v = model_values(body, &before->v);
+  if (v == before->v) return http::json(200, model_json(*before));
+  std::optional<db::ModelRow> after;
+  try {
+    after = db::update_model(tx, before->id, v);
+  } catch (const pqxx::unique_violation&) {
+    duplicate_name(v.name);
+  }
+  if (!after) http::not_found("model");
+  db::audit::record(tx, actor.name, "update", "model", before->v.name, model_json(*before),
+                    model_json(*after), req.request_id);
+  changed(tx, before->v.name);
+  if (after->v.name != before->v.name) changed(tx, after->v.name);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  return http::json(200, model_json(*after));
+}
+
+http::Response remove(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const std::string& name = path_name(req);
+  pqxx::work tx(ctx.pg().conn());
+  auto before = db::find_model(tx, name, /*for_update=*/true);
+  if (!before || !db::delete_model(tx, before->id)) http::not_found("model");
+  db::audit::record(tx, actor.name, "delete", "model", name, model_json(*before), Json::Value(),
+                    req.request_id);
+  changed(tx, name);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  return http::no_content();
+}
+
+}  // namespace
+
+void register_model_routes(http::Router& r) {
+  r.add("POST", "/models", create);
+  r.add("GET", "/models", list);
+  r.add("GET", "/models/{name}", get);
+  r.add("PUT", "/models/{name}", update);
+  r.add("DELETE", "/models/{name}", remove);
+}
 
 }  // namespace ez::api

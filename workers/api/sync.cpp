@@ -1,8 +1,28 @@
+// POST /sync/snapshot: rebuild every Redis snapshot key from PostgreSQL and
+// swap it in atomically (snapshot/resync.cpp). Admin or internal token.
+#include "api/auth.h"
+#include "api/context.h"
 #include "api/routes.h"
+#include "http/error.h"
+#include "http/response.h"
+#include "redisx/redis.h"
+#include "snapshot/sync.h"
 
 namespace ez::api {
 
-// Placeholder until the resource lands; keeps the route table linkable.
-void register_sync_routes(http::Router&) {}
+namespace {
+
+http::Response sync_snapshot(Context& ctx, http::Request& req) {
+  (void)require_admin_or_internal(ctx, req);
+  try {
+    return http::json(200, snapshot::resync(ctx).to_json());
+  } catch (const redisx::RedisError& e) {
+    throw http::ApiError(http::ErrorCode::unavailable, "redis unavailable");
+  }
+}
+
+}  // namespace
+
+void register_sync_routes(http::Router& r) { r.add("POST", "/sync/snapshot", sync_snapshot); }
 
 }  // namespace ez::api

@@ -2,6 +2,7 @@
 //   ezapi-ctl migrate [--sql-dir DIR]     apply sql/ migrations
 //   ezapi-ctl token [--ttl 1h] [--sub NAME]  mint an admin JWT
 //   ezapi-ctl check-config                print the effective configuration
+//   ezapi-ctl sync                        rebuild the Redis snapshot from PostgreSQL
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -9,8 +10,11 @@
 #include <vector>
 
 #include "api/auth.h"
+#include "api/context.h"
 #include "config/config.h"
 #include "db/migrate.h"
+#include "http/response.h"
+#include "snapshot/sync.h"
 
 namespace {
 
@@ -19,6 +23,7 @@ int usage() {
                "  migrate [--sql-dir DIR]          apply pending SQL migrations\n"
                "  token [--ttl 1h] [--sub NAME]    print an admin JWT (HS256, auth.jwt_secret)\n"
                "  check-config                     print the effective configuration\n"
+               "  sync                             rebuild the Redis snapshot from PostgreSQL\n"
                "options for every command: --config FILE\n";
   return 2;
 }
@@ -76,6 +81,11 @@ int main(int argc, char** argv) {
       std::cout << ez::api::mint_admin_jwt(loaded.settings.jwt_secret, sub,
                                            std::chrono::seconds(parse_ttl(ttl)))
                 << "\n";
+      return 0;
+    }
+    if (cmd == "sync") {
+      ez::api::Context ctx(loaded.settings);
+      std::cout << ez::http::to_json(ez::snapshot::resync(ctx).to_json()) << "\n";
       return 0;
     }
     if (cmd == "check-config") {

@@ -1,0 +1,388 @@
+// The prefork pool as an operator meets it: workers replaced when they die, recycled
+// after max_requests, killed on a request timeout, rolled on SIGHUP without a failed
+// request, drained on SIGTERM with nothing left behind; JSON errors through nginx.
+//
+// Some cases talk FastCGI to the master's socket directly (FcgiClient below) to
+// hold a request open at a chosen point, which nginx would not let a test do.
+#define BOOST_TEST_MODULE pool
+#include <arpa/inet.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/stack.h"
+
+using ez::it::Auth;
+using ez::it::Stack;
+
+namespace {
+
+constexpr int kMaxRequests = 40;
+constexpr int kRequestTimeoutMs = 3000;
+constexpr int kMaxBody = 4096;
+
+// The stack of this binary, with a small max_requests (recycling happens during the
+// other tests too, which is part of the point), a short request timeout and a small
+// body limit.
+Stack& pool() {
+  static bool configured = [] {
+    Stack::set_env("EZ_WORKERS_MAX_REQUESTS", std::to_string(kMaxRequests));
+    Stack::set_env("EZ_WORKERS_REQUEST_TIMEOUT_MS", std::to_string(kRequestTimeoutMs));
+    Stack::set_env("EZ_HTTP_MAX_BODY_BYTES", std::to_string(kMaxBody));
+    return true;
+  }();
+  (void)configured;
+  return ez::it::stack();
+}
+
+std::string socket_path() { return pool().dir + "/run/ezapi.sock"; }
+
+Json::Value status() {
+  auto r = pool().http("GET", "/admin/status");
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  return r.json();
+}
+
+uint64_t restarts(const char* reason) { return status()["restarts"][reason].asUInt64(); }
+
+// Alive and not a zombie (a reparented master may linger as one until init reaps it).
+bool alive(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close == std::string::npos || line.size() < close + 3 || line[close + 2] != 'Z';
+}
+
+// A minimal FastCGI client (responder role, one request per connection).
+class FcgiClient {
+ public:
+  struct Result {
+    bool complete = false;  // FCGI_END_REQUEST received
+    std::string out;        // FCGI_STDOUT
+    int status() const {
+      const auto p = out.find("Status: ");
+      return p == std::string::npos ? 0 : std::stoi(out.substr(p + 8, 3));
+    }
+    std::string body() const {
+      const auto p = out.find("\r\n\r\n");
+      return p == std::string::npos ? "" : out.substr(p + 4);
+    }
+  };
+
+  explicit FcgiClient(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("cannot connect to " + path);
+    timeval tv{20, 0};  // a test never waits forever
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  FcgiClient(const FcgiClient&) = delete;
+  FcgiClient& operator=(const FcgiClient&) = delete;
+  ~FcgiClient() { ::close(fd_); }
+
+  void begin(const std::map<std::string, std::string>& params) {
+    record(1, std::string("\0\1\0\0\0\0\0\0", 8));  // BEGIN_REQUEST, role responder
+    std::string p;
+    for (const auto& [k, v] : params) {
+      length(p, k.size());
+      length(p, v.size());
+      p += k;
+      p += v;
+    }
+    record(4, p);
+    record(4, "");
+  }
+  void body(const std::string& data) {
+    for (size_t off = 0; off < data.size(); off += 32768) record(5, data.substr(off, 32768));
+  }
+  void end_body() { record(5, ""); }
+
+  Result read_all() {
+    std::string raw;
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      raw.append(buf, static_cast<size_t>(n));
+    }
+    Result r;
+    size_t i = 0;
+    while (i + 8 <= raw.size()) {
+      const auto type = static_cast<unsigned char>(raw[i + 1]);
+      const size_t len = (static_cast<unsigned char>(raw[i + 4]) << 8) |
+                         static_cast<unsigned char>(raw[i + 5]);
+      const size_t pad = static_cast<unsigned char>(raw[i + 6]);
+      if (type == 6) r.out += raw.substr(i + 8, len);
+      if (type == 3) r.complete = true;
+      i += 8 + len + pad;
+    }
+    return r;
+  }
+
+ private:
+  static void length(std::string& out, size_t n) {
+    if (n < 128) {
+      out += static_cast<char>(n);
+    } else {
+      const uint32_t be = htonl(static_cast<uint32_t>(n) | 0x80000000u);
+      out.append(reinterpret_cast<const char*>(&be), 4);
+    }
+  }
+  void record(unsigned char type, const std::string& content) {
+    std::string r;
+    r += '\1';
+    r += static_cast<char>(type);
+    r += '\0';
+    r += '\1';  // request id 1
+    r += static_cast<char>((content.size() >> 8) & 0xff);
+    r += static_cast<char>(content.size() & 0xff);
+    r += '\0';
+    r += '\0';
+    r += content;
+    size_t off = 0;
+    while (off < r.size()) {
+      const ssize_t n = ::write(fd_, r.data() + off, r.size() - off);
+      if (n <= 0) throw std::runtime_error("write to the FastCGI socket failed");
+      off += static_cast<size_t>(n);
+    }
+  }
+
+  int fd_ = -1;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(healthz_through_nginx) {
+  auto r = pool().http("GET", "/healthz", "", Auth::none);
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.json()["status"].asString() == "ok");
+  BOOST_TEST(!r.header("x-request-id").empty());
+}
+
+BOOST_AUTO_TEST_CASE(wrong_method_is_405_json) {
+  auto r = pool().http("DELETE", "/healthz", "", Auth::none);
+  BOOST_TEST(r.status == 405);
+  BOOST_TEST(r.json()["code"].asString() == "method_not_allowed");
+  BOOST_TEST(r.header("allow").find("GET") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_path_is_404_json) {
+  auto r = pool().http("GET", "/admin/no-such-thing");
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(r.json()["code"].asString() == "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(over_limit_body_is_413_json) {
+  // Through nginx (which enforces the same limit first) ...
+  auto r = pool().http("POST", "/logs", std::string(kMaxBody + 1000, 'x'), Auth::internal);
+  BOOST_TEST(r.status == 413);
+  BOOST_TEST(r.json()["code"].asString() == "payload_too_large");
+
+  // ... and by the worker itself, which drains the body and still answers.
+  FcgiClient c(socket_path());
+  const std::string big(kMaxBody + 1000, 'y');
+  c.begin({{"REQUEST_METHOD", "POST"},
+           {"REQUEST_URI", "/logs"},
+           {"CONTENT_LENGTH", std::to_string(big.size())},
+           {"CONTENT_TYPE", "application/json"}});
+  c.body(big);
+  c.end_body();
+  const auto res = c.read_all();
+  BOOST_TEST(res.complete);
+  BOOST_TEST(res.status() == 413);
+  BOOST_TEST(res.body().find("\"payload_too_large\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_and_status) {
+  (void)pool().http("GET", "/healthz", "", Auth::none);
+  auto m = pool().http("GET", "/metrics", "", Auth::none);
+  BOOST_TEST(m.status == 200);
+  BOOST_TEST(m.header("content-type").find("version=0.0.4") != std::string::npos);
+  BOOST_TEST(m.body.find("\nezapi_up 1\n") != std::string::npos);
+  BOOST_TEST(m.body.find("ezapi_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}") !=
+             std::string::npos);
+  BOOST_TEST(m.body.find("ezapi_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"}") !=
+             std::string::npos);
+  BOOST_TEST(m.body.find("ezapi_worker_restarts_total{reason=\"crash\"}") != std::string::npos);
+  BOOST_TEST(m.body.find("ezapi_workers{state=\"idle\"}") != std::string::npos);
+
+  BOOST_TEST(pool().http("GET", "/admin/status", "", Auth::none).status == 401);
+  const Json::Value st = status();
+  BOOST_TEST(st["master_pid"].asInt() == pool().pid_of("master"));
+  BOOST_TEST(st["workers_configured"].asInt() == 2);
+  BOOST_TEST(st["workers"].size() >= 2u);
+  bool self_seen = false;
+  for (const auto& w : st["workers"])
+    if (w["state"].asString() == "busy" && w["route"].asString() == "/admin/status") {
+      self_seen = true;
+      BOOST_TEST(w["request_age_ms"].isInt64());
+    }
+  BOOST_TEST(self_seen);
+}
+
+BOOST_AUTO_TEST_CASE(sigkilled_worker_is_replaced_within_a_second) {
+  Stack& s = pool();
+  const uint64_t crashes = restarts("crash");
+  const auto before = s.worker_pids();
+  BOOST_REQUIRE_EQUAL(before.size(), 2u);
+  const pid_t victim = before.front();
+  BOOST_REQUIRE(::kill(victim, SIGKILL) == 0);
+  const bool replaced = s.wait_until(
+      [&] {
+        const auto now = s.worker_pids();
+        return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+      },
+      1000);
+  BOOST_TEST(replaced);
+  BOOST_TEST(restarts("crash") == crashes + 1);
+  BOOST_TEST(s.http("GET", "/healthz", "", Auth::none).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(worker_recycled_after_max_requests) {
+  Stack& s = pool();
+  const uint64_t recycled = restarts("recycle");
+  const auto before = s.worker_pids();
+  // Two workers share the load; 3x max_requests is more than both can serve.
+  for (int i = 0; i < 3 * kMaxRequests; ++i)
+    BOOST_REQUIRE_EQUAL(s.http("GET", "/healthz", "", Auth::none).status, 200);
+  BOOST_TEST(s.wait_until([&] { return restarts("recycle") > recycled; }, 5000));
+  const auto after = s.worker_pids();
+  BOOST_TEST(after.size() == 2u);
+  BOOST_TEST(std::any_of(before.begin(), before.end(), [&](pid_t p) {
+    return std::find(after.begin(), after.end(), p) == after.end();
+  }));
+  for (const auto& w : status()["workers"]) BOOST_TEST(w["requests"].asInt() <= kMaxRequests);
+}
+
+BOOST_AUTO_TEST_CASE(request_over_the_timeout_is_killed) {
+  const uint64_t timeouts = restarts("timeout");
+  FcgiClient c(socket_path());
+  // Declares a body and never sends it: the worker stays in the request.
+  c.begin({{"REQUEST_METHOD", "POST"}, {"REQUEST_URI", "/healthz"}, {"CONTENT_LENGTH", "10"}});
+  const auto res = c.read_all();  // returns when the master's SIGKILL closes the connection
+  BOOST_TEST(!res.complete);
+  BOOST_TEST(pool().wait_until([&] { return restarts("timeout") == timeouts + 1; }, 5000));
+  BOOST_TEST(pool().wait_until([&] { return pool().worker_pids().size() == 2; }, 5000));
+}
+
+BOOST_AUTO_TEST_CASE(readyz_names_redis_while_it_is_down) {
+  Stack& s = pool();
+  s.stop("redis");
+  auto r = s.http("GET", "/readyz", "", Auth::none);
+  BOOST_TEST(r.status == 503);
+  const Json::Value j = r.json();
+  BOOST_TEST(j["error"].asString().find("redis") != std::string::npos);
+  BOOST_TEST(!j["checks"]["redis"]["ok"].asBool());
+  BOOST_TEST(j["checks"]["postgres"]["ok"].asBool());
+
+  BOOST_REQUIRE_EQUAL(s.stack_cmd("up"), 0);
+  BOOST_TEST(s.wait_until(
+      [&] { return s.http("GET", "/readyz", "", Auth::none).status == 200; }, 15000));
+}
+
+BOOST_AUTO_TEST_CASE(sighup_rolls_workers_without_a_failed_request) {
+  Stack& s = pool();
+  const Json::Value before = status();
+  const unsigned generation = before["generation"].asUInt();
+  std::set<int> old_pids;
+  for (const auto& w : before["workers"]) old_pids.insert(w["pid"].asInt());
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::string> failures;  // written by the hammer only, read after join
+  std::thread hammer([&] {
+    while (!stop) {
+      try {
+        auto r = s.http("GET", "/healthz", "", Auth::none);
+        if (r.status == 200) {
+          ++ok;
+          continue;
+        }
+        if (failures.size() < 5) failures.push_back(std::to_string(r.status) + " " + r.body);
+      } catch (const std::exception& e) {
+        if (failures.size() < 5) failures.push_back(e.what());
+      }
+      ++failed;
+    }
+  });
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  BOOST_REQUIRE(::kill(s.pid_of("master"), SIGHUP) == 0);
+  const bool rolled = s.wait_until(
+      [&] {
+        const Json::Value st = status();
+        if (st["generation"].asUInt() != generation + 1) return false;
+        int current = 0;
+        for (const auto& w : st["workers"]) {
+          if (w["generation"].asUInt() != generation + 1) return false;
+          if (old_pids.count(w["pid"].asInt())) return false;
+          ++current;
+        }
+        return current == 2;
+      },
+      15000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  hammer.join();
+
+  BOOST_TEST(rolled);
+  BOOST_TEST(ok.load() > 0);
+  BOOST_TEST(failed.load() == 0);
+  for (const auto& f : failures) BOOST_TEST_MESSAGE("failed request: " << f);
+}
+
+// Last: it takes the master down (the fixture's `down` copes with that).
+BOOST_AUTO_TEST_CASE(sigterm_drains_in_flight_and_leaves_nothing) {
+  Stack& s = pool();
+  const pid_t master = s.pid_of("master");
+  const auto workers = s.worker_pids();
+  BOOST_REQUIRE(master > 0);
+  BOOST_REQUIRE_EQUAL(workers.size(), 2u);
+
+  // A request in flight: params sent, body not yet.
+  FcgiClient c(socket_path());
+  c.begin({{"REQUEST_METHOD", "GET"}, {"REQUEST_URI", "/healthz"}, {"CONTENT_LENGTH", "0"}});
+  BOOST_REQUIRE(s.wait_until([&] {
+    for (const auto& w : status()["workers"])
+      if (w["state"].asString() == "busy" && w["route"].asString().empty()) return true;
+    return false;
+  }));
+
+  BOOST_REQUIRE(::kill(master, SIGTERM) == 0);
+  // The socket goes at once (new connects fail fast); the master waits for us.
+  BOOST_TEST(s.wait_until([&] { return !std::filesystem::exists(socket_path()); }, 5000));
+  BOOST_TEST(alive(master));
+
+  c.end_body();
+  const auto res = c.read_all();
+  BOOST_TEST(res.complete);
+  BOOST_TEST(res.status() == 200);
+
+  BOOST_TEST(s.wait_until(
+      [&] {
+        if (alive(master)) return false;
+        return std::none_of(workers.begin(), workers.end(), alive);
+      },
+      10000));
+  BOOST_TEST(!std::filesystem::exists(s.dir + "/run/master.pid"));
+}

@@ -1,0 +1,319 @@
+// Tests for workers/logq/entry.*: parsing and validation of POST /logs bodies.
+#include "logq/entry.h"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+using ez::logq::EncodedFields;
+using ez::logq::EntryError;
+using ez::logq::LogEntry;
+using ez::logq::ParseOptions;
+using Kind = ez::logq::EntryError::Kind;
+
+namespace {
+
+constexpr int64_t kArrival = 1700000000123456;  // 2023-11-14 22:13:20.123456 UTC
+
+std::vector<LogEntry> parse(std::string_view body, bool ndjson = false) {
+  return ez::logq::parse_body(body, ParseOptions{ndjson, kArrival, 1000});
+}
+
+// Runs the parser expecting a failure; returns it for inspection.
+EntryError failure(std::string_view body, bool ndjson = false) {
+  try {
+    (void)parse(body, ndjson);
+  } catch (const EntryError& e) {
+    return e;
+  }
+  BOOST_FAIL("expected EntryError for: " << body);
+  throw;  // unreachable
+}
+
+void expect_invalid(std::string_view body, long index, const std::string& field,
+                    Kind kind = Kind::invalid_field) {
+  BOOST_TEST_CONTEXT(body) {
+    auto e = failure(body);
+    BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(kind));
+    BOOST_TEST(e.index() == index);
+    BOOST_TEST(e.field() == field);
+    const std::string what = e.what();
+    BOOST_TEST(what.find("entry " + std::to_string(index)) != std::string::npos);
+    if (!field.empty()) BOOST_TEST(what.find(field) != std::string::npos);
+  }
+}
+
+std::string field_of(const LogEntry& e, size_t column) {
+  const std::string encoded = ez::logq::encode(e);
+  EncodedFields f;
+  BOOST_REQUIRE(ez::logq::decode(encoded, f));
+  return f[column] ? std::string(*f[column]) : std::string("<NULL>");
+}
+
+size_t column(std::string_view name) {
+  for (size_t i = 0; i < ez::logq::kLogColumnCount; ++i)
+    if (name == ez::logq::kLogColumns[i]) return i;
+  BOOST_FAIL("no column " << name);
+  return 0;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(logq_entry)
+
+BOOST_AUTO_TEST_CASE(minimal_object_defaults_to_arrival_time) {
+  auto v = parse(R"({"request_id":"r1"})");
+  BOOST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].request_id == "r1");
+  BOOST_TEST(v[0].ts_us == kArrival);
+  BOOST_TEST(v[0].received_us == kArrival);
+  BOOST_TEST(!v[0].master_id.has_value());
+  BOOST_TEST(!v[0].extra_json.has_value());
+  BOOST_TEST(field_of(v[0], column("ts")) == "2023-11-14 22:13:20.123456+00");
+  BOOST_TEST(field_of(v[0], column("model")) == "<NULL>");
+}
+
+BOOST_AUTO_TEST_CASE(all_fields) {
+  auto v = parse(R"({"request_id":"abc","timestamp":"2024-02-29T23:59:59.5+01:00",
+    "master_id":7,"key_id":8,"namespace":"ns","model":"gpt","upstream_model":"gpt-x",
+    "provider_id":42,"provider_type":"openai","route_group":"default","status_code":200,
+    "latency_ms":1234,"ttft_ms":56,"prompt_tokens":10,"completion_tokens":20,"total_tokens":30,
+    "cost":0.00125,"client_ip":"2001:db8::1","stream":true,"error_type":null,
+    "error_message":"boom"})");
+  BOOST_REQUIRE(v.size() == 1u);
+  const auto& e = v[0];
+  BOOST_TEST(field_of(e, column("ts")) == "2024-02-29 22:59:59.500000+00");
+  BOOST_TEST(*e.master_id == 7);
+  BOOST_TEST(*e.key_id == 8);
+  BOOST_TEST(*e.ns == "ns");
+  BOOST_TEST(*e.upstream_model == "gpt-x");
+  BOOST_TEST(*e.provider_id == 42);
+  BOOST_TEST(*e.status_code == 200);
+  BOOST_TEST(*e.total_tokens == 30);
+  BOOST_TEST(field_of(e, column("cost")) == "0.00125");
+  BOOST_TEST(field_of(e, column("stream")) == "t");
+  BOOST_TEST(field_of(e, column("error_type")) == "<NULL>");
+  BOOST_TEST(field_of(e, column("error_message")) == "boom");
+  BOOST_TEST(field_of(e, column("status_code")) == "200");
+  BOOST_TEST(field_of(e, column("client_ip")) == "2001:db8::1");
+}
+
+BOOST_AUTO_TEST_CASE(array_and_ndjson) {
+  auto a = parse(R"([{"request_id":"a"},{"request_id":"b"},{"request_id":"c"}])");
+  BOOST_REQUIRE(a.size() == 3u);
+  BOOST_TEST(a[2].request_id == "c");
+  BOOST_TEST(parse("[]").empty());
+
+  auto n = parse("{\"request_id\":\"a\"}\r\n\n  \n{\"request_id\":\"b\"}", true);
+  BOOST_REQUIRE(n.size() == 2u);
+  BOOST_TEST(n[1].request_id == "b");
+
+  auto e = failure("{\"request_id\":\"a\"}\n\n{\"request_id\":\"b\"\n", true);
+  BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(Kind::bad_json));
+  BOOST_TEST(e.index() == 1);
+  BOOST_TEST(std::string(e.what()).find("line 3") != std::string::npos);
+  expect_invalid("[{\"request_id\":\"a\"},{\"request_id\":\"b\",\"status_code\":\"200\"}]", 1,
+                 "status_code");
+  auto not_obj = failure(R"([{"request_id":"a"}, 5])");
+  BOOST_TEST(not_obj.index() == 1);
+  BOOST_TEST(static_cast<int>(failure("  \n", true).kind()) == static_cast<int>(Kind::bad_json));
+  // Several objects without the NDJSON content type are not one JSON document.
+  BOOST_TEST(static_cast<int>(failure("{\"request_id\":\"a\"}\n{\"request_id\":\"b\"}").kind()) ==
+             static_cast<int>(Kind::bad_json));
+}
+
+BOOST_AUTO_TEST_CASE(broken_json) {
+  for (std::string_view body :
+       {R"({"request_id":"a")", R"([{"request_id":"a"},)", R"({"request_id":"a"} trailing)",
+        R"({"request_id":"a","request_id":"b"})", R"({'request_id':'a'})",
+        R"({"request_id":"a",})", "", "   ", "nul", "42", R"("just a string")",
+        R"({"request_id":"a","cost":NaN})", R"(/*c*/{"request_id":"a"})", "\xEF\xBB\xBF{}"}) {
+    BOOST_TEST_CONTEXT(body) {
+      auto e = failure(body);
+      BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(Kind::bad_json));
+      BOOST_TEST(e.index() == -1);
+    }
+  }
+  std::string deep(200, '[');
+  deep += std::string(200, ']');
+  BOOST_TEST(static_cast<int>(failure(deep).kind()) == static_cast<int>(Kind::bad_json));
+  std::string deep_extra = R"({"request_id":"a","x":)" + std::string(100, '{');
+  deep_extra += std::string(100, '}') + "}";
+  BOOST_TEST(static_cast<int>(failure(deep_extra).kind()) == static_cast<int>(Kind::bad_json));
+}
+
+BOOST_AUTO_TEST_CASE(request_id_rules) {
+  expect_invalid(R"({"model":"m"})", 0, "request_id", Kind::missing_field);
+  expect_invalid(R"({"request_id":null})", 0, "request_id", Kind::missing_field);
+  expect_invalid(R"({"request_id":""})", 0, "request_id");
+  expect_invalid(R"({"request_id":12})", 0, "request_id");
+  expect_invalid(R"({"request_id":["a"]})", 0, "request_id");
+  const std::string ok128 = std::string(128, 'r');
+  BOOST_TEST(parse(R"({"request_id":")" + ok128 + "\"}")[0].request_id == ok128);
+  expect_invalid(R"({"request_id":")" + std::string(129, 'r') + "\"}", 0, "request_id");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_and_ranges) {
+  const std::string base = R"({"request_id":"x",)";
+  auto bad = [&](const std::string& kv, const std::string& field) {
+    expect_invalid(base + kv + "}", 0, field);
+  };
+  bad(R"("status_code":"200")", "status_code");
+  bad(R"("status_code":99)", "status_code");
+  bad(R"("status_code":600)", "status_code");
+  bad(R"("status_code":200.0)", "status_code");
+  bad(R"("status_code":true)", "status_code");
+  bad(R"("status_code":99999999999)", "status_code");
+  bad(R"("latency_ms":-1)", "latency_ms");
+  bad(R"("ttft_ms":1.5)", "ttft_ms");
+  bad(R"("prompt_tokens":"10")", "prompt_tokens");
+  bad(R"("completion_tokens":1e3)", "completion_tokens");
+  bad(R"("total_tokens":{})", "total_tokens");
+  bad(R"("master_id":9223372036854775808)", "master_id");    // 2^63: beyond bigint
+  bad(R"("key_id":18446744073709551616)", "key_id");         // beyond uint64 too
+  bad(R"("provider_id":-5)", "provider_id");
+  bad(R"("cost":-0.01)", "cost");
+  bad(R"("cost":"1")", "cost");
+  bad(R"("cost":false)", "cost");
+  bad(R"("stream":"true")", "stream");
+  bad(R"("stream":1)", "stream");
+  bad(R"("model":5)", "model");
+  bad(R"("namespace":")" + std::string(257, 'n') + "\"", "namespace");
+  bad(R"("error_message":42)", "error_message");
+  bad(R"("extra":[1])", "extra");
+  bad(R"("timestamp":"yesterday")", "timestamp");
+  bad(R"("timestamp":-1)", "timestamp");
+  bad(R"("timestamp":1.5)", "timestamp");
+  bad(R"("timestamp":253402300800000)", "timestamp");  // year 10000
+  bad(R"("timestamp":true)", "timestamp");
+  // Edges that are fine.
+  auto ok = parse(base + R"("status_code":599,"latency_ms":0,"master_id":9223372036854775807,
+    "cost":0,"stream":false,"timestamp":0})");
+  BOOST_TEST(*ok[0].master_id == INT64_MAX);
+  BOOST_TEST(ok[0].ts_us == 0);
+  BOOST_TEST(field_of(ok[0], column("stream")) == "f");
+  BOOST_TEST(field_of(ok[0], column("cost")) == "0");
+  auto big_cost = parse(base + R"("cost":12})");
+  BOOST_TEST(field_of(big_cost[0], column("cost")) == "12");
+  auto ms = parse(base + R"("timestamp":1700000000123})");
+  BOOST_TEST(ms[0].ts_us == 1700000000123000);
+  // Out-of-range floats never get through (either the parser or the field check says no).
+  BOOST_CHECK_THROW(parse(base + R"("cost":1e999})"), EntryError);
+}
+
+BOOST_AUTO_TEST_CASE(rfc3339) {
+  using ez::logq::format_timestamp_us;
+  using ez::logq::parse_rfc3339_us;
+  BOOST_TEST(*parse_rfc3339_us("1970-01-01T00:00:00Z") == 0);
+  BOOST_TEST(*parse_rfc3339_us("1970-01-01t00:00:01z") == 1000000);
+  BOOST_TEST(*parse_rfc3339_us("1970-01-01 00:00:01.25Z") == 1250000);
+  BOOST_TEST(*parse_rfc3339_us("2024-01-01T01:00:00+01:00") == *parse_rfc3339_us("2024-01-01T00:00:00Z"));
+  BOOST_TEST(*parse_rfc3339_us("2023-12-31T23:30:00-00:30") == *parse_rfc3339_us("2024-01-01T00:00:00Z"));
+  BOOST_TEST(*parse_rfc3339_us("2024-01-01T00:00:00.123456789Z") % 1000000 == 123456);
+  BOOST_TEST(*parse_rfc3339_us("2016-12-31T23:59:60Z") == *parse_rfc3339_us("2017-01-01T00:00:00Z"));
+  BOOST_TEST(*parse_rfc3339_us("2000-02-29T00:00:00Z") == int64_t{951782400} * 1000000);
+  BOOST_TEST(parse_rfc3339_us("9999-12-31T23:59:59.999999Z").has_value());
+  for (const char* bad :
+       {"2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-32T00:00:00Z",
+        "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:61Z",
+        "2024-01-01T00:00:00", "2024-01-01", "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00+1:00",
+        "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00Zjunk", "1969-12-31T23:59:59Z",
+        "2024-01-01T00:00:00.1234567890Z", "+2024-01-01T00:00:00Z", "2024/01/01T00:00:00Z", ""})
+    BOOST_TEST(!parse_rfc3339_us(bad).has_value(), bad);
+  BOOST_TEST(format_timestamp_us(0) == "1970-01-01 00:00:00.000000+00");
+  BOOST_TEST(format_timestamp_us(951782400000001) == "2000-02-29 00:00:00.000001+00");
+  BOOST_TEST(format_timestamp_us(*parse_rfc3339_us("9999-12-31T23:59:59.999999Z")) ==
+             "9999-12-31 23:59:59.999999+00");
+}
+
+BOOST_AUTO_TEST_CASE(hostile_strings) {
+  // NUL and broken UTF-8 would make PostgreSQL reject the row (and block the queue).
+  expect_invalid(R"({"request_id":"a\u0000b"})", 0, "request_id");
+  expect_invalid(R"({"request_id":"a","model":"m\u0000"})", 0, "model");
+  expect_invalid("{\"request_id\":\"a\xff\"}", 0, "request_id");
+  expect_invalid("{\"request_id\":\"\xc0\xaf\"}", 0, "request_id");      // overlong '/'
+  expect_invalid("{\"request_id\":\"\xed\xa0\x80\"}", 0, "request_id");  // raw surrogate
+  expect_invalid(R"({"request_id":"\udc00"})", 0, "request_id");         // lone low surrogate
+  BOOST_CHECK_THROW(parse(R"({"request_id":"\ud800"})"), EntryError);   // lone high surrogate
+  // Characters COPY must escape survive as they are (escaping is the flusher's job).
+  const std::string nasty = R"(tab\there\nnew\\line\r \\N 'q' \"d\" ; DROP TABLE logs; -- é 😀)";
+  auto v = parse(R"({"request_id":")" + nasty + R"(","model":"\\N"})");
+  BOOST_TEST(v[0].request_id == "tab\there\nnew\\line\r \\N 'q' \"d\" ; DROP TABLE logs; -- é 😀");
+  BOOST_TEST(*v[0].model == "\\N");
+  BOOST_TEST(field_of(v[0], column("model")) == "\\N");
+  // A key that is no valid UTF-8 is refused, and the message does not echo raw bytes.
+  auto e = failure("{\"request_id\":\"a\",\"k\xff\x01\":1}");
+  BOOST_TEST(std::string(e.what()).find('\xff') == std::string::npos);
+  BOOST_TEST(e.field() == "k??");
+}
+
+BOOST_AUTO_TEST_CASE(error_message_is_repaired_and_truncated_on_a_character_boundary) {
+  auto v = parse("{\"request_id\":\"a\",\"error_message\":\"x\\u0000y\xff" "z\"}");
+  BOOST_TEST(*v[0].error_message == "x\xEF\xBF\xBDy\xEF\xBF\xBDz");
+  // 4095 ASCII bytes then a 2-byte character: the character does not fit, so it goes.
+  std::string msg(4095, 'm');
+  msg += "é tail";
+  auto t = parse(R"({"request_id":"a","error_message":")" + msg + "\"}");
+  BOOST_TEST(t[0].error_message->size() == 4095u);
+  BOOST_TEST(ez::logq::valid_utf8(*t[0].error_message));
+  std::string emoji;
+  for (int i = 0; i < 2000; ++i) emoji += "😀";  // 8000 bytes
+  auto u = parse(R"({"request_id":"a","error_message":")" + emoji + "\"}");
+  BOOST_TEST(u[0].error_message->size() == 4096u);
+  BOOST_TEST(ez::logq::valid_utf8(*u[0].error_message));
+  BOOST_TEST(ez::logq::sanitize_utf8("abc", 2) == "ab");
+  BOOST_TEST(ez::logq::sanitize_utf8("", 10).empty());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_fields_go_to_extra) {
+  auto v = parse(R"({"request_id":"a","region":"eu","retry":{"n":2,"why":["x"]},"n":null,
+    "extra":{"trace":"t1"}})");
+  BOOST_REQUIRE(v[0].extra_json.has_value());
+  const std::string& x = *v[0].extra_json;
+  BOOST_TEST(x.find(R"("region":"eu")") != std::string::npos);
+  BOOST_TEST(x.find(R"("retry":{"n":2,"why":["x"]})") != std::string::npos);
+  BOOST_TEST(x.find(R"("trace":"t1")") != std::string::npos);
+  BOOST_TEST(x.find(R"("n":null)") != std::string::npos);
+  BOOST_TEST(x.find('\n') == std::string::npos);
+  auto u = parse(R"({"request_id":"a","note":"héllo"})");
+  BOOST_TEST(u[0].extra_json->find("héllo") != std::string::npos);
+
+  // The same name at the top level and inside extra (jsoncpp visits keys sorted, so
+  // "extra" comes before "region" and the top-level one is named).
+  expect_invalid(R"({"request_id":"a","region":"eu","extra":{"region":"us"}})", 0, "region");
+  expect_invalid(R"({"request_id":"a","extra":{"zone":"us"},"zone":"eu"})", 0, "zone");
+  expect_invalid(R"({"request_id":"a","alpha":1,"extra":{"alpha":2}})", 0, "extra.alpha");
+  expect_invalid(R"({"request_id":"a","x":"\u0000"})", 0, "x");
+  expect_invalid(R"({"request_id":"a","x":{"\u0000":1}})", 0, "x");
+  expect_invalid(R"({"request_id":"a","extra":{"y":["ok","\u0000"]}})", 0, "extra.y");
+  expect_invalid(R"({"request_id":"a","big":")" + std::string(9000, 'b') + "\"}", 0, "extra");
+}
+
+BOOST_AUTO_TEST_CASE(too_many_entries) {
+  std::string body = "[";
+  for (int i = 0; i < 1001; ++i) body += std::string(i ? "," : "") + R"({"request_id":"r"})";
+  body += "]";
+  auto e = failure(body);
+  BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(Kind::too_many));
+  std::string nd;
+  for (int i = 0; i < 1001; ++i) nd += "{\"request_id\":\"r\"}\n";
+  BOOST_TEST(static_cast<int>(failure(nd, true).kind()) == static_cast<int>(Kind::too_many));
+}
+
+BOOST_AUTO_TEST_CASE(encoding_roundtrip_and_corruption) {
+  auto v = parse(R"({"request_id":"a\tb","model":"","cost":1.5e-7,"extra":{"k":1}})");
+  const std::string enc = ez::logq::encode(v[0]);
+  EncodedFields f;
+  BOOST_REQUIRE(ez::logq::decode(enc, f));
+  BOOST_TEST(*f[column("request_id")] == "a\tb");
+  BOOST_TEST(f[column("model")].has_value());
+  BOOST_TEST(f[column("model")]->empty());  // empty string is not NULL
+  BOOST_TEST(!f[column("master_id")].has_value());
+  BOOST_TEST(*f[column("cost")] == "1.5e-07");
+  BOOST_TEST(*f[column("extra")] == R"({"k":1})");
+  BOOST_TEST(*f[column("received_at")] == "2023-11-14 22:13:20.123456+00");
+  BOOST_TEST(!ez::logq::decode(enc.substr(0, enc.size() - 1), f));
+  BOOST_TEST(!ez::logq::decode(enc + "x", f));
+  BOOST_TEST(!ez::logq::decode("", f));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,48 @@
+// The key operations shared by the admin routes (keys.cpp) and the master
+// self-service routes (master_self.cpp). Issuance has exactly ONE
+// implementation, issue_child_key(), so the max_child_keys check cannot be
+// skipped by any path that creates a key.
+#pragma once
+
+#include <json/value.h>
+
+#include <cstdint>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "api/auth.h"
+#include "api/key_rules.h"
+#include "db/keys_repo.h"
+
+namespace ez::api {
+
+// How an unknown master is reported: a path id (POST /admin/masters/{id}/keys)
+// is 404; a body field (POST /keys {"master_id": ...}) is 400 invalid_field
+// naming master_id, because the route exists and the body is what is wrong.
+enum class UnknownMaster { not_found, invalid_field };
+
+struct IssuedKey {
+  db::KeyRow row;
+  std::string secret;  // returned to the client once, never stored
+};
+
+// Locks the master row FOR UPDATE (concurrent issuers for one master queue
+// here), counts its keys, enforces max_child_keys (409) and the namespace
+// subset (400), inserts the key with `issued_by` ("admin" | "master"), records
+// the outbox change and the audit row. Keys issued by a master require the
+// master to be active (403), re-checked under the lock. The caller commits and
+// then calls snapshot::push_pending.
+[[nodiscard]] IssuedKey issue_child_key(pqxx::transaction_base& tx, int64_t master_id,
+                                        const KeyFields& fields, const std::string& issued_by,
+                                        const Actor& actor, const std::string& request_id,
+                                        UnknownMaster unknown);
+
+// The key's JSON plus "key": the plaintext secret (creation and rotation only).
+[[nodiscard]] Json::Value key_json_with_secret(const IssuedKey& k);
+
+// Deletes `key` (already looked up, locked FOR UPDATE): outbox with its hash so
+// the balancer drops it, audit row, then the DELETE.
+void delete_child_key(pqxx::transaction_base& tx, const db::KeyRow& key, const Actor& actor,
+                      const std::string& request_id);
+
+}  // namespace ez::api

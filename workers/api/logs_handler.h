@@ -1,0 +1,34 @@
+// POST /logs: the balancer's access logs (internal token only).
+//
+// Body: one JSON object, a JSON array of objects, or NDJSON (Content-Type
+// application/x-ndjson); fields in workers/logq/entry.h. The handler validates every entry,
+// then puts the whole request into the shared-memory queue as ONE record, and answers
+//   202 {"accepted": N}                     all N entries are queued (and will land once)
+//   400 bad_json / invalid_field / missing_field, field "[i].name"    nothing queued
+//   413 payload_too_large                   more than the queue can ever hold at once
+//   415 unsupported_media_type              neither JSON nor NDJSON
+//   503 queue_full + Retry-After            the queue is full right now: nothing queued
+// It never touches the database and never waits for the flusher.
+#pragma once
+
+#include <string_view>
+
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "logq/ring.h"
+
+namespace ez::api {
+
+class Context;
+
+void register_logs_routes(http::Router& r);  // also declared in routes.h
+
+// The work behind the route once the caller is authenticated; null ring => 503.
+// Exposed for unit tests (no FastCGI, no auth).
+[[nodiscard]] http::Response accept_logs(logq::Ring* ring, const http::Request& req);
+
+// Seconds a client should wait after queue_full.
+inline constexpr int kLogsRetryAfterSeconds = 1;
+
+}  // namespace ez::api

@@ -1,0 +1,122 @@
+// ezapi-flusher: drains the shared-memory log queue into PostgreSQL (workers/flusher/).
+//
+//   ezapi-flusher [--config FILE] [--check-config]
+//
+// One per host, beside the master (own systemd unit). Whoever starts first of the two
+// creates the queue. SIGTERM/SIGINT: drain the queue, then exit 0. Exit 1: bad config or
+// the queue cannot be attached (other layout, or another flusher holds it); 2: bad usage.
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "common/log.h"
+#include "config/config.h"
+#include "flusher/flusher.h"
+#include "flusher/pg_sink.h"
+#include "logq/ring.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+void install_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);  // settings are read at start; restart the unit to change them
+}
+
+void usage(std::ostream& out) {
+  out << "usage: ezapi-flusher [--config FILE] [--check-config]\n"
+         "Drains the EZ-API log queue (shared memory) into PostgreSQL with COPY.\n";
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<std::string> config_path;
+  bool check_config = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_path = arg.substr(9);
+    } else if (arg == "--check-config" || arg == "-t") {
+      check_config = true;
+    } else if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return 0;
+    } else {
+      std::cerr << "ezapi-flusher: unexpected argument: " << arg << "\n";
+      usage(std::cerr);
+      return 2;
+    }
+  }
+
+  ez::config::Loaded loaded;
+  try {
+    loaded = ez::config::load(config_path);
+  } catch (const ez::config::ConfigError& e) {
+    std::cerr << "ezapi-flusher: config error: " << e.what() << "\n";
+    return 1;
+  }
+  if (check_config) {
+    std::cout << ez::config::render_effective(loaded);
+    return 0;
+  }
+  const ez::config::Settings& s = loaded.settings;
+  ez::log::init("flusher", s.log_level);
+  install_signals();
+
+  try {
+    ez::logq::RingOptions ro;
+    ro.name = s.logq_shm_name();
+    ro.capacity_entries = static_cast<uint64_t>(s.log_queue_capacity);
+    ro.capacity_bytes = static_cast<uint64_t>(s.log_queue_bytes);
+    ez::logq::Ring ring = ez::logq::Ring::open(ro);
+
+    ez::flusher::PgSink sink(s.pg_dsn, hostname());
+    ez::flusher::Options opt;
+    opt.batch_size = static_cast<size_t>(s.log_batch_size);
+    opt.flush_interval = std::chrono::milliseconds{s.log_flush_ms};
+    opt.retention_days = s.log_retention_days;
+    opt.on_ready = [&] {
+      ez::log::info("attached to log queue " + ring.name() + " (" +
+                    std::to_string(ring.capacity_entries()) + " entries, " +
+                    std::to_string(ring.capacity_bytes()) + " bytes), batch " +
+                    std::to_string(opt.batch_size) + " / " + std::to_string(s.log_flush_ms) +
+                    " ms, retention " + std::to_string(s.log_retention_days) + " days");
+      sd_notify(0, "READY=1");
+    };
+    opt.on_stopping = [] { sd_notify(0, "STOPPING=1"); };
+    opt.on_status = [](const std::string& status) {
+      sd_notify(0, ("STATUS=" + status).c_str());
+    };
+    ez::flusher::Flusher flusher(ring, sink, opt);
+    const uint64_t left = flusher.run(g_stop);
+    ez::log::info("stopped" + (left ? ", " + std::to_string(left) + " entries left queued"
+                                    : std::string(", queue drained")));
+    return 0;
+  } catch (const std::exception& e) {
+    ez::log::error(std::string("log queue: ") + e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,83 @@
+// Client keys in PostgreSQL. Functions run inside the caller's transaction.
+// The token itself is never written: only its sha256 hex (the balancer's lookup
+// key) and a short display prefix.
+#pragma once
+
+#include <json/value.h>
+
+#include <cstdint>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "db/masters_repo.h"
+
+namespace ez::db {
+
+struct KeyRow {
+  int64_t id = 0;
+  int64_t master_id = 0;
+  std::string name;
+  std::string group;
+  std::vector<std::string> namespaces;
+  std::vector<std::string> scopes;
+  Json::Value model_limits{Json::objectValue};
+  std::vector<std::string> allow_ips;
+  std::optional<std::string> expires_at;  // RFC 3339 UTC; nullopt = never
+  std::string status;
+  std::string issued_by;
+  std::string token_hash;  // for the outbox (old hash on rotate/delete); never in JSON
+  std::string token_prefix;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// The API representation: never the hash. The display prefix is "key_prefix".
+[[nodiscard]] Json::Value to_json(const KeyRow& k);
+
+struct KeyValues {
+  std::string name;
+  std::string group;
+  std::vector<std::string> namespaces;
+  std::vector<std::string> scopes;
+  Json::Value model_limits{Json::objectValue};
+  std::vector<std::string> allow_ips;
+  std::optional<std::string> expires_at;  // RFC 3339 (validated), nullopt = never
+  std::string status = "active";
+};
+
+[[nodiscard]] std::optional<KeyRow> find_key(pqxx::transaction_base& tx, int64_t id,
+                                             bool for_update = false);
+// Only when the key belongs to `master_id` (master self-service).
+[[nodiscard]] std::optional<KeyRow> find_owned_key(pqxx::transaction_base& tx, int64_t id,
+                                                   int64_t master_id, bool for_update = false);
+[[nodiscard]] int64_t count_keys_of_master(pqxx::transaction_base& tx, int64_t master_id);
+[[nodiscard]] KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id,
+                                const KeyValues& v, const std::string& issued_by,
+                                const std::string& token_hash, const std::string& token_prefix);
+[[nodiscard]] KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v);
+[[nodiscard]] KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id,
+                                   const std::string& token_hash, const std::string& token_prefix);
+void delete_key(pqxx::transaction_base& tx, int64_t id);
+
+struct KeyFilter {
+  std::optional<int64_t> master_id;
+  std::optional<std::string> status;
+};
+// Up to `fetch_limit` keys with id > after, by id.
+[[nodiscard]] std::vector<KeyRow> list_keys(pqxx::transaction_base& tx, const KeyFilter& filter,
+                                            int64_t after, int64_t fetch_limit);
+
+// (id, token_hash) of every key of a master, by id: what the outbox needs before
+// the master (and by cascade its keys) is deleted or re-versioned.
+[[nodiscard]] std::vector<std::pair<int64_t, std::string>> key_hashes_of_master(
+    pqxx::transaction_base& tx, int64_t master_id);
+
+// A key of `master_id` naming a namespace outside `namespaces`, if any:
+// (key id, namespace). Used to refuse a master update that would break the
+// "key namespaces are a subset of the master's" invariant.
+[[nodiscard]] std::optional<std::pair<int64_t, std::string>> key_outside_namespaces(
+    pqxx::transaction_base& tx, int64_t master_id, const std::vector<std::string>& namespaces);
+
+}  // namespace ez::db

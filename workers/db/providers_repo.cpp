@@ -1,0 +1,122 @@
+#include "db/providers_repo.h"
+
+#include "db/json_columns.h"
+#include "db/pg.h"
+
+namespace ez::db {
+
+namespace {
+
+// One column list for every statement returning a provider, so to_row() reads one shape.
+#define EZ_PROVIDER_COLS                                                                     \
+  "p.id, p.name, p.type, p.base_url, p.api_key, p.google_project, p.google_location, "       \
+  "p.group_id, g.name AS group_name, array_to_json(p.models)::text AS models, p.weight, "     \
+  "p.priority, p.status, p.auto_ban, " EZ_SQL_MICROS("p.created_at") " AS created_us, "       \
+  EZ_SQL_MICROS("p.updated_at") " AS updated_us"
+
+const Statement kGet{"providers_get", "SELECT " EZ_PROVIDER_COLS
+                                      " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
+                                      " WHERE p.id = $1"};
+const Statement kGetForUpdate{"providers_get_for_update",
+                              "SELECT " EZ_PROVIDER_COLS
+                              " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
+                              " WHERE p.id = $1 FOR UPDATE OF p"};
+const Statement kInsert{
+    "providers_insert",
+    "WITH p AS (INSERT INTO providers (name, type, base_url, api_key, google_project, "
+    "google_location, group_id, models, weight, priority, status, auto_ban) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, " EZ_SQL_TEXT_ARRAY("$8") ", $9, $10, $11, $12) "
+    "RETURNING *) "
+    "SELECT " EZ_PROVIDER_COLS " FROM p JOIN provider_groups g ON g.id = p.group_id"};
+const Statement kUpdate{
+    "providers_update",
+    "WITH p AS (UPDATE providers SET name = $2, type = $3, base_url = $4, api_key = $5, "
+    "google_project = $6, google_location = $7, group_id = $8, models = " EZ_SQL_TEXT_ARRAY("$9")
+    ", weight = $10, priority = $11, status = $12, auto_ban = $13, updated_at = now() "
+    "WHERE id = $1 RETURNING *) "
+    "SELECT " EZ_PROVIDER_COLS " FROM p JOIN provider_groups g ON g.id = p.group_id"};
+const Statement kDelete{"providers_delete", "DELETE FROM providers WHERE id = $1 RETURNING id"};
+// Empty filter values match everything; the planner walks the primary key either way.
+const Statement kList{"providers_list",
+                      "SELECT " EZ_PROVIDER_COLS
+                      " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
+                      " WHERE p.id > $1 AND ($2 = '' OR g.name = $2) AND ($3 = '' OR p.type = $3)"
+                      " AND ($4 = '' OR p.status = $4) ORDER BY p.id LIMIT $5"};
+const Statement kGroupByName{"provider_groups_by_name",
+                             "SELECT id FROM provider_groups WHERE name = $1"};
+// DO UPDATE (not DO NOTHING) so RETURNING also yields the id of a row that a
+// concurrent transaction has just inserted.
+const Statement kGroupInsert{"provider_groups_insert",
+                             "INSERT INTO provider_groups (name) VALUES ($1) "
+                             "ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id"};
+
+#undef EZ_PROVIDER_COLS
+
+ProviderRow to_row(const pqxx::row& r) {
+  ProviderRow p;
+  p.id = r["id"].as<int64_t>();
+  p.group_id = r["group_id"].as<int64_t>();
+  p.v.name = r["name"].as<std::string>();
+  p.v.type = r["type"].as<std::string>();
+  p.v.base_url = r["base_url"].as<std::string>();
+  p.v.api_key = r["api_key"].as<std::string>();
+  p.v.google_project = r["google_project"].as<std::string>();
+  p.v.google_location = r["google_location"].as<std::string>();
+  p.v.group = r["group_name"].as<std::string>();
+  p.v.models = parse_json_string_array(r["models"].as<std::string>());
+  p.v.weight = r["weight"].as<int64_t>();
+  p.v.priority = r["priority"].as<int64_t>();
+  p.v.status = r["status"].as<std::string>();
+  p.v.auto_ban = r["auto_ban"].as<bool>();
+  p.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
+  p.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
+  return p;
+}
+
+}  // namespace
+
+int64_t ensure_provider_group(pqxx::transaction_base& tx, const std::string& name) {
+  auto found = tx.exec_prepared(kGroupByName.name(), name);
+  if (!found.empty()) return found[0][0].as<int64_t>();
+  return tx.exec_prepared1(kGroupInsert.name(), name)[0].as<int64_t>();
+}
+
+std::optional<ProviderRow> find_provider(pqxx::transaction_base& tx, int64_t id, bool for_update) {
+  auto res = tx.exec_prepared((for_update ? kGetForUpdate : kGet).name(), id);
+  if (res.empty()) return std::nullopt;
+  return to_row(res[0]);
+}
+
+ProviderRow insert_provider(pqxx::transaction_base& tx, const ProviderValues& v) {
+  const int64_t group_id = ensure_provider_group(tx, v.group);
+  return to_row(tx.exec_prepared1(kInsert.name(), v.name, v.type, v.base_url, v.api_key,
+                                  v.google_project, v.google_location, group_id,
+                                  json_array_text(v.models), v.weight, v.priority, v.status,
+                                  v.auto_ban));
+}
+
+std::optional<ProviderRow> update_provider(pqxx::transaction_base& tx, int64_t id,
+                                           const ProviderValues& v) {
+  const int64_t group_id = ensure_provider_group(tx, v.group);
+  auto res = tx.exec_prepared(kUpdate.name(), id, v.name, v.type, v.base_url, v.api_key,
+                              v.google_project, v.google_location, group_id,
+                              json_array_text(v.models), v.weight, v.priority, v.status,
+                              v.auto_ban);
+  if (res.empty()) return std::nullopt;
+  return to_row(res[0]);
+}
+
+bool delete_provider(pqxx::transaction_base& tx, int64_t id) {
+  return !tx.exec_prepared(kDelete.name(), id).empty();
+}
+
+std::vector<ProviderRow> list_providers(pqxx::transaction_base& tx, const ProviderFilter& f,
+                                        int64_t after, int64_t fetch_limit) {
+  std::vector<ProviderRow> out;
+  for (const auto& r :
+       tx.exec_prepared(kList.name(), after, f.group, f.type, f.status, fetch_limit))
+    out.push_back(to_row(r));
+  return out;
+}
+
+}  // namespace ez::db

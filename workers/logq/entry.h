@@ -1,0 +1,107 @@
+// A balancer access-log entry: parsing and validation of a POST /logs body (pure, no I/O),
+// and the compact encoding that travels through the shared-memory queue to the flusher.
+//
+// Body: one JSON object, a JSON array of objects, or NDJSON (one object per line, blank lines
+// ignored) when the request says Content-Type: application/x-ndjson.
+//
+// Fields (anything else is kept, verbatim, in the `extra` jsonb column):
+//   request_id         string, required, 1..128 bytes
+//   timestamp          RFC 3339 string, or integer unix milliseconds; default: arrival time
+//   master_id, key_id, provider_id                                   integers >= 0
+//   namespace, model, upstream_model, provider_type, route_group,
+//   client_ip, error_type                                            strings <= 256 bytes
+//   status_code        integer 100..599
+//   latency_ms, ttft_ms, prompt_tokens, completion_tokens, total_tokens   integers >= 0
+//   cost               number >= 0
+//   stream             boolean
+//   error_message      string; invalid UTF-8 and NUL become U+FFFD, then it is cut to
+//                      kMaxErrorMessageBytes (4096) bytes on a character boundary
+//   extra              object, merged with the unknown fields
+// null means "absent" for every field but request_id. Every string must be valid UTF-8
+// without NUL (PostgreSQL text cannot hold either: such a row would block the queue), except
+// error_message, which is repaired instead because it carries upstream text verbatim.
+// Unknown fields together may take at most kMaxExtraBytes (8192) bytes as compact JSON.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ez::logq {
+
+inline constexpr size_t kMaxRequestIdBytes = 128;
+inline constexpr size_t kMaxTextBytes = 256;
+inline constexpr size_t kMaxErrorMessageBytes = 4096;
+inline constexpr size_t kMaxExtraBytes = 8192;
+
+// Columns of the logs table, in the order the flusher COPYs them and entries are encoded.
+inline constexpr std::array<const char*, 23> kLogColumns = {
+    "ts",          "received_at",   "request_id",        "master_id",    "key_id",
+    "namespace",   "model",         "upstream_model",    "provider_id",  "provider_type",
+    "route_group", "status_code",   "latency_ms",        "ttft_ms",      "prompt_tokens",
+    "completion_tokens", "total_tokens", "cost",         "client_ip",    "stream",
+    "error_type",  "error_message", "extra"};
+inline constexpr size_t kLogColumnCount = kLogColumns.size();
+
+struct LogEntry {
+  int64_t ts_us = 0;           // event time, unix microseconds (UTC)
+  int64_t received_us = 0;     // when the worker accepted it
+  std::string request_id;
+  std::optional<int64_t> master_id, key_id, provider_id;
+  std::optional<std::string> ns, model, upstream_model, provider_type, route_group;
+  std::optional<int> status_code;
+  std::optional<int64_t> latency_ms, ttft_ms, prompt_tokens, completion_tokens, total_tokens;
+  std::optional<double> cost;
+  std::optional<std::string> client_ip;
+  std::optional<bool> stream;
+  std::optional<std::string> error_type, error_message;
+  std::optional<std::string> extra_json;  // compact JSON object, only if non-empty
+};
+
+// Why a body was refused. index is the entry's position (0-based; for NDJSON, among the
+// non-blank lines), or -1 when the body as a whole is wrong.
+class EntryError : public std::runtime_error {
+ public:
+  enum class Kind { bad_json, missing_field, invalid_field, too_many };
+  EntryError(Kind kind, long index, std::string field, const std::string& message);
+  Kind kind() const { return kind_; }
+  long index() const { return index_; }
+  const std::string& field() const { return field_; }  // "" for body-level errors
+
+ private:
+  Kind kind_;
+  long index_;
+  std::string field_;
+};
+
+struct ParseOptions {
+  bool ndjson = false;
+  int64_t arrival_us = 0;       // default timestamp and received_at
+  size_t max_entries = 65535;   // more => EntryError(too_many)
+};
+
+// Parses and validates every entry; throws EntryError for the first bad one.
+[[nodiscard]] std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& options);
+
+// Queue encoding: per column, u32 length (0xFFFFFFFF = NULL) then the value as PostgreSQL
+// text input (timestamps "YYYY-MM-DD HH:MM:SS.ffffff+00", booleans t/f, extra as JSON).
+void encode(const LogEntry& entry, std::string& out);         // replaces out
+void encode_append(const LogEntry& entry, std::string& out);  // appends to out
+[[nodiscard]] std::string encode(const LogEntry& entry);
+
+using EncodedFields = std::array<std::optional<std::string_view>, kLogColumnCount>;
+// False if `data` is not a well-formed encoding (then `out` is unspecified).
+[[nodiscard]] bool decode(std::string_view data, EncodedFields& out);
+
+// Helpers, exposed for tests and for the flusher's own messages.
+[[nodiscard]] std::optional<int64_t> parse_rfc3339_us(std::string_view text);
+[[nodiscard]] std::string format_timestamp_us(int64_t unix_us);
+[[nodiscard]] bool valid_utf8(std::string_view s);
+// Invalid sequences and NUL become U+FFFD; then cut to max_bytes on a character boundary.
+[[nodiscard]] std::string sanitize_utf8(std::string_view s, size_t max_bytes);
+
+}  // namespace ez::logq

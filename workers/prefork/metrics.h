@@ -1,0 +1,43 @@
+// What GET /metrics and GET /admin/status show, rendered from the scoreboard.
+// Pure functions of the scoreboard's views (plus "now"), so they are unit-tested
+// without processes; api/status.cpp only wires them to the routes.
+#pragma once
+
+#include <json/value.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "prefork/scoreboard.h"
+
+namespace ez::logq {
+class Ring;
+}
+
+namespace ez::prefork {
+
+// Prometheus label value escaping (text format 0.0.4): backslash, quote, newline.
+[[nodiscard]] std::string escape_label(const std::string& value);
+// A float sample value as Prometheus reads it ("0.0025", "1e-05", "+Inf").
+[[nodiscard]] std::string format_value(double value);
+
+// The pool's families: ezapi_up, ezapi_http_requests_total{method,route,status},
+// ezapi_http_request_duration_seconds{method,route} (cumulative buckets),
+// ezapi_worker_restarts_total{reason}, ezapi_workers{state}, and a few gauges.
+[[nodiscard]] std::string render_pool_metrics(const GlobalView& global,
+                                              const std::vector<SlotView>& slots,
+                                              const std::vector<RouteCounts>& routes);
+
+// HOOK for the log pipeline (workers/prefork/metrics_logq.cpp): appends the log
+// queue's and the flusher's families (depth, enqueued/refused/abandoned totals,
+// flusher heartbeat and lag) to `out`. `ring` is null when this worker has no queue
+// attached; the function then appends nothing. Whoever extends the logs metrics
+// edits that one file; GET /metrics calls it after render_pool_metrics.
+void append_logq_metrics(const logq::Ring* ring, std::string& out);
+
+// php-fpm-like status document for GET /admin/status. `now_ns` is monotonic_ns().
+[[nodiscard]] Json::Value render_status(const GlobalView& global,
+                                        const std::vector<SlotView>& slots, uint64_t now_ns);
+
+}  // namespace ez::prefork

@@ -1,0 +1,79 @@
+// The log pipeline's families on GET /metrics: the hook declared in metrics.h.
+// The log-queue work owns what is reported here; it reads only logq::Ring::stats(),
+// which is lock-free, so a scrape never waits on a producer or the flusher.
+#include <sys/time.h>
+
+#include <string>
+
+#include "logq/ring.h"
+#include "prefork/metrics.h"
+
+namespace ez::prefork {
+
+namespace {
+
+void gauge(std::string& out, const char* name, const char* help, const std::string& value,
+           const char* type = "gauge") {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+int64_t now_unix_ms() {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+}  // namespace
+
+void append_logq_metrics(const logq::Ring* ring, std::string& out) {
+  if (!ring) return;
+  const logq::Stats s = ring->stats();
+  const auto u = [](uint64_t v) { return std::to_string(v); };
+
+  gauge(out, "ezapi_logq_capacity_entries", "Entries the log queue can hold.",
+        u(s.capacity_entries));
+  gauge(out, "ezapi_logq_capacity_bytes", "Bytes of the log queue's data area.",
+        u(s.capacity_bytes));
+  gauge(out, "ezapi_logq_depth_entries", "Entries queued and not yet written to PostgreSQL.",
+        u(s.depth_entries));
+  gauge(out, "ezapi_logq_depth_bytes", "Bytes of the log queue in use.", u(s.depth_bytes));
+  gauge(out, "ezapi_logq_enqueued_entries_total", "Log entries accepted into the queue.",
+        u(s.enqueued), "counter");
+  gauge(out, "ezapi_logq_refused_entries_total",
+        "Log entries refused because the queue was full (answered 503).", u(s.refused),
+        "counter");
+  gauge(out, "ezapi_logq_abandoned_entries_total",
+        "Log entries of claims skipped after their worker died mid-append.", u(s.abandoned),
+        "counter");
+  gauge(out, "ezapi_logq_lag_entries", "Entries queued but not yet durable in PostgreSQL.",
+        u(s.lag));
+
+  const logq::FlusherStats& f = s.flusher;
+  gauge(out, "ezapi_flusher_up",
+        "1 when a flusher has attached and its heartbeat is younger than 10 s.",
+        f.pid != 0 && now_unix_ms() - f.heartbeat_unix_ms < 10'000 ? "1" : "0");
+  gauge(out, "ezapi_flusher_db_connected", "1 when the flusher holds a PostgreSQL connection.",
+        f.db_connected ? "1" : "0");
+  gauge(out, "ezapi_flusher_flushed_entries_total", "Log entries written to PostgreSQL.",
+        u(f.flushed_entries), "counter");
+  gauge(out, "ezapi_flusher_batches_total", "Committed COPY transactions.", u(f.batches),
+        "counter");
+  gauge(out, "ezapi_flusher_db_errors_total", "Failed flusher transactions or connections.",
+        u(f.db_errors), "counter");
+  gauge(out, "ezapi_flusher_last_flush_seconds", "Duration of the last committed batch.",
+        format_value(static_cast<double>(f.last_flush_us) / 1e6));
+}
+
+}  // namespace ez::prefork

@@ -1,0 +1,119 @@
+// The Redis side of the snapshot (DESIGN §6): the key layout, the atomic
+// incremental apply, the bulk loader used by a resync and the atomic swap.
+// What goes INTO the hashes is built by snapshot/; this file only knows how to
+// get it into Redis safely:
+//  - a batch is one MULTI/EXEC (a reader sees all of it or none of it), watched
+//    on meta:snapshot so that a FLUSHALL between the check and the write
+//    aborts it instead of writing a partial state into an empty Redis;
+//  - the version is raised by a "set if greater" script, so it never goes back;
+//  - the refresh events are published inside the same EXEC, after the writes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redisx/redis.h"
+
+namespace ez::redisx {
+
+namespace layout {
+inline constexpr std::string_view providers = "config:providers";
+inline constexpr std::string_view keys = "config:keys";
+inline constexpr std::string_view masters = "config:masters";
+inline constexpr std::string_view bindings = "config:bindings";
+inline constexpr std::string_view models = "meta:models";
+inline constexpr std::string_view models_meta = "meta:models_meta";
+inline constexpr std::string_view features = "meta:features";
+// {version, updated_at}: the version of the last change that reached Redis.
+// Its absence means "Redis is empty" (start-up, FLUSHALL, restart without data).
+inline constexpr std::string_view snapshot = "meta:snapshot";
+inline constexpr std::string_view refresh_channel = "dp:config:refresh";
+}  // namespace layout
+
+using Argv = std::vector<std::string>;
+
+struct Event {
+  std::string resource;    // "keys", "providers", ... or "all"
+  std::string active_key;  // the Redis key that changed ("config:keys"), "" for all
+};
+
+// What Redis holds now, read before a push.
+struct RedisState {
+  bool present = false;  // meta:snapshot exists
+  int64_t version = 0;
+};
+
+enum class ApplyResult {
+  applied,
+  stale,     // Redis lost data (no meta:snapshot, or older than min_version): resync first
+  aborted,   // meta:snapshot changed under the WATCH (a FLUSHALL): retry
+};
+
+class Publisher {
+ public:
+  explicit Publisher(Redis& redis) : redis_(redis) {}
+
+  [[nodiscard]] RedisState state();
+
+  // One atomic batch: checks that Redis still holds at least `min_version`,
+  // then MULTI, the commands, the version bump to `version`, one PUBLISH per
+  // event, EXEC. Throws RedisError when Redis is down or refuses a command.
+  [[nodiscard]] ApplyResult apply(const std::vector<Argv>& commands,
+                                  const std::vector<Event>& events, int64_t version,
+                                  int64_t min_version, int64_t now_unix);
+
+  // Removes temporary keys left by a resync that died half-way.
+  void drop_temporaries();
+  // Name of the temporary copy of `live` for the resync of `version`.
+  [[nodiscard]] static std::string temporary(std::string_view live, int64_t version);
+
+  struct Swap {
+    std::string live;
+    std::string temporary;  // empty: the new state of `live` is "no key"
+  };
+  // Renames every temporary over its live key in one MULTI/EXEC (the old
+  // values are moved aside and UNLINKed afterwards, so the swap itself never
+  // frees a large hash while holding Redis), bumps the version, publishes.
+  void swap(const std::vector<Swap>& swaps, const std::vector<Event>& events, int64_t version,
+            int64_t now_unix);
+
+ private:
+  ApplyResult apply_watched(const std::vector<Argv>& commands, const std::vector<Event>& events,
+                            int64_t version, int64_t min_version, int64_t now_unix);
+  void swap_unguarded(const std::vector<Swap>& swaps, const std::vector<Event>& events,
+                      int64_t version, int64_t now_unix);
+
+  Redis& redis_;
+};
+
+// Streams fields into one hash with pipelining: HSET in chunks of
+// `chunk_fields`, at most `max_in_flight` chunks unanswered, so memory stays
+// bounded however many fields go in while Redis works in parallel with the
+// producer.
+class HashLoader {
+ public:
+  HashLoader(Redis& redis, std::string key, size_t chunk_fields = 1000,
+             size_t max_in_flight = 4);
+  HashLoader(const HashLoader&) = delete;
+  HashLoader& operator=(const HashLoader&) = delete;
+
+  void add(std::string_view field, std::string_view value);
+  // Sends the rest and waits for every reply; returns the number of fields added.
+  size_t finish();
+  size_t count() const { return count_; }
+
+ private:
+  void send();
+  void read_one();
+
+  Redis& redis_;
+  std::string key_;
+  size_t chunk_fields_, max_in_flight_;
+  Argv argv_;
+  size_t in_flight_ = 0;
+  size_t count_ = 0;
+};
+
+}  // namespace ez::redisx

@@ -1,0 +1,162 @@
+// The JSON the balancer reads from Redis (DESIGN §6, ../shared/contracts/*.json),
+// built from rows read out of PostgreSQL. Pure: no I/O, so the shapes, the
+// selector resolution and the checksum are unit-tested without servers, and
+// the incremental push and the full resync share one builder per shape (a
+// FLUSHALL + resync gives byte-identical hashes).
+//
+// The writer appends to a std::string instead of going through Json::Value:
+// a resync builds a million key snapshots inside a 3 s budget, and a
+// Json::Value tree per key costs several times the whole JSON text.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace ez::snapshot {
+
+// ---------- rows (what the SQL in source.cpp selects) ----------
+
+struct ProviderRow {
+  int64_t id = 0;
+  std::string name, type, base_url, api_key, google_project, google_location;
+  int64_t group_id = 0;
+  std::string group;  // provider_groups.name
+  std::vector<std::string> models;
+  std::string status;  // active | disabled
+  bool auto_ban = true;
+};
+
+struct MasterRow {
+  int64_t id = 0;
+  std::string name, group;
+  std::vector<std::string> namespaces;
+  std::string default_namespace;
+  int64_t global_qps = 0, max_child_keys = 0;
+  std::string status;
+  int64_t epoch = 1;
+};
+
+// A client key with what it inherits from its master already resolved: group
+// and namespaces fall back to the master's when the key leaves them empty, so
+// the balancer needs no second lookup to authorise a request.
+struct KeyRow {
+  std::string token_hash;  // the hash field: sha256(token) hex
+  int64_t id = 0, master_id = 0;
+  std::string name, group;
+  std::vector<std::string> namespaces, scopes;
+  std::string model_limits = "{}";  // jsonb text (always a JSON object)
+  std::vector<std::string> allow_ips;
+  int64_t expires_at = 0;  // unix seconds, 0 = never
+  std::string status, issued_by;
+  int64_t master_epoch = 1;
+};
+
+struct ModelRow {
+  std::string name;  // namespace.public_model
+  std::string kind;
+  int64_t context_window = 0;
+  bool supports_vision = false, supports_functions = false, supports_tool_choice = false,
+       supports_fim = false;
+  int64_t max_output_tokens = 0;
+};
+
+// One row of `bindings`: a candidate provider group for namespace.public_model.
+struct BindingRow {
+  std::string namespace_, public_model, route_group;
+  int64_t group_id = 0;  // 0 when no provider group has that name
+  std::string selector_type, selector_value;
+  int64_t weight = 1;
+  std::string status;
+  int64_t updated_at = 0;  // unix seconds
+  std::string field() const { return namespace_ + "." + public_model; }
+};
+
+// ---------- snapshots ----------
+
+[[nodiscard]] std::string provider_json(const ProviderRow& p);
+[[nodiscard]] std::string master_json(const MasterRow& m);
+[[nodiscard]] std::string key_json(const KeyRow& k);
+[[nodiscard]] std::string model_json(const ModelRow& m);
+
+// sha256 hex over the `field\npayload\n` pairs of meta:models, sorted by field.
+[[nodiscard]] std::string models_checksum(const std::map<std::string, std::string>& payloads);
+
+// The fields of meta:models_meta for the given meta:models content: version
+// and updated_at (unix seconds) as strings, source "ez-api", the checksum, and
+// upstream_url / upstream_ref empty (the models come from this control plane,
+// not from an upstream catalogue).
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> models_meta_fields(
+    const std::map<std::string, std::string>& payloads, int64_t version, int64_t now_unix);
+
+// ---------- selectors ----------
+
+// "  OpenAI/GPT-4o " -> "gpt-4o": trim, lower-case, keep what follows the last '/'.
+[[nodiscard]] std::string normalize_model(std::string_view name);
+
+struct Resolution {
+  std::map<int64_t, std::string> upstreams;  // provider id -> upstream model
+  std::string error;                         // "", "config_error" or "no_provider"
+};
+
+// The active providers of one group, indexed for the three selector types. A
+// group with thousands of providers is resolved for thousands of bindings in a
+// resync, so exact and normalize_exact are hash look-ups, not scans.
+class GroupIndex {
+ public:
+  void add(int64_t provider_id, const std::vector<std::string>& models);
+  // Exactly one distinct hit per provider that matches at all; a provider with
+  // two or more hits (or a regex that does not compile) is a config_error; no
+  // provider hit at all is no_provider. `value` defaults to the public model.
+  // On an error the upstreams are empty: the balancer must not route there.
+  [[nodiscard]] Resolution resolve(std::string_view selector_type, std::string_view value,
+                                   std::string_view public_model) const;
+
+ private:
+  struct Hit {
+    int64_t provider_id;
+    std::string model;
+  };
+  std::unordered_map<std::string, std::vector<Hit>> exact_, normalized_;
+  std::vector<std::pair<int64_t, std::vector<std::string>>> providers_;
+};
+
+// Active providers by group id (only status = active providers belong here).
+using GroupIndexes = std::unordered_map<int64_t, GroupIndex>;
+
+// All rows of one namespace.public_model (any order) -> the binding snapshot.
+[[nodiscard]] std::string binding_json(std::vector<BindingRow> rows, const GroupIndexes& groups);
+
+// ---------- refresh events ----------
+
+// {"resource","version","active_key","timestamp"}: version is a string (the
+// balancer's event type declares it so), timestamp integer unix seconds.
+[[nodiscard]] std::string refresh_event_json(std::string_view resource, int64_t version,
+                                             std::string_view active_key, int64_t timestamp);
+
+// ---------- low-level writer, exposed for the event and binding code ----------
+
+class JsonOut {
+ public:
+  explicit JsonOut(std::string& out) : out_(out) {}
+  JsonOut& begin_object();
+  JsonOut& end_object();
+  JsonOut& begin_array();
+  JsonOut& end_array();
+  JsonOut& key(std::string_view k);
+  JsonOut& str(std::string_view v);
+  JsonOut& num(int64_t v);
+  JsonOut& boolean(bool v);
+  JsonOut& raw(std::string_view json);  // already valid JSON text
+  JsonOut& str_array(const std::vector<std::string>& v);
+
+ private:
+  void comma();
+  std::string& out_;
+  bool need_comma_ = false;
+};
+
+}  // namespace ez::snapshot

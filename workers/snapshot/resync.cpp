@@ -1,0 +1,151 @@
+// Full resync: every snapshot key rebuilt from one REPEATABLE READ snapshot of
+// PostgreSQL into temporary keys, then swapped in with one MULTI/EXEC.
+#include <chrono>
+#include <ctime>
+#include <map>
+
+#include "api/context.h"
+#include "common/log.h"
+#include "db/pg.h"
+#include "redisx/publisher.h"
+#include "snapshot/builders.h"
+#include "snapshot/source.h"
+#include "snapshot/sync.h"
+
+namespace ez::snapshot {
+namespace {
+
+namespace layout = redisx::layout;
+
+// A resync of a million keys holds the lock for a few seconds; a second one
+// (another host, or an operator) waits for it rather than failing.
+constexpr const char* kResyncLockTimeout = "60s";
+
+// The session-level sync lock: taken BEFORE the REPEATABLE READ transaction
+// starts, because that transaction's snapshot is taken by its first statement
+// — a transaction-level lock would be waited for with a snapshot already
+// older than the push that held it.
+class SessionLock {
+ public:
+  explicit SessionLock(pqxx::connection& conn) : conn_(conn) {
+    pqxx::nontransaction tx(conn_);
+    tx.exec(std::string("SET lock_timeout = '") + kResyncLockTimeout + "'");
+    tx.exec("SELECT pg_advisory_lock(" + std::to_string(kSyncLock) + ")");
+    tx.exec("RESET lock_timeout");
+  }
+  ~SessionLock() {
+    try {
+      pqxx::nontransaction tx(conn_);
+      tx.exec("SELECT pg_advisory_unlock(" + std::to_string(kSyncLock) + ")");
+    } catch (...) {
+      // A broken connection released the lock with the session.
+    }
+  }
+  SessionLock(const SessionLock&) = delete;
+  SessionLock& operator=(const SessionLock&) = delete;
+
+ private:
+  pqxx::connection& conn_;
+};
+
+}  // namespace
+
+Json::Value ResyncReport::to_json() const {
+  Json::Value v(Json::objectValue);
+  v["skipped"] = skipped;
+  v["version"] = std::to_string(version);
+  Json::Value c(Json::objectValue);
+  for (const auto& [name, n] : counts) c[name] = static_cast<Json::UInt64>(n);
+  v["counts"] = c;
+  v["duration_ms"] = static_cast<Json::Int64>(duration_ms);
+  return v;
+}
+
+ResyncReport resync(api::Context& ctx, ResyncMode mode) {
+  const auto started = std::chrono::steady_clock::now();
+  ResyncReport report;
+  auto& conn = ctx.pg().conn();
+  try {
+    SessionLock lock(conn);
+    pqxx::transaction<pqxx::repeatable_read> tx(conn);
+    // First statement: fixes the snapshot everything below reads.
+    const int64_t pushed = tx.exec1("SELECT pushed_version FROM sync_state")[0].as<int64_t>();
+    redisx::Redis& redis = ctx.redis();
+    redisx::Publisher pub(redis);
+    if (mode == ResyncMode::if_stale) {
+      const auto state = pub.state();
+      if (state.present && state.version >= pushed) {
+        report.skipped = true;
+        report.version = state.version;
+        return report;
+      }
+      log::warn("snapshot: Redis lost data (meta:snapshot " +
+                (state.present ? "at version " + std::to_string(state.version) : "missing") +
+                ", PostgreSQL pushed " + std::to_string(pushed) + "): resyncing");
+    }
+    const int64_t version = tx.exec1("SELECT nextval('sync_version_seq')")[0].as<int64_t>();
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    pub.drop_temporaries();
+
+    std::vector<redisx::Publisher::Swap> swaps;
+    auto load = [&](std::string_view live, const char* name, auto&& fill) {
+      const std::string tmp = redisx::Publisher::temporary(live, version);
+      redisx::HashLoader loader(redis, tmp);
+      fill(loader);
+      const size_t n = loader.finish();
+      report.counts[name] = n;
+      swaps.push_back({std::string(live), n ? tmp : std::string()});
+    };
+
+    const auto providers = source::providers(tx, std::nullopt);
+    load(layout::providers, "providers", [&](redisx::HashLoader& l) {
+      for (const auto& p : providers) l.add(std::to_string(p.id), provider_json(p));
+    });
+    load(layout::masters, "masters", [&](redisx::HashLoader& l) {
+      for (const auto& m : source::masters(tx, std::nullopt))
+        l.add(std::to_string(m.id), master_json(m));
+    });
+    load(layout::keys, "keys", [&](redisx::HashLoader& l) {
+      (void)source::stream_keys(tx, [&](const KeyRow& k) { l.add(k.token_hash, key_json(k)); });
+    });
+    std::map<std::string, std::string> model_payloads;
+    for (const auto& m : source::models(tx, std::nullopt))
+      model_payloads.emplace(m.name, model_json(m));
+    load(layout::models, "models", [&](redisx::HashLoader& l) {
+      for (const auto& [name, payload] : model_payloads) l.add(name, payload);
+    });
+    load(layout::models_meta, "models_meta", [&](redisx::HashLoader& l) {
+      for (const auto& [f, v] : models_meta_fields(model_payloads, version, now)) l.add(f, v);
+    });
+    load(layout::bindings, "bindings", [&](redisx::HashLoader& l) {
+      std::map<std::string, std::vector<BindingRow>> by_field;
+      for (auto& b : source::bindings(tx, std::nullopt)) by_field[b.field()].push_back(std::move(b));
+      const GroupIndexes indexes = source::group_indexes(providers);
+      for (auto& [field, rows] : by_field) l.add(field, binding_json(std::move(rows), indexes));
+    });
+    load(layout::features, "features", [&](redisx::HashLoader& l) {
+      for (const auto& [name, value] : source::features(tx, std::nullopt)) l.add(name, value);
+    });
+
+    pub.swap(swaps, {{"all", ""}}, version, now);
+    tx.exec("UPDATE sync_state SET pushed_version = GREATEST(pushed_version, " +
+            std::to_string(version) + "), resynced_at = now()");
+    // REPEATABLE READ: only the rows this snapshot sees, i.e. the changes the
+    // rebuild contains. A change committed since keeps its row and is pushed next.
+    tx.exec("DELETE FROM sync_outbox");
+    tx.commit();
+    report.version = version;
+  } catch (const pqxx::broken_connection&) {
+    ctx.pg().mark_broken();
+    throw;
+  }
+  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+  log::info("snapshot: resync to version " + std::to_string(report.version) + " in " +
+            std::to_string(report.duration_ms) + " ms (" + std::to_string(report.counts["keys"]) +
+            " keys)");
+  return report;
+}
+
+}  // namespace ez::snapshot
