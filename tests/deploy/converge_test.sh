@@ -80,7 +80,7 @@ cat >"$T/vars.json" <<EOF
   "ezapi_jwt_secret": "$(random 32)",
   "ezapi_admin_token": "adm_$(random 16)",
   "ezapi_internal_token": "int_$(random 16)",
-  "ezapi_pg_password": "pg'\\\\ $(random 12)"
+  "ezapi_pg_password": "pg'\\\\ /@:%_$(random 12)"
 }
 EOF
 chmod 600 "$T/vars.json"
@@ -130,16 +130,17 @@ tables=$(PGPASSWORD="" "$PG_BIN/psql" -h "$T/pg" -p "$pg_port" -U postgres -d ez
 
 # --- run the installed binaries from the installed config ------------------------------------
 config="$prefix/etc/ezapi/config.yaml"
-as_ezapi() { setpriv --reuid=ezapi --regid=ezapi --init-groups --inh-caps=-all "$@"; }
+# A plain command (not a function) so that `&` forks it directly: $! is then the service's
+# own pid (setpriv and env exec), the one to signal and to stop.
+as_ezapi=(setpriv --reuid=ezapi --regid=ezapi --init-groups --inh-caps=-all env -i PATH=/usr/bin:/bin
+  EZ_CONFIG_FILE="$config")
 
 log "starting the flusher and the master as user ezapi"
 mkdir -p "$T/log"
-as_ezapi env -i PATH=/usr/bin:/bin EZ_CONFIG_FILE="$config" \
-  "$prefix/usr/local/bin/ezapi-flusher" >"$T/log/flusher.log" 2>&1 &
+"${as_ezapi[@]}" "$prefix/usr/local/bin/ezapi-flusher" >"$T/log/flusher.log" 2>&1 &
 flusher_pid=$!
 on_exit "stop_pid $flusher_pid 30"
-as_ezapi env -i PATH=/usr/bin:/bin EZ_CONFIG_FILE="$config" \
-  "$prefix/usr/local/bin/ezapi-server" --config "$config" >"$T/log/master.log" 2>&1 &
+"${as_ezapi[@]}" "$prefix/usr/local/bin/ezapi-server" --config "$config" >"$T/log/master.log" 2>&1 &
 master_pid=$!
 # Registered after the flusher: cleanups run in reverse, so the master stops first.
 on_exit "stop_pid $master_pid 45"
@@ -148,6 +149,11 @@ wait_until 30 test -S "$sock" || {
   tail -n 20 "$T/log/master.log" >&2
   fail "the master did not open $sock"
 }
+# The pids are the services themselves, as the cleanup relies on.
+for pid_bin in "$flusher_pid:ezapi-flusher" "$master_pid:ezapi-server"; do
+  [[ "$(readlink "/proc/${pid_bin%%:*}/exe")" == "$prefix/usr/local/bin/${pid_bin#*:}" ]] ||
+    fail "${pid_bin#*:} is not running as pid ${pid_bin%%:*}"
+done
 
 log "starting nginx with the installed site on 127.0.0.1:$http_port"
 mkdir -p "$T/nginx"
@@ -169,8 +175,13 @@ expect_eq "/healthz" "$code" 200
 curl -s -D "$T/h" -o /dev/null "$base/healthz"
 grep -qi '^X-Request-ID: [0-9a-f]\{32\}' "$T/h" || fail "no X-Request-ID on the response"
 
-log "SIGHUP (config reload) keeps the pool answering"
+log "SIGHUP reloads the installed config and the pool keeps answering"
+generation() { curl -s "$base/metrics" | awk '$1 == "ezapi_config_generation" { print $2 }'; }
+gen=$(generation)
+[[ "$gen" =~ ^[0-9]+$ ]] || fail "no ezapi_config_generation in /metrics (got '$gen')"
 kill -HUP "$master_pid"
+reloaded() { [[ "$(generation)" == $((gen + 1)) ]]; }
+wait_until 30 reloaded || fail "config generation did not go from $gen to $((gen + 1)) after SIGHUP"
 wait_until 30 ready || fail "/readyz did not answer 200 after SIGHUP"
 kill -0 "$master_pid" 2>/dev/null || fail "the master exited on SIGHUP"
 

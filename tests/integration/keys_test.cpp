@@ -27,7 +27,9 @@ std::string unique(const std::string& base) {
   return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
 }
 
-std::string js(const Json::Value& v) { return ez::http::to_json(v); }
+std::string js(const Json::Value& v) {
+  return ez::http::to_json(v);
+}
 
 Json::Value obj(std::initializer_list<std::pair<const char*, Json::Value>> fields) {
   Json::Value o(Json::objectValue);
@@ -53,10 +55,13 @@ Json::Value create_master(Json::Value body = Json::Value(Json::objectValue)) {
   return r.json();
 }
 
-std::string id_of(const Json::Value& v) { return std::to_string(v["id"].asInt64()); }
+std::string id_of(const Json::Value& v) {
+  return std::to_string(v["id"].asInt64());
+}
 
 // POST /admin/masters/{id}/keys; returns the 201 body (with key).
-Json::Value create_key(const Json::Value& master, Json::Value body = Json::Value(Json::objectValue)) {
+Json::Value create_key(const Json::Value& master,
+                       Json::Value body = Json::Value(Json::objectValue)) {
   auto r = stack().http("POST", "/admin/masters/" + id_of(master) + "/keys", js(body));
   BOOST_REQUIRE_MESSAGE(r.status == 201, describe(r));
   return r.json();
@@ -168,7 +173,8 @@ BOOST_AUTO_TEST_CASE(master_crud) {
   auto l = s.http("GET", "/admin/masters?limit=500");
   BOOST_REQUIRE_MESSAGE(l.status == 200, describe(l));
   bool found = false;
-  for (const auto& it : l.json()["items"]) found |= it["id"].asInt64() == m["id"].asInt64();
+  const Json::Value listed = l.json();  // keep the document alive while iterating
+  for (const auto& it : listed["items"]) found |= it["id"].asInt64() == m["id"].asInt64();
   BOOST_TEST(found);
 
   // Delete: 204, then 404 everywhere.
@@ -190,22 +196,22 @@ BOOST_AUTO_TEST_CASE(master_errors) {
   expect_error(s.http("POST", "/admin/masters", "{}"), 400, "missing_field", "name");
   expect_error(s.http("POST", "/admin/masters", R"({"name":"x","max_child_keys":-1})"), 400,
                "invalid_field", "max_child_keys");
-  expect_error(s.http("POST", "/admin/masters",
-                      R"({"name":"x","max_child_keys":99999999999999999999999})"),
-               400, "invalid_field", "max_child_keys");
+  expect_error(
+      s.http("POST", "/admin/masters", R"({"name":"x","max_child_keys":99999999999999999999999})"),
+      400, "invalid_field", "max_child_keys");
   expect_error(s.http("POST", "/admin/masters", R"({"name":"x","global_qps":1.5})"), 400,
                "invalid_field", "global_qps");
   expect_error(s.http("POST", "/admin/masters", R"({"name":"x","status":"gone"})"), 400,
                "invalid_field", "status");
-  expect_error(s.http("POST", "/admin/masters", R"({"name":"x","nmae":"y"})"), 400,
-               "invalid_field", "nmae");
+  expect_error(s.http("POST", "/admin/masters", R"({"name":"x","nmae":"y"})"), 400, "invalid_field",
+               "nmae");
   expect_error(s.http("POST", "/admin/masters", R"({"name":"x","namespaces":["a.b"]})"), 400,
                "invalid_field", "namespaces[0]");
   expect_error(s.http("POST", "/admin/masters",
                       R"({"name":"x","namespaces":["a"],"default_namespace":"b"})"),
                400, "invalid_field", "default_namespace");
-  expect_error(s.http("POST", "/admin/masters", R"({"name":"bad\u0000nul"})"), 400,
-               "invalid_field", "name");
+  expect_error(s.http("POST", "/admin/masters", R"({"name":"bad\u0000nul"})"), 400, "invalid_field",
+               "name");
   expect_error(s.http("POST", "/admin/masters", "{\"name\":\"bad\xff utf8\"}"), 400,
                "invalid_field", "name");
   expect_error(s.http("POST", "/admin/masters", js(obj({{"name", std::string(257, 'n')}}))), 400,
@@ -317,8 +323,7 @@ BOOST_AUTO_TEST_CASE(key_errors) {
   expect_error(s.http("POST", "/keys", R"({"master_id":999999999})"), 400, "invalid_field",
                "master_id");
   expect_error(s.http("POST", "/keys", R"({})"), 400, "missing_field", "master_id");
-  expect_error(s.http("POST", "/keys", R"({"master_id":"1"})"), 400, "invalid_field",
-               "master_id");
+  expect_error(s.http("POST", "/keys", R"({"master_id":"1"})"), 400, "invalid_field", "master_id");
   expect_error(s.http("POST", "/admin/masters/999999999/keys", "{}"), 404, "not_found");
   expect_error(s.http("POST", "/admin/masters/x/keys", "{}"), 404, "not_found");
   expect_error(s.http("POST", "/admin/masters/" + mid + "/keys", R"({"master_id":1})"), 400,
@@ -376,7 +381,10 @@ BOOST_AUTO_TEST_CASE(rotation) {
 
   // If the snapshot sync has landed, the key shows up in config:keys.
   const bool synced = s.wait_until(
-      [&] { return s.redis({"HEXISTS", "config:keys", old_hash}).at(0) == "1"; }, 3000);
+      [&] {
+        return s.redis({"HEXISTS", "config:keys", old_hash}).at(0) == "1";
+      },
+      3000);
   if (!synced) BOOST_TEST_MESSAGE("config:keys not populated: Redis part of rotation not checked");
 
   auto r = s.http("POST", "/keys/" + kid + "/rotate");
@@ -404,7 +412,8 @@ BOOST_AUTO_TEST_CASE(rotation) {
   // Rotation and deletion are audited, without secrets.
   auto audit = s.sql(
       "SELECT action, coalesce(before::text, ''), coalesce(after::text, '') FROM audit_log "
-      "WHERE resource = 'key' AND resource_id = '" + kid + "' ORDER BY id");
+      "WHERE resource = 'key' AND resource_id = '" +
+      kid + "' ORDER BY id");
   BOOST_REQUIRE(audit.size() == 2u);
   BOOST_TEST(audit[0][0] == "create");
   BOOST_TEST(audit[1][0] == "rotate");
@@ -432,13 +441,22 @@ BOOST_AUTO_TEST_CASE(max_child_keys_under_concurrent_issuance) {
         HttpResult r;
         // All three issuing paths race for the same slots.
         switch (i % 3) {
-          case 0: r = s.http("POST", "/keys", js(obj({{"master_id", m["id"]}}))); break;
-          case 1: r = s.http("POST", "/admin/masters/" + mid + "/keys", "{}"); break;
-          default: r = s.http_token("POST", "/master/keys", master_key, "{}"); break;
+          case 0:
+            r = s.http("POST", "/keys", js(obj({{"master_id", m["id"]}})));
+            break;
+          case 1:
+            r = s.http("POST", "/admin/masters/" + mid + "/keys", "{}");
+            break;
+          default:
+            r = s.http_token("POST", "/master/keys", master_key, "{}");
+            break;
         }
-        if (r.status == 201) ++created;
-        else if (r.status == 409) ++conflicts;
-        else ++other;
+        if (r.status == 201)
+          ++created;
+        else if (r.status == 409)
+          ++conflicts;
+        else
+          ++other;
       } catch (...) {
         ++other;
       }
@@ -454,8 +472,9 @@ BOOST_AUTO_TEST_CASE(max_child_keys_under_concurrent_issuance) {
   expect_error(r, 409, "conflict", "max_child_keys");
 
   // Raising the limit lets one more through; lowering it below the count is allowed.
-  BOOST_TEST(s.http("PUT", "/admin/masters/" + mid, js(obj({{"max_child_keys", kMax + 1}}))).status ==
-             200);
+  BOOST_TEST(
+      s.http("PUT", "/admin/masters/" + mid, js(obj({{"max_child_keys", kMax + 1}}))).status ==
+      200);
   BOOST_TEST(s.http("POST", "/admin/masters/" + mid + "/keys", "{}").status == 201);
   BOOST_TEST(s.http("PUT", "/admin/masters/" + mid, R"({"max_child_keys":0})").status == 200);
   expect_error(s.http_token("POST", "/master/keys", master_key, "{}"), 409, "conflict");
@@ -490,8 +509,7 @@ BOOST_AUTO_TEST_CASE(auth_matrix) {
   const std::string master_key = m["master_key"].asString();
   auto k = create_key(m);
   const std::string child_key = k["key"].asString();
-  const std::string jwt =
-      ez::api::mint_admin_jwt(jwt_secret(), "it", std::chrono::seconds(300));
+  const std::string jwt = ez::api::mint_admin_jwt(jwt_secret(), "it", std::chrono::seconds(300));
   const std::string fake_master = "ezm_" + std::string(43, 'A');
 
   const std::vector<std::pair<std::string, std::string>> admin_routes = {
@@ -545,9 +563,9 @@ BOOST_AUTO_TEST_CASE(auth_matrix) {
   BOOST_TEST(s.http("GET", "/keys/" + id_of(k)).status == 200);
 
   // A suspended master is refused on every self route; reactivated, it works again.
-  BOOST_TEST(s.http("PUT", "/admin/masters/" + id_of(m), R"({"status":"suspended"})").status == 200);
-  for (const auto& [method, path] : self_routes)
-    BOOST_TEST_CONTEXT(method << " " << path) {
+  BOOST_TEST(s.http("PUT", "/admin/masters/" + id_of(m), R"({"status":"suspended"})").status ==
+             200);
+  for (const auto& [method, path] : self_routes) BOOST_TEST_CONTEXT(method << " " << path) {
       expect_error(s.http_token(method, path, master_key, "{}"), 403, "forbidden");
     }
   BOOST_TEST(s.http("GET", "/keys/" + id_of(k)).status == 200);
@@ -591,7 +609,8 @@ BOOST_AUTO_TEST_CASE(master_self_service) {
   auto l = s.http_token("GET", "/master/keys", ka);
   BOOST_REQUIRE_MESSAGE(l.status == 200, describe(l));
   std::set<int64_t> ids;
-  for (const auto& it : l.json()["items"]) {
+  const Json::Value listed = l.json();  // keep the document alive while iterating
+  for (const auto& it : listed["items"]) {
     ids.insert(it["id"].asInt64());
     BOOST_TEST(!it.isMember("key"));
   }
@@ -610,8 +629,9 @@ BOOST_AUTO_TEST_CASE(master_self_service) {
   expect_error(s.http_token("DELETE", "/master/keys/" + id_of(own), ka), 404, "not_found");
 
   // Audited as the master.
-  auto audit = s.sql("SELECT actor, action FROM audit_log WHERE resource = 'key' AND resource_id = '" +
-                     id_of(own) + "' ORDER BY id");
+  auto audit =
+      s.sql("SELECT actor, action FROM audit_log WHERE resource = 'key' AND resource_id = '" +
+            id_of(own) + "' ORDER BY id");
   BOOST_REQUIRE(audit.size() == 2u);
   BOOST_TEST(audit[0][0] == "master:" + id_of(a));
   BOOST_TEST(audit[0][1] == "create");
@@ -628,7 +648,8 @@ BOOST_AUTO_TEST_CASE(writes_are_audited) {
   BOOST_TEST(s.http("DELETE", "/admin/masters/" + mid).status == 204);
   auto rows = s.sql(
       "SELECT actor, action, before IS NULL, after IS NULL FROM audit_log "
-      "WHERE resource = 'master' AND resource_id = '" + mid + "' ORDER BY id");
+      "WHERE resource = 'master' AND resource_id = '" +
+      mid + "' ORDER BY id");
   BOOST_REQUIRE(rows.size() == 3u);
   BOOST_TEST(rows[0][0] == "admin-token");
   BOOST_TEST(rows[0][1] == "create");
@@ -638,10 +659,36 @@ BOOST_AUTO_TEST_CASE(writes_are_audited) {
   BOOST_TEST(rows[1][3] == "f");
   BOOST_TEST(rows[2][1] == "delete");
   BOOST_TEST(rows[2][3] == "t");
-  auto before = s.sql("SELECT before->>'global_qps', after->>'global_qps' FROM audit_log "
-                      "WHERE resource = 'master' AND resource_id = '" + mid +
-                      "' AND action = 'update'");
+  auto before = s.sql(
+      "SELECT before->>'global_qps', after->>'global_qps' FROM audit_log "
+      "WHERE resource = 'master' AND resource_id = '" +
+      mid + "' AND action = 'update'");
   BOOST_TEST(before[0][0] == "0");
   BOOST_TEST(before[0][1] == "9");
   (void)k;
+}
+
+BOOST_AUTO_TEST_CASE(redis_follows_deletes) {
+  auto& s = stack();
+  auto m = create_master();
+  auto k1 = create_key(m);
+  auto k2 = create_key(m);
+  const std::string h1 = ez::api::sha256_hex(k1["key"].asString());
+  const std::string h2 = ez::api::sha256_hex(k2["key"].asString());
+  auto present = [&](const std::string& h) {
+    return s.redis({"HEXISTS", "config:keys", h}).at(0) == "1";
+  };
+  if (!s.wait_until([&] { return present(h1) && present(h2); }, 3000)) {
+    BOOST_TEST_MESSAGE("config:keys not populated: snapshot sync not checked");
+    return;
+  }
+  BOOST_TEST(s.redis({"HEXISTS", "config:masters", id_of(m)}).at(0) == "1");
+  // Deleting a key removes its field; deleting the master removes the rest.
+  BOOST_TEST(s.http("DELETE", "/keys/" + id_of(k1)).status == 204);
+  BOOST_TEST(s.wait_until([&] { return !present(h1); }));
+  BOOST_TEST(present(h2));
+  BOOST_TEST(s.http("DELETE", "/admin/masters/" + id_of(m)).status == 204);
+  BOOST_TEST(s.wait_until([&] {
+    return !present(h2) && s.redis({"HEXISTS", "config:masters", id_of(m)}).at(0) == "0";
+  }));
 }

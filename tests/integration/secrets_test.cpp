@@ -37,8 +37,10 @@ std::string run(const std::string& cmd, int* rc) {
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -89,6 +91,7 @@ BOOST_AUTO_TEST_CASE(pg_dump_holds_no_secret) {
     const std::string kid = std::to_string(own["id"].asInt64());
     for (int r = 0; r < 2; ++r) {
       retired.push_back(secrets.back());
+      secrets.pop_back();
       secrets.push_back(post("/keys/" + kid + "/rotate", "")["key"].asString());
     }
     // A deleted key's secret must not linger either.
@@ -101,13 +104,14 @@ BOOST_AUTO_TEST_CASE(pg_dump_holds_no_secret) {
   for (const auto& sec : all) BOOST_REQUIRE(sec.size() > 40);
 
   int rc = 0;
-  const std::string dump =
-      run("/usr/lib/postgresql/15/bin/pg_dump --no-password " + shell_quote(s.pg_dsn) + " 2>&1", &rc);
+  const std::string dump = run(
+      "/usr/lib/postgresql/15/bin/pg_dump --no-password " + shell_quote(s.pg_dsn) + " 2>&1", &rc);
   BOOST_REQUIRE_MESSAGE(rc == 0, "pg_dump failed: " << dump.substr(0, 500));
   BOOST_REQUIRE(dump.find("CREATE TABLE public.keys") != std::string::npos);
 
   for (const auto& sec : all) {
-    BOOST_TEST(dump.find(sec) == std::string::npos, "secret " << sec.substr(0, 8) << "... in pg_dump");
+    BOOST_TEST(dump.find(sec) == std::string::npos,
+               "secret " << sec.substr(0, 8) << "... in pg_dump");
     // Not even the random part without its "ezk_"/"ezm_" prefix.
     BOOST_TEST(dump.find(sec.substr(4)) == std::string::npos);
   }
@@ -116,7 +120,8 @@ BOOST_AUTO_TEST_CASE(pg_dump_holds_no_secret) {
     BOOST_TEST(dump.find(ez::api::sha256_hex(sec)) != std::string::npos);
 
   // The audit trail carries neither the secrets nor their digests.
-  const auto audit = s.sql("SELECT coalesce(before::text,'') || coalesce(after::text,'') FROM audit_log");
+  const auto audit =
+      s.sql("SELECT coalesce(before::text,'') || coalesce(after::text,'') FROM audit_log");
   BOOST_REQUIRE(!audit.empty());
   std::string audit_text;
   for (const auto& row : audit) audit_text += row[0] + "\n";

@@ -1,6 +1,7 @@
 #include "api/admin_input.h"
 
 #include <Poco/Exception.h>
+#include <Poco/RegularExpression.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -24,7 +25,8 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kMaxWeight = 1000000;
 
 bool blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); });
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); });
 }
 
 // A name stored verbatim: 1..max bytes, not only whitespace.
@@ -47,8 +49,7 @@ void assign(T& target, std::optional<T>&& value) {
 std::string query(const http::Request& req, const char* name, size_t max_len = 256) {
   auto v = req.query_param(name);
   if (!v) return {};
-  if (v->size() > max_len)
-    fail(ErrorCode::bad_request, std::string(name) + " is too long", name);
+  if (v->size() > max_len) fail(ErrorCode::bad_request, std::string(name) + " is too long", name);
   if (v->find('\0') != std::string::npos || !is_valid_utf8(*v))
     fail(ErrorCode::bad_request, std::string(name) + " must be UTF-8 text without NUL", name);
   return *v;
@@ -58,12 +59,48 @@ std::string query_enum(const http::Request& req, const char* name,
                        std::initializer_list<std::string_view> allowed) {
   std::string v = query(req, name);
   if (v.empty()) return v;
-  std::transform(v.begin(), v.end(), v.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  });
   return check_enum(v, name, allowed);
 }
 
 }  // namespace
+
+std::string regex_selector_problem(const std::string& pattern) {
+  try {
+    std::regex re(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return std::string("not a valid regular expression: ") + e.what();
+  }
+  // The snapshot builder resolves selectors with PCRE: it must compile there too.
+  try {
+    Poco::RegularExpression re(pattern, Poco::RegularExpression::RE_UTF8);
+  } catch (const Poco::Exception& e) {
+    return "not a valid regular expression: " + e.message();
+  }
+  // The balancer matches with Go's regexp (RE2), which has no lookaround and no
+  // backreferences: refuse them here rather than fail at routing time.
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 < pattern.size() && !in_class && pattern[i + 1] >= '1' && pattern[i + 1] <= '9')
+        return "backreferences (\\1..\\9) are not supported by the balancer's RE2 engine";
+      ++i;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // "[]...]": ] is literal
+    } else if (c == '(' && pattern.compare(i, 2, "(?") == 0) {
+      for (const char* look : {"(?=", "(?!", "(?<=", "(?<!"})
+        if (pattern.compare(i, std::char_traits<char>::length(look), look) == 0)
+          return "lookaround is not supported by the balancer's RE2 engine";
+    }
+  }
+  return {};
+}
 
 // ---- providers ----------------------------------------------------------------
 
@@ -101,8 +138,8 @@ db::ProviderValues provider_values(const Json::Value& body, const db::ProviderVa
   key_rule.no_control = true;
   if (auto key = get_string(body, "api_key", key_rule)) {
     // The masked form a GET returned means "unchanged".
-    const bool echoed_mask =
-        !create && !current->api_key.empty() && *key == db::audit::mask_secret_value(current->api_key);
+    const bool echoed_mask = !create && !current->api_key.empty() &&
+                             *key == db::audit::mask_secret_value(current->api_key);
     if (!echoed_mask) v.api_key = std::move(*key);
   }
 
@@ -177,11 +214,11 @@ std::string model_name_problem(const std::string& name) {
 }
 
 db::ModelValues model_values(const Json::Value& body, const db::ModelValues* current) {
-  reject_unknown(body,
-                 {"name", "kind", "context_window", "cost_per_token", "supports_vision",
-                  "supports_functions", "supports_tool_choice", "supports_fim", "supports_stream",
-                  "max_output_tokens"},
-                 {"id", "namespace", "public_model", "created_at", "updated_at"});
+  reject_unknown(
+      body,
+      {"name", "kind", "context_window", "cost_per_token", "supports_vision", "supports_functions",
+       "supports_tool_choice", "supports_fim", "supports_stream", "max_output_tokens"},
+      {"id", "namespace", "public_model", "created_at", "updated_at"});
   const bool create = current == nullptr;
   db::ModelValues v = create ? db::ModelValues{} : *current;
   if (auto name = get_name(body, "name", 256, create)) {
@@ -254,14 +291,12 @@ db::BindingValues binding_values(const Json::Value& body, const db::BindingValue
   // Checked on the merged values: a PUT may change only the type or only the value.
   if (v.selector_type == "regex") {
     if (v.selector_value.empty())
-      invalid("selector_value", "selector_value must be a regular expression when selector_type is regex");
+      invalid("selector_value",
+              "selector_value must be a regular expression when selector_type is regex");
     if (v.selector_value.size() > 512)
       invalid("selector_value", "a regex selector_value must be at most 512 bytes");
-    try {
-      std::regex re(v.selector_value, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      invalid("selector_value", std::string("selector_value is not a valid regular expression: ") + e.what());
-    }
+    if (auto problem = regex_selector_problem(v.selector_value); !problem.empty())
+      invalid("selector_value", "selector_value: " + problem);
   }
   return v;
 }
@@ -301,8 +336,7 @@ std::vector<FeatureChange> feature_changes(const Json::Value& body) {
           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '_' || c == '-' || c == '.' || c == ':';
         });
-    if (!ok_name)
-      invalid(name, "flag names are 1-128 characters of A-Z a-z 0-9 _ - . :");
+    if (!ok_name) invalid(name, "flag names are 1-128 characters of A-Z a-z 0-9 _ - . :");
     const Json::Value& v = body[name];
     FeatureChange c{name, std::nullopt};
     switch (v.type()) {

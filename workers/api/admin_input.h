@@ -34,14 +34,14 @@
 namespace ez::api {
 
 inline const std::initializer_list<std::string_view> kProviderTypes = {
-    "openai",      "compatible", "anthropic", "claude",   "claude-code",
-    "codex",       "gemini-cli", "antigravity", "gemini", "google",
-    "aistudio",    "vertex",     "vertex-express", "custom"};
+    "openai",   "compatible", "anthropic",      "claude", "claude-code",
+    "codex",    "gemini-cli", "antigravity",    "gemini", "google",
+    "aistudio", "vertex",     "vertex-express", "custom"};
 inline const std::initializer_list<std::string_view> kActiveDisabled = {"active", "disabled"};
 inline const std::initializer_list<std::string_view> kModelKinds = {"chat", "embedding", "rerank",
-                                                                     "other"};
+                                                                    "other"};
 inline const std::initializer_list<std::string_view> kSelectorTypes = {"exact", "regex",
-                                                                        "normalize_exact"};
+                                                                       "normalize_exact"};
 
 // ---- providers ----------------------------------------------------------------
 
@@ -64,6 +64,11 @@ inline const std::initializer_list<std::string_view> kSelectorTypes = {"exact", 
 [[nodiscard]] std::string model_name_problem(const std::string& name);
 
 // ---- bindings -----------------------------------------------------------------
+
+// Empty when `pattern` is usable as a regex selector everywhere it runs: it
+// compiles as ECMAScript (std::regex) and as PCRE (the snapshot builder), and
+// uses nothing Go's RE2 (the balancer) lacks: no lookaround, no backreferences.
+[[nodiscard]] std::string regex_selector_problem(const std::string& pattern);
 
 [[nodiscard]] db::BindingValues binding_values(const Json::Value& body,
                                                const db::BindingValues* current);

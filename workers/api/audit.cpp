@@ -1,10 +1,11 @@
 // GET /admin/audit: the audit trail, newest first, filtered by resource, actor,
 // resource_id and time range, paginated (the cursor walks towards older rows).
+#include "db/audit.h"
+
 #include "api/admin_input.h"
 #include "api/auth.h"
 #include "api/pagination.h"
 #include "api/routes.h"
-#include "db/audit.h"
 #include "http/response.h"
 
 namespace ez::api {
@@ -18,12 +19,14 @@ http::Response list(Context& ctx, http::Request& req) {
   pqxx::nontransaction tx(ctx.pg().conn());
   // page.after is the last (oldest) id shown; 0 starts from the newest row.
   const auto rows = db::audit::list(tx, filter, page.after, page.fetch_limit());
-  return http::json(200, page_json(rows, page, audit_json,
-                                   [](const db::audit::Row& r) { return r.id; }));
+  return http::json(
+      200, page_json(rows, page, audit_json, [](const db::audit::Row& r) { return r.id; }));
 }
 
 }  // namespace
 
-void register_audit_routes(http::Router& r) { r.add("GET", "/admin/audit", list); }
+void register_audit_routes(http::Router& r) {
+  r.add("GET", "/admin/audit", list);
+}
 
 }  // namespace ez::api

@@ -27,8 +27,13 @@ using http::ErrorCode;
 // The outbox id of a binding is the config:bindings field it feeds,
 // "namespace.public_model": that snapshot aggregates every binding row of the
 // pair, and it must be rebuilt (or removed) even after the row is gone.
-void changed(pqxx::transaction_base& tx, const db::BindingValues& v) {
-  snapshot::record_change(tx, snapshot::Resource::binding, v.ns + "." + v.public_model);
+// `before`: the pair a moved binding left, whose snapshot loses this candidate.
+void changed(pqxx::transaction_base& tx, const db::BindingValues& v,
+             const db::BindingValues* before = nullptr) {
+  std::string old_field;
+  if (before && (before->ns != v.ns || before->public_model != v.public_model))
+    old_field = before->ns + "." + before->public_model;
+  snapshot::record_change(tx, snapshot::Resource::binding, v.ns + "." + v.public_model, old_field);
 }
 
 http::Response create(Context& ctx, http::Request& req) {
@@ -58,8 +63,8 @@ http::Response list(Context& ctx, http::Request& req) {
   const auto page = parse_page(req);
   pqxx::nontransaction tx(ctx.pg().conn());
   const auto rows = db::list_bindings(tx, filter, page.after, page.fetch_limit());
-  return http::json(200, page_json(rows, page, binding_json,
-                                   [](const db::BindingRow& r) { return r.id; }));
+  return http::json(
+      200, page_json(rows, page, binding_json, [](const db::BindingRow& r) { return r.id; }));
 }
 
 http::Response get(Context& ctx, http::Request& req) {
@@ -89,9 +94,7 @@ http::Response update(Context& ctx, http::Request& req) {
   if (!after) http::not_found("binding");
   db::audit::record(tx, actor.name, "update", "binding", std::to_string(id), binding_json(*before),
                     binding_json(*after), req.request_id);
-  changed(tx, before->v);
-  if (after->v.ns != before->v.ns || after->v.public_model != before->v.public_model)
-    changed(tx, after->v);
+  changed(tx, after->v, &before->v);
   tx.commit();
   snapshot::push_pending(ctx);
   return http::json(200, binding_json(*after));

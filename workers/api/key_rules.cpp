@@ -76,8 +76,12 @@ std::string random_base62(size_t count) {
   return out;
 }
 
-IssuedSecret new_client_key() { return issue(kClientKeyPrefix); }
-IssuedSecret new_master_key() { return issue(kMasterKeyPrefix); }
+IssuedSecret new_client_key() {
+  return issue(kClientKeyPrefix);
+}
+IssuedSecret new_master_key() {
+  return issue(kMasterKeyPrefix);
+}
 
 std::string display_prefix(std::string_view secret) {
   return std::string(secret.substr(0, kDisplayPrefixLen));
@@ -156,7 +160,8 @@ MasterFields parse_master_fields(const Json::Value& body, bool create) {
   MasterFields f;
   f.name = get_string(body, "name", {.required = create, .min_len = 1, .max_len = 256});
   f.group = get_string(body, "group", {.min_len = 1, .max_len = 128, .no_control = true});
-  f.namespaces = get_string_list(body, "namespaces", {.min_len = 1, .max_len = 128, .no_control = true}, 256);
+  f.namespaces =
+      get_string_list(body, "namespaces", {.min_len = 1, .max_len = 128, .no_control = true}, 256);
   if (f.namespaces) check_namespace_names(*f.namespaces, "namespaces");
   f.default_namespace = get_string(body, "default_namespace", {.max_len = 128, .no_control = true});
   if (f.default_namespace && f.default_namespace->find('.') != std::string::npos)
@@ -185,9 +190,11 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
     f.master_id = get_int(body, "master_id", 1, INT64_MAX, kind == KeyBody::create_admin);
   f.name = get_string(body, "name", {.max_len = 256});
   f.group = get_string(body, "group", {.max_len = 128, .no_control = true});
-  f.namespaces = get_string_list(body, "namespaces", {.min_len = 1, .max_len = 128, .no_control = true}, 256);
+  f.namespaces =
+      get_string_list(body, "namespaces", {.min_len = 1, .max_len = 128, .no_control = true}, 256);
   if (f.namespaces) check_namespace_names(*f.namespaces, "namespaces");
-  f.scopes = get_string_list(body, "scopes", {.min_len = 1, .max_len = 128, .no_control = true}, 64);
+  f.scopes =
+      get_string_list(body, "scopes", {.min_len = 1, .max_len = 128, .no_control = true}, 64);
   if (body.isMember("model_limits")) {
     check_model_limits(body["model_limits"]);
     f.model_limits = body["model_limits"];

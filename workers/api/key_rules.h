@@ -104,9 +104,9 @@ struct KeyFields {
 };
 
 enum class KeyBody {
-  create_admin,      // POST /keys: master_id required
-  create_for_master, // POST /admin/masters/{id}/keys and POST /master/keys: no master_id
-  update,            // PUT /keys/{id}: master_id accepted only if unchanged (checked by caller)
+  create_admin,       // POST /keys: master_id required
+  create_for_master,  // POST /admin/masters/{id}/keys and POST /master/keys: no master_id
+  update,             // PUT /keys/{id}: master_id accepted only if unchanged (checked by caller)
 };
 [[nodiscard]] KeyFields parse_key_fields(const Json::Value& body, KeyBody kind);
 

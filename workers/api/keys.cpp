@@ -55,7 +55,8 @@ void apply(db::KeyValues& v, const KeyFields& f) {
 db::KeyRow lock_key(pqxx::transaction_base& tx, int64_t id) {
   auto key = db::find_key(tx, id);
   if (!key) http::not_found("key " + std::to_string(id));
-  if (!db::find_master(tx, key->master_id, db::Lock::share)) http::not_found("key " + std::to_string(id));
+  if (!db::find_master(tx, key->master_id, db::Lock::share))
+    http::not_found("key " + std::to_string(id));
   key = db::find_key(tx, id, /*for_update=*/true);
   if (!key) http::not_found("key " + std::to_string(id));
   return *key;
@@ -86,8 +87,8 @@ http::Response create_key_for_master(Context& ctx, http::Request& req) {
   const int64_t master_id = parse_id(req.param("id"), "master");
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
   pqxx::work tx(ctx.pg().conn());
-  IssuedKey k = issue_child_key(tx, master_id, f, "admin", actor, req.request_id,
-                                UnknownMaster::not_found);
+  IssuedKey k =
+      issue_child_key(tx, master_id, f, "admin", actor, req.request_id, UnknownMaster::not_found);
   tx.commit();
   snapshot::push_pending(ctx);
   return created(k);

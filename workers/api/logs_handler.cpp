@@ -31,8 +31,9 @@ bool is_ndjson(const http::Request& req) {
   const auto header = req.header("content-type");
   if (!header) return false;  // the balancer may omit it: treat as JSON
   std::string type = header->substr(0, header->find(';'));
-  type.erase(std::remove_if(type.begin(), type.end(), [](unsigned char c) { return std::isspace(c); }),
-             type.end());
+  type.erase(
+      std::remove_if(type.begin(), type.end(), [](unsigned char c) { return std::isspace(c); }),
+      type.end());
   std::transform(type.begin(), type.end(), type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (type == "application/x-ndjson" || type == "application/ndjson" ||
@@ -51,10 +52,14 @@ bool is_ndjson(const http::Request& req) {
     if (!e.field().empty()) field += "." + e.field();
   }
   switch (e.kind()) {
-    case Kind::bad_json: throw ApiError(ErrorCode::bad_json, e.what(), field);
-    case Kind::missing_field: throw ApiError(ErrorCode::missing_field, e.what(), field);
-    case Kind::invalid_field: throw ApiError(ErrorCode::invalid_field, e.what(), field);
-    case Kind::too_many: throw ApiError(ErrorCode::payload_too_large, e.what());
+    case Kind::bad_json:
+      throw ApiError(ErrorCode::bad_json, e.what(), field);
+    case Kind::missing_field:
+      throw ApiError(ErrorCode::missing_field, e.what(), field);
+    case Kind::invalid_field:
+      throw ApiError(ErrorCode::invalid_field, e.what(), field);
+    case Kind::too_many:
+      throw ApiError(ErrorCode::payload_too_large, e.what());
   }
   throw ApiError(ErrorCode::bad_request, e.what(), field);
 }
@@ -120,6 +125,8 @@ http::Response accept_logs(logq::Ring* ring, const http::Request& req) {
       .with_retry_after(kLogsRetryAfterSeconds);
 }
 
-void register_logs_routes(http::Router& r) { r.add("POST", "/logs", post_logs); }
+void register_logs_routes(http::Router& r) {
+  r.add("POST", "/logs", post_logs);
+}
 
 }  // namespace ez::api

@@ -19,7 +19,7 @@
 namespace ez::api {
 
 struct MasterPrincipal {
-  Actor actor;         // kind "master", name "master:<id>", master_id
+  Actor actor;  // kind "master", name "master:<id>", master_id
   db::MasterRow master;
 };
 

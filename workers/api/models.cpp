@@ -24,8 +24,10 @@ using http::ErrorCode;
 
 // The outbox id of a model is its name: that is its meta:models field, and the
 // pusher needs it to delete the field once the row is gone.
-void changed(pqxx::transaction_base& tx, const std::string& name) {
-  snapshot::record_change(tx, snapshot::Resource::model, name);
+// `old_name`: the name a renamed model leaves behind (its field is removed).
+void changed(pqxx::transaction_base& tx, const std::string& name,
+             const std::string& old_name = {}) {
+  snapshot::record_change(tx, snapshot::Resource::model, name, old_name);
 }
 
 // A name that cannot exist is simply not found.
@@ -62,8 +64,8 @@ http::Response list(Context& ctx, http::Request& req) {
   const auto page = parse_page(req);
   pqxx::nontransaction tx(ctx.pg().conn());
   const auto rows = db::list_models(tx, filter, page.after, page.fetch_limit());
-  return http::json(200, page_json(rows, page, model_json,
-                                   [](const db::ModelRow& r) { return r.id; }));
+  return http::json(200,
+                    page_json(rows, page, model_json, [](const db::ModelRow& r) { return r.id; }));
 }
 
 http::Response get(Context& ctx, http::Request& req) {
@@ -94,8 +96,7 @@ http::Response update(Context& ctx, http::Request& req) {
   if (!after) http::not_found("model");
   db::audit::record(tx, actor.name, "update", "model", before->v.name, model_json(*before),
                     model_json(*after), req.request_id);
-  changed(tx, before->v.name);
-  if (after->v.name != before->v.name) changed(tx, after->v.name);
+  changed(tx, after->v.name, after->v.name != before->v.name ? before->v.name : std::string());
   tx.commit();
   snapshot::push_pending(ctx);
   return http::json(200, model_json(*after));

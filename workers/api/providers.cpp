@@ -22,8 +22,11 @@ using http::ErrorCode;
   throw ApiError(ErrorCode::conflict, "a provider named \"" + name + "\" already exists", "name");
 }
 
-void changed(pqxx::transaction_base& tx, int64_t id) {
-  snapshot::record_change(tx, snapshot::Resource::provider, std::to_string(id));
+// `old_group_id`: the group the provider left (moved or deleted), so the pusher
+// also recomputes the bindings that used to reach it through that group.
+void changed(pqxx::transaction_base& tx, int64_t id, int64_t old_group_id = 0) {
+  snapshot::record_change(tx, snapshot::Resource::provider, std::to_string(id),
+                          old_group_id ? std::to_string(old_group_id) : std::string());
 }
 
 http::Response create(Context& ctx, http::Request& req) {
@@ -52,8 +55,9 @@ http::Response list(Context& ctx, http::Request& req) {
   const auto page = parse_page(req);
   pqxx::nontransaction tx(ctx.pg().conn());
   const auto rows = db::list_providers(tx, filter, page.after, page.fetch_limit());
-  return http::json(200, page_json(rows, page, [](const db::ProviderRow& r) { return provider_json(r); },
-                                   [](const db::ProviderRow& r) { return r.id; }));
+  return http::json(200, page_json(
+                             rows, page, [](const db::ProviderRow& r) { return provider_json(r); },
+                             [](const db::ProviderRow& r) { return r.id; }));
 }
 
 http::Response get(Context& ctx, http::Request& req) {
@@ -83,7 +87,7 @@ http::Response update(Context& ctx, http::Request& req) {
   if (!after) http::not_found("provider");
   db::audit::record(tx, actor.name, "update", "provider", std::to_string(id),
                     provider_json(*before, false), provider_json(*after, false), req.request_id);
-  changed(tx, id);
+  changed(tx, id, after->group_id != before->group_id ? before->group_id : 0);
   tx.commit();
   snapshot::push_pending(ctx);
   return http::json(200, provider_json(*after));
@@ -97,7 +101,7 @@ http::Response remove(Context& ctx, http::Request& req) {
   if (!before || !db::delete_provider(tx, id)) http::not_found("provider");
   db::audit::record(tx, actor.name, "delete", "provider", std::to_string(id),
                     provider_json(*before, false), Json::Value(), req.request_id);
-  changed(tx, id);
+  changed(tx, id, before->group_id);
   tx.commit();
   snapshot::push_pending(ctx);
   return http::no_content();

@@ -21,7 +21,9 @@ using http::invalid;
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string trim(const std::string& s) {
   size_t b = 0, e = s.size();
@@ -73,14 +75,21 @@ namespace {
 
 const char* type_name(const Json::Value& v) {
   switch (v.type()) {
-    case Json::nullValue: return "null";
+    case Json::nullValue:
+      return "null";
     case Json::intValue:
-    case Json::uintValue: return "an integer";
-    case Json::realValue: return "a number";
-    case Json::stringValue: return "a string";
-    case Json::booleanValue: return "a boolean";
-    case Json::arrayValue: return "an array";
-    case Json::objectValue: return "an object";
+    case Json::uintValue:
+      return "an integer";
+    case Json::realValue:
+      return "a number";
+    case Json::stringValue:
+      return "a string";
+    case Json::booleanValue:
+      return "a boolean";
+    case Json::arrayValue:
+      return "an array";
+    case Json::objectValue:
+      return "an object";
   }
   return "unknown";
 }
@@ -114,9 +123,9 @@ std::string check_string(const std::string& field, const Json::Value& v, const S
       std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; }))
     invalid(field, field + " must not contain control characters");
   if (s.size() < rule.min_len)
-    invalid(field, rule.min_len == 1 ? field + " must not be empty"
-                                     : field + " must be at least " +
-                                           std::to_string(rule.min_len) + " bytes");
+    invalid(field, rule.min_len == 1
+                       ? field + " must not be empty"
+                       : field + " must be at least " + std::to_string(rule.min_len) + " bytes");
   if (s.size() > rule.max_len)
     invalid(field, field + " must be at most " + std::to_string(rule.max_len) + " bytes");
   return s;
@@ -161,11 +170,12 @@ std::optional<int64_t> get_int(const Json::Value& obj, const char* field, int64_
                                bool required) {
   const Json::Value* v = member(obj, field, required);
   if (!v) return std::nullopt;
-  const std::string range =
-      std::string(field) + " must be between " + std::to_string(min) + " and " + std::to_string(max);
+  const std::string range = std::string(field) + " must be between " + std::to_string(min) +
+                            " and " + std::to_string(max);
   // Not isIntegral(): jsoncpp says yes to 1.0, and 1.0 is not what an integer field takes.
   if (v->type() == Json::intValue || v->type() == Json::uintValue) {
-    if (v->type() == Json::uintValue && v->asUInt64() > uint64_t(std::numeric_limits<int64_t>::max()))
+    if (v->type() == Json::uintValue &&
+        v->asUInt64() > uint64_t(std::numeric_limits<int64_t>::max()))
       invalid(field, range);
     const int64_t n = v->asInt64();
     if (n < min || n > max) invalid(field, range);
@@ -209,7 +219,8 @@ std::optional<std::vector<std::string>> get_string_list(const Json::Value& obj, 
   if (!v) return std::nullopt;
   if (!v->isArray()) wrong_type(field, "an array of strings", *v);
   if (v->size() > max_items)
-    invalid(field, std::string(field) + " must have at most " + std::to_string(max_items) + " items");
+    invalid(field,
+            std::string(field) + " must have at most " + std::to_string(max_items) + " items");
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (Json::ArrayIndex i = 0; i < v->size(); ++i) {
@@ -336,14 +347,18 @@ std::optional<std::string> normalize_cidr(std::string_view text) {
   // scope ids, and it takes "::" (Poco's tryParse does not). Poco formats.
   unsigned char bytes[16];
   unsigned max_prefix;
-  if (inet_pton(AF_INET, addr_text.c_str(), bytes) == 1) max_prefix = 32;
-  else if (inet_pton(AF_INET6, addr_text.c_str(), bytes) == 1) max_prefix = 128;
-  else return std::nullopt;
+  if (inet_pton(AF_INET, addr_text.c_str(), bytes) == 1)
+    max_prefix = 32;
+  else if (inet_pton(AF_INET6, addr_text.c_str(), bytes) == 1)
+    max_prefix = 128;
+  else
+    return std::nullopt;
   const std::string canonical = Poco::Net::IPAddress(bytes, max_prefix / 8).toString();
   if (slash == std::string_view::npos) return canonical;
   const std::string_view prefix_text = text.substr(slash + 1);
   unsigned prefix = 0;
-  auto [p, ec] = std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
+  auto [p, ec] =
+      std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
   if (prefix_text.empty() || prefix_text.size() > 3 || ec != std::errc() ||
       p != prefix_text.data() + prefix_text.size() || prefix > max_prefix)
     return std::nullopt;
@@ -365,8 +380,7 @@ std::optional<std::vector<std::string>> get_cidr_list(const Json::Value& obj, co
     auto n = normalize_cidr((*list)[i]);
     if (!n)
       invalid(std::string(field) + "[" + std::to_string(i) + "]",
-              "not an IP address or CIDR network (e.g. 10.0.0.0/8, 2001:db8::/32): " +
-                  (*list)[i]);
+              "not an IP address or CIDR network (e.g. 10.0.0.0/8, 2001:db8::/32): " + (*list)[i]);
     if (std::find(out.begin(), out.end(), *n) == out.end()) out.push_back(*n);
   }
   return out;

@@ -35,10 +35,10 @@ void reject_unknown(const Json::Value& obj, std::initializer_list<std::string_vi
 
 struct StringRule {
   bool required = false;
-  size_t min_len = 0;     // in bytes, after trimming; min_len >= 1 also rejects ""
-  size_t max_len = 256;   // in bytes, after trimming
-  bool trim = false;      // strip ASCII whitespace at both ends
-  bool lower = false;     // ASCII lower-case (type names, enum values)
+  size_t min_len = 0;    // in bytes, after trimming; min_len >= 1 also rejects ""
+  size_t max_len = 256;  // in bytes, after trimming
+  bool trim = false;     // strip ASCII whitespace at both ends
+  bool lower = false;    // ASCII lower-case (type names, enum values)
   // Control characters other than NUL are stored verbatim unless this is set
   // (NUL and invalid UTF-8 are always rejected: PostgreSQL text cannot hold them).
   bool no_control = false;
@@ -48,8 +48,8 @@ struct StringRule {
                                                     const StringRule& rule = {});
 
 // Integer in [min, max].
-[[nodiscard]] std::optional<int64_t> get_int(const Json::Value& obj, const char* field,
-                                             int64_t min, int64_t max, bool required = false);
+[[nodiscard]] std::optional<int64_t> get_int(const Json::Value& obj, const char* field, int64_t min,
+                                             int64_t max, bool required = false);
 
 // Any finite JSON number in [min, max].
 [[nodiscard]] std::optional<double> get_number(const Json::Value& obj, const char* field,
@@ -60,9 +60,11 @@ struct StringRule {
 
 // Array of strings, each checked with `item` (the error names "field[i]").
 // Duplicates are removed, first occurrence kept (order preserved).
-[[nodiscard]] std::optional<std::vector<std::string>> get_string_list(
-    const Json::Value& obj, const char* field, const StringRule& item = {},
-    size_t max_items = 1024, bool required = false);
+[[nodiscard]] std::optional<std::vector<std::string>> get_string_list(const Json::Value& obj,
+                                                                      const char* field,
+                                                                      const StringRule& item = {},
+                                                                      size_t max_items = 1024,
+                                                                      bool required = false);
 
 // One of `allowed` (after trim + lower-case).
 [[nodiscard]] std::optional<std::string> get_enum(const Json::Value& obj, const char* field,

@@ -1,6 +1,6 @@
 // ezapi-flusher: drains the shared-memory log queue into PostgreSQL (workers/flusher/).
 //
-//   ezapi-flusher [--config FILE] [--check-config]
+//   ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH]
 //
 // One per host, beside the master (own systemd unit). Whoever starts first of the two
 // creates the queue. SIGTERM/SIGINT: drain the queue, then exit 0. Exit 1: bad config or
@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -25,7 +29,9 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 
-extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
 
 void install_signals() {
   struct sigaction sa {};
@@ -37,8 +43,34 @@ void install_signals() {
   signal(SIGHUP, SIG_IGN);  // settings are read at start; restart the unit to change them
 }
 
+// Our pid in PATH while we run (written atomically; removed at exit if still ours), so a
+// supervisor without systemd signals this process and not a wrapper around it.
+class PidFile {
+ public:
+  explicit PidFile(std::string path) : path_(std::move(path)) {
+    const std::string tmp = path_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << getpid() << '\n';
+      if (!out.flush()) throw std::runtime_error("cannot write pid file " + tmp);
+    }
+    if (std::rename(tmp.c_str(), path_.c_str()) != 0)
+      throw std::runtime_error("cannot write pid file " + path_ + ": " + std::strerror(errno));
+  }
+  PidFile(const PidFile&) = delete;
+  PidFile& operator=(const PidFile&) = delete;
+  ~PidFile() {
+    std::ifstream in(path_);
+    long pid = 0;
+    if (in >> pid && pid == getpid()) std::remove(path_.c_str());
+  }
+
+ private:
+  std::string path_;
+};
+
 void usage(std::ostream& out) {
-  out << "usage: ezapi-flusher [--config FILE] [--check-config]\n"
+  out << "usage: ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH]\n"
          "Drains the EZ-API log queue (shared memory) into PostgreSQL with COPY.\n";
 }
 
@@ -52,6 +84,7 @@ std::string hostname() {
 
 int main(int argc, char** argv) {
   std::optional<std::string> config_path;
+  std::optional<std::string> pid_path;
   bool check_config = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -59,6 +92,10 @@ int main(int argc, char** argv) {
       config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
       config_path = arg.substr(9);
+    } else if ((arg == "--pid-file" || arg == "-p") && i + 1 < argc) {
+      pid_path = argv[++i];
+    } else if (arg.rfind("--pid-file=", 0) == 0) {
+      pid_path = arg.substr(11);
     } else if (arg == "--check-config" || arg == "-t") {
       check_config = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -87,6 +124,8 @@ int main(int argc, char** argv) {
   install_signals();
 
   try {
+    std::optional<PidFile> pid_file;
+    if (pid_path) pid_file.emplace(*pid_path);
     ez::logq::RingOptions ro;
     ro.name = s.logq_shm_name();
     ro.capacity_entries = static_cast<uint64_t>(s.log_queue_capacity);
@@ -107,9 +146,7 @@ int main(int argc, char** argv) {
       sd_notify(0, "READY=1");
     };
     opt.on_stopping = [] { sd_notify(0, "STOPPING=1"); };
-    opt.on_status = [](const std::string& status) {
-      sd_notify(0, ("STATUS=" + status).c_str());
-    };
+    opt.on_status = [](const std::string& status) { sd_notify(0, ("STATUS=" + status).c_str()); };
     ez::flusher::Flusher flusher(ring, sink, opt);
     const uint64_t left = flusher.run(g_stop);
     ez::log::info("stopped" + (left ? ", " + std::to_string(left) + " entries left queued"

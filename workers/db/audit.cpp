@@ -27,17 +27,21 @@ const Statement kList{
     "AND ($6 = '' OR at < NULLIF($6, '')::timestamptz) ORDER BY id DESC LIMIT $7"};
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  });
   return s;
 }
 
 // "" for null (SQL NULL), compact JSON otherwise.
-std::string to_text(const Json::Value& v) { return v.isNull() ? std::string() : http::to_json(v); }
+std::string to_text(const Json::Value& v) {
+  return v.isNull() ? std::string() : http::to_json(v);
+}
 
 }  // namespace
 
@@ -78,8 +82,8 @@ Json::Value mask_secrets(const Json::Value& value) {
 }
 
 void record(pqxx::transaction_base& tx, const std::string& actor, const std::string& action,
-            const std::string& resource, const std::string& resource_id,
-            const Json::Value& before, const Json::Value& after, const std::string& request_id) {
+            const std::string& resource, const std::string& resource_id, const Json::Value& before,
+            const Json::Value& after, const std::string& request_id) {
   tx.exec_prepared(kInsertAudit.name(), actor, action, resource, resource_id,
                    to_text(mask_secrets(before)), to_text(mask_secrets(after)), request_id);
 }
@@ -87,8 +91,8 @@ void record(pqxx::transaction_base& tx, const std::string& actor, const std::str
 std::vector<Row> list(pqxx::transaction_base& tx, const Filter& f, int64_t before_id,
                       int64_t fetch_limit) {
   std::vector<Row> out;
-  for (const auto& r : tx.exec_prepared(kList.name(), before_id, f.resource, f.actor,
-                                        f.resource_id, f.since, f.until, fetch_limit)) {
+  for (const auto& r : tx.exec_prepared(kList.name(), before_id, f.resource, f.actor, f.resource_id,
+                                        f.since, f.until, fetch_limit)) {
     Row row;
     row.id = r["id"].as<int64_t>();
     row.at = rfc3339_from_micros(r["at_us"].as<int64_t>());

@@ -32,15 +32,15 @@ namespace ez::db::audit {
 // Inserts one audit row. `before`/`after` may be Json::nullValue (create/delete).
 // Both pass through mask_secrets.
 void record(pqxx::transaction_base& tx, const std::string& actor, const std::string& action,
-            const std::string& resource, const std::string& resource_id,
-            const Json::Value& before, const Json::Value& after, const std::string& request_id);
+            const std::string& resource, const std::string& resource_id, const Json::Value& before,
+            const Json::Value& after, const std::string& request_id);
 
 struct Filter {
-  std::string resource;     // "" = any
+  std::string resource;  // "" = any
   std::string actor;
   std::string resource_id;
-  std::string since;        // RFC 3339 (normalized), inclusive; "" = no bound
-  std::string until;        // RFC 3339 (normalized), exclusive; "" = no bound
+  std::string since;  // RFC 3339 (normalized), inclusive; "" = no bound
+  std::string until;  // RFC 3339 (normalized), exclusive; "" = no bound
 };
 
 struct Row {
@@ -52,6 +52,6 @@ struct Row {
 
 // Newest first: up to `fetch_limit` rows with id < before_id (0 = from the newest).
 [[nodiscard]] std::vector<Row> list(pqxx::transaction_base& tx, const Filter& f, int64_t before_id,
-                                   int64_t fetch_limit);
+                                    int64_t fetch_limit);
 
 }  // namespace ez::db::audit

@@ -7,24 +7,27 @@ namespace ez::db {
 
 namespace {
 
-#define EZ_BINDING_COLS                                                                     \
-  "id, namespace, public_model, route_group, selector_type, selector_value, weight, status, " \
-  EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us"
+#define EZ_BINDING_COLS                                                               \
+  "id, namespace, public_model, route_group, selector_type, selector_value, weight, " \
+  "status, " EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS(            \
+      "updated_at") " AS updated_us"
 
 const Statement kGet{"bindings_get", "SELECT " EZ_BINDING_COLS " FROM bindings WHERE id = $1"};
 const Statement kGetForUpdate{"bindings_get_for_update",
                               "SELECT " EZ_BINDING_COLS " FROM bindings WHERE id = $1 FOR UPDATE"};
-const Statement kInsert{"bindings_insert",
-                        "INSERT INTO bindings (namespace, public_model, route_group, selector_type, "
-                        "selector_value, weight, status) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                        "RETURNING " EZ_BINDING_COLS};
+const Statement kInsert{
+    "bindings_insert",
+    "INSERT INTO bindings (namespace, public_model, route_group, selector_type, "
+    "selector_value, weight, status) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+    "RETURNING " EZ_BINDING_COLS};
 const Statement kUpdate{"bindings_update",
                         "UPDATE bindings SET namespace = $2, public_model = $3, route_group = $4, "
                         "selector_type = $5, selector_value = $6, weight = $7, status = $8, "
                         "updated_at = now() WHERE id = $1 RETURNING " EZ_BINDING_COLS};
 const Statement kDelete{"bindings_delete", "DELETE FROM bindings WHERE id = $1 RETURNING id"};
 const Statement kList{"bindings_list",
-                      "SELECT " EZ_BINDING_COLS " FROM bindings WHERE id > $1"
+                      "SELECT " EZ_BINDING_COLS
+                      " FROM bindings WHERE id > $1"
                       " AND ($2 = '' OR namespace = $2) AND ($3 = '' OR public_model = $3)"
                       " ORDER BY id LIMIT $4"};
 

@@ -11,9 +11,10 @@ namespace {
 const Statement kAll{"features_all", "SELECT name, value::text FROM feature_flags ORDER BY name"};
 const Statement kLock{"features_lock",
                       "SELECT pg_advisory_xact_lock(hashtext('ezapi.feature_flags'))"};
-const Statement kUpsert{"features_upsert",
-                        "INSERT INTO feature_flags (name, value) VALUES ($1, $2::jsonb) "
-                        "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"};
+const Statement kUpsert{
+    "features_upsert",
+    "INSERT INTO feature_flags (name, value) VALUES ($1, $2::jsonb) "
+    "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"};
 const Statement kDelete{"features_delete",
                         "DELETE FROM feature_flags WHERE name = $1 RETURNING name"};
 
@@ -25,9 +26,13 @@ Json::Value to_map(const pqxx::result& res) {
 
 }  // namespace
 
-Json::Value all_features(pqxx::transaction_base& tx) { return to_map(tx.exec_prepared(kAll.name())); }
+Json::Value all_features(pqxx::transaction_base& tx) {
+  return to_map(tx.exec_prepared(kAll.name()));
+}
 
-void lock_features(pqxx::transaction_base& tx) { tx.exec_prepared(kLock.name()); }
+void lock_features(pqxx::transaction_base& tx) {
+  tx.exec_prepared(kLock.name());
+}
 
 void upsert_feature(pqxx::transaction_base& tx, const std::string& name, const Json::Value& value) {
   tx.exec_prepared0(kUpsert.name(), name, http::to_json(value));

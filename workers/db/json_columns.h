@@ -13,8 +13,9 @@
 namespace ez::db {
 
 // SQL turning a jsonb array parameter into text[], order kept: EZ_SQL_TEXT_ARRAY("$3").
-#define EZ_SQL_TEXT_ARRAY(param)                                                    \
-  "ARRAY(SELECT e FROM jsonb_array_elements_text(" param "::jsonb) WITH ORDINALITY " \
+#define EZ_SQL_TEXT_ARRAY(param)                         \
+  "ARRAY(SELECT e FROM jsonb_array_elements_text(" param \
+  "::jsonb) WITH ORDINALITY "                            \
   "AS t(e, i) ORDER BY i)"
 // SQL to read a timestamptz column as microseconds since the epoch.
 #define EZ_SQL_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"

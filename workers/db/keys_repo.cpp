@@ -8,7 +8,7 @@ namespace ez::db {
 
 namespace {
 
-#define EZ_KEY_COLS                                                                             \
+#define EZ_KEY_COLS \
   "id, master_id, name, group_name, array_to_json(namespaces)::text AS namespaces, "            \
   "array_to_json(scopes)::text AS scopes, model_limits::text AS model_limits, "                 \
   "array_to_json(allow_ips)::text AS allow_ips, "                                               \
@@ -20,9 +20,9 @@ const Statement kGetUpdate{"keys_get_update",
                            "SELECT " EZ_KEY_COLS " FROM keys WHERE id = $1 FOR UPDATE"};
 const Statement kGetOwned{"keys_get_owned",
                           "SELECT " EZ_KEY_COLS " FROM keys WHERE id = $1 AND master_id = $2"};
-const Statement kGetOwnedUpdate{
-    "keys_get_owned_update",
-    "SELECT " EZ_KEY_COLS " FROM keys WHERE id = $1 AND master_id = $2 FOR UPDATE"};
+const Statement kGetOwnedUpdate{"keys_get_owned_update",
+                                "SELECT " EZ_KEY_COLS
+                                " FROM keys WHERE id = $1 AND master_id = $2 FOR UPDATE"};
 const Statement kCount{"keys_count_of_master", "SELECT count(*) FROM keys WHERE master_id = $1"};
 const Statement kInsert{
     "keys_insert",
@@ -42,11 +42,12 @@ const Statement kSetToken{"keys_set_token",
                           "WHERE id = $1 RETURNING " EZ_KEY_COLS};
 const Statement kDelete{"keys_delete", "DELETE FROM keys WHERE id = $1"};
 const Statement kList{"keys_list",
-                      "SELECT " EZ_KEY_COLS " FROM keys "
+                      "SELECT " EZ_KEY_COLS
+                      " FROM keys "
                       "WHERE ($1::bigint IS NULL OR master_id = $1) "
                       "AND ($2::text IS NULL OR status = $2) AND id > $3 ORDER BY id LIMIT $4"};
-const Statement kHashesOfMaster{
-    "keys_hashes_of_master", "SELECT id, token_hash FROM keys WHERE master_id = $1 ORDER BY id"};
+const Statement kHashesOfMaster{"keys_hashes_of_master",
+                                "SELECT id, token_hash FROM keys WHERE master_id = $1 ORDER BY id"};
 const Statement kOutside{"keys_outside_namespaces",
                          "SELECT k.id, ns FROM keys k, unnest(k.namespaces) AS ns "
                          "WHERE k.master_id = $1 AND NOT (ns = ANY (" EZ_SQL_TEXT_ARRAY("$2") ")) "
@@ -124,10 +125,9 @@ KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id, const KeyValues
 }
 
 KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v) {
-  return to_row(tx.exec_prepared1(kUpdate.name(), id, v.name, v.group,
-                                  json_array_text(v.namespaces), json_array_text(v.scopes),
-                                  http::to_json(v.model_limits), json_array_text(v.allow_ips),
-                                  v.expires_at, v.status));
+  return to_row(tx.exec_prepared1(
+      kUpdate.name(), id, v.name, v.group, json_array_text(v.namespaces), json_array_text(v.scopes),
+      http::to_json(v.model_limits), json_array_text(v.allow_ips), v.expires_at, v.status));
 }
 
 KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id, const std::string& token_hash,
@@ -135,7 +135,9 @@ KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id, const std::string& 
   return to_row(tx.exec_prepared1(kSetToken.name(), id, token_hash, token_prefix));
 }
 
-void delete_key(pqxx::transaction_base& tx, int64_t id) { tx.exec_prepared0(kDelete.name(), id); }
+void delete_key(pqxx::transaction_base& tx, int64_t id) {
+  tx.exec_prepared0(kDelete.name(), id);
+}
 
 std::vector<KeyRow> list_keys(pqxx::transaction_base& tx, const KeyFilter& filter, int64_t after,
                               int64_t fetch_limit) {

@@ -53,9 +53,9 @@ struct KeyValues {
 [[nodiscard]] std::optional<KeyRow> find_owned_key(pqxx::transaction_base& tx, int64_t id,
                                                    int64_t master_id, bool for_update = false);
 [[nodiscard]] int64_t count_keys_of_master(pqxx::transaction_base& tx, int64_t master_id);
-[[nodiscard]] KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id,
-                                const KeyValues& v, const std::string& issued_by,
-                                const std::string& token_hash, const std::string& token_prefix);
+[[nodiscard]] KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id, const KeyValues& v,
+                                const std::string& issued_by, const std::string& token_hash,
+                                const std::string& token_prefix);
 [[nodiscard]] KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v);
 [[nodiscard]] KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id,
                                    const std::string& token_hash, const std::string& token_prefix);

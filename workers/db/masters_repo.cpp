@@ -10,7 +10,7 @@ namespace {
 // One column list for every statement that returns a master, so to_row() has a
 // single shape to read. Arrays come back as JSON text and times as microseconds
 // (json_columns.h, shared by every resource).
-#define EZ_MASTER_COLS                                                                     \
+#define EZ_MASTER_COLS                                                                       \
   "id, name, group_name, array_to_json(namespaces)::text AS namespaces, default_namespace, " \
   "max_child_keys, global_qps, status, epoch, key_prefix, " EZ_SQL_MICROS(                   \
       "created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us"
@@ -26,7 +26,8 @@ const Statement kInsert{
     "masters_insert",
     "INSERT INTO masters (name, group_name, namespaces, default_namespace, max_child_keys, "
     "global_qps, status, key_hash, key_prefix) "
-    "VALUES ($1, $2, " EZ_SQL_TEXT_ARRAY("$3") ", $4, $5, $6, $7, $8, $9) RETURNING " EZ_MASTER_COLS};
+    "VALUES ($1, $2, " EZ_SQL_TEXT_ARRAY(
+        "$3") ", $4, $5, $6, $7, $8, $9) RETURNING " EZ_MASTER_COLS};
 const Statement kUpdate{
     "masters_update",
     "UPDATE masters SET name = $2, group_name = $3, namespaces = " EZ_SQL_TEXT_ARRAY("$4") ", "
@@ -91,9 +92,9 @@ std::optional<MasterRow> find_master_by_key_hash(pqxx::transaction_base& tx,
 
 MasterRow insert_master(pqxx::transaction_base& tx, const MasterValues& v,
                         const std::string& key_hash, const std::string& key_prefix) {
-  return to_row(tx.exec_prepared1(kInsert.name(), v.name, v.group,
-                                  json_array_text(v.namespaces), v.default_namespace,
-                                  v.max_child_keys, v.global_qps, v.status, key_hash, key_prefix));
+  return to_row(tx.exec_prepared1(kInsert.name(), v.name, v.group, json_array_text(v.namespaces),
+                                  v.default_namespace, v.max_child_keys, v.global_qps, v.status,
+                                  key_hash, key_prefix));
 }
 
 MasterRow update_master(pqxx::transaction_base& tx, int64_t id, const MasterValues& v,
@@ -103,7 +104,9 @@ MasterRow update_master(pqxx::transaction_base& tx, int64_t id, const MasterValu
                                   v.max_child_keys, v.global_qps, v.status, bump_epoch ? 1 : 0));
 }
 
-void delete_master(pqxx::transaction_base& tx, int64_t id) { tx.exec_prepared0(kDelete.name(), id); }
+void delete_master(pqxx::transaction_base& tx, int64_t id) {
+  tx.exec_prepared0(kDelete.name(), id);
+}
 
 std::vector<MasterRow> list_masters(pqxx::transaction_base& tx, int64_t after,
                                     int64_t fetch_limit) {

@@ -52,8 +52,8 @@ enum class Lock { none, share, update };
 [[nodiscard]] MasterRow insert_master(pqxx::transaction_base& tx, const MasterValues& v,
                                       const std::string& key_hash, const std::string& key_prefix);
 // Sets every field; `bump_epoch` adds one to the epoch in the same statement.
-[[nodiscard]] MasterRow update_master(pqxx::transaction_base& tx, int64_t id,
-                                      const MasterValues& v, bool bump_epoch);
+[[nodiscard]] MasterRow update_master(pqxx::transaction_base& tx, int64_t id, const MasterValues& v,
+                                      bool bump_epoch);
 void delete_master(pqxx::transaction_base& tx, int64_t id);
 // Up to `fetch_limit` masters with id > after, by id.
 [[nodiscard]] std::vector<MasterRow> list_masters(pqxx::transaction_base& tx, int64_t after,

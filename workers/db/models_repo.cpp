@@ -7,10 +7,10 @@ namespace ez::db {
 
 namespace {
 
-#define EZ_MODEL_COLS                                                                        \
-  "id, name, kind, context_window, cost_per_token, supports_vision, supports_functions, "    \
-  "supports_tool_choice, supports_fim, supports_stream, max_output_tokens, "                 \
-  EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us"
+#define EZ_MODEL_COLS                                                                       \
+  "id, name, kind, context_window, cost_per_token, supports_vision, supports_functions, "   \
+  "supports_tool_choice, supports_fim, supports_stream, max_output_tokens, " EZ_SQL_MICROS( \
+      "created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us"
 
 const Statement kGet{"models_get", "SELECT " EZ_MODEL_COLS " FROM models WHERE name = $1"};
 const Statement kGetForUpdate{"models_get_for_update",
@@ -28,10 +28,10 @@ const Statement kUpdate{
     "WHERE id = $1 RETURNING " EZ_MODEL_COLS};
 const Statement kDelete{"models_delete", "DELETE FROM models WHERE id = $1 RETURNING id"};
 // starts_with() rather than LIKE: a namespace holding % or _ is matched literally.
-const Statement kList{"models_list",
-                      "SELECT " EZ_MODEL_COLS " FROM models WHERE id > $1"
-                      " AND ($2 = '' OR starts_with(name, $2 || '.'))"
-                      " AND ($3 = '' OR kind = $3) ORDER BY id LIMIT $4"};
+const Statement kList{"models_list", "SELECT " EZ_MODEL_COLS
+                                     " FROM models WHERE id > $1"
+                                     " AND ($2 = '' OR starts_with(name, $2 || '.'))"
+                                     " AND ($3 = '' OR kind = $3) ORDER BY id LIMIT $4"};
 
 #undef EZ_MODEL_COLS
 
@@ -70,10 +70,10 @@ ModelRow insert_model(pqxx::transaction_base& tx, const ModelValues& v) {
 }
 
 std::optional<ModelRow> update_model(pqxx::transaction_base& tx, int64_t id, const ModelValues& v) {
-  auto res = tx.exec_prepared(kUpdate.name(), id, v.name, v.kind, v.context_window,
-                              v.cost_per_token, v.supports_vision, v.supports_functions,
-                              v.supports_tool_choice, v.supports_fim, v.supports_stream,
-                              v.max_output_tokens);
+  auto res =
+      tx.exec_prepared(kUpdate.name(), id, v.name, v.kind, v.context_window, v.cost_per_token,
+                       v.supports_vision, v.supports_functions, v.supports_tool_choice,
+                       v.supports_fim, v.supports_stream, v.max_output_tokens);
   if (res.empty()) return std::nullopt;
   return to_row(res[0]);
 }

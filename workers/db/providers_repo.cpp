@@ -8,15 +8,16 @@ namespace ez::db {
 namespace {
 
 // One column list for every statement returning a provider, so to_row() reads one shape.
-#define EZ_PROVIDER_COLS                                                                     \
-  "p.id, p.name, p.type, p.base_url, p.api_key, p.google_project, p.google_location, "       \
-  "p.group_id, g.name AS group_name, array_to_json(p.models)::text AS models, p.weight, "     \
-  "p.priority, p.status, p.auto_ban, " EZ_SQL_MICROS("p.created_at") " AS created_us, "       \
-  EZ_SQL_MICROS("p.updated_at") " AS updated_us"
+#define EZ_PROVIDER_COLS                                                                  \
+  "p.id, p.name, p.type, p.base_url, p.api_key, p.google_project, p.google_location, "    \
+  "p.group_id, g.name AS group_name, array_to_json(p.models)::text AS models, p.weight, " \
+  "p.priority, p.status, p.auto_ban, " EZ_SQL_MICROS(                                     \
+      "p.created_at") " AS created_us, " EZ_SQL_MICROS("p.updated_at") " AS updated_us"
 
-const Statement kGet{"providers_get", "SELECT " EZ_PROVIDER_COLS
-                                      " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
-                                      " WHERE p.id = $1"};
+const Statement kGet{"providers_get",
+                     "SELECT " EZ_PROVIDER_COLS
+                     " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
+                     " WHERE p.id = $1"};
 const Statement kGetForUpdate{"providers_get_for_update",
                               "SELECT " EZ_PROVIDER_COLS
                               " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
@@ -89,19 +90,18 @@ std::optional<ProviderRow> find_provider(pqxx::transaction_base& tx, int64_t id,
 
 ProviderRow insert_provider(pqxx::transaction_base& tx, const ProviderValues& v) {
   const int64_t group_id = ensure_provider_group(tx, v.group);
-  return to_row(tx.exec_prepared1(kInsert.name(), v.name, v.type, v.base_url, v.api_key,
-                                  v.google_project, v.google_location, group_id,
-                                  json_array_text(v.models), v.weight, v.priority, v.status,
-                                  v.auto_ban));
+  return to_row(tx.exec_prepared1(
+      kInsert.name(), v.name, v.type, v.base_url, v.api_key, v.google_project, v.google_location,
+      group_id, json_array_text(v.models), v.weight, v.priority, v.status, v.auto_ban));
 }
 
 std::optional<ProviderRow> update_provider(pqxx::transaction_base& tx, int64_t id,
                                            const ProviderValues& v) {
   const int64_t group_id = ensure_provider_group(tx, v.group);
-  auto res = tx.exec_prepared(kUpdate.name(), id, v.name, v.type, v.base_url, v.api_key,
-                              v.google_project, v.google_location, group_id,
-                              json_array_text(v.models), v.weight, v.priority, v.status,
-                              v.auto_ban);
+  auto res =
+      tx.exec_prepared(kUpdate.name(), id, v.name, v.type, v.base_url, v.api_key, v.google_project,
+                       v.google_location, group_id, json_array_text(v.models), v.weight, v.priority,
+                       v.status, v.auto_ban);
   if (res.empty()) return std::nullopt;
   return to_row(res[0]);
 }

@@ -59,15 +59,18 @@ void Flusher::publish(bool force) {
 uint64_t Flusher::run(const std::atomic<bool>& stop) {
   logq::Consumer consumer(ring_, opt_.consumer);  // throws if another flusher runs
   const uint64_t ring_id = ring_.ring_id();
-  stats_ = logq::FlusherStats{};
+  // Counters continue from the previous flusher of this queue (they live in the segment),
+  // so a restart does not look like a reset or a lag spike on /metrics.
+  stats_ = ring_.stats().flusher;
   stats_.pid = getpid();
+  stats_.db_connected = false;
   publish(true);
   if (opt_.on_ready) opt_.on_ready();
 
   std::vector<logq::Consumer::Entry> batch;
   batch.reserve(opt_.batch_size);
   Backoff backoff(opt_.backoff_min, opt_.backoff_max);
-  bool synced = false;          // `committed` reflects the database
+  bool synced = false;  // `committed` reflects the database
   uint64_t committed = 0;
   bool stopping = false;
   Clock::time_point batch_started{}, next_db_attempt{}, next_maintenance{}, drain_deadline{};
@@ -117,9 +120,8 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
         if (!synced) {
           committed = sink_.committed_seq(ring_id);
           consumer.skip_through(committed);
-          const auto first_new = std::find_if(batch.begin(), batch.end(), [&](const auto& e) {
-            return e.seq > committed;
-          });
+          const auto first_new = std::find_if(batch.begin(), batch.end(),
+                                              [&](const auto& e) { return e.seq > committed; });
           if (first_new != batch.begin()) {
             consumer.release(committed);
             batch.erase(batch.begin(), first_new);
@@ -161,8 +163,8 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
     }
     idle = milliseconds{1};
 
-    const bool due = batch.size() >= opt_.batch_size || stopping ||
-                     now - batch_started >= opt_.flush_interval;
+    const bool due =
+        batch.size() >= opt_.batch_size || stopping || now - batch_started >= opt_.flush_interval;
     if (!due || !synced || now < next_db_attempt) {
       std::this_thread::sleep_for(milliseconds{1});
       continue;

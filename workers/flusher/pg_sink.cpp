@@ -25,10 +25,10 @@ struct string_traits<ez::flusher::detail::CopyField> {
   static constexpr bool has_null() noexcept { return true; }
   static bool is_null(const T& f) { return !f.value.has_value(); }
   static T null() { return {}; }
-  static void from_string(const char[], T&) {
-    throw pqxx::usage_error("CopyField is write-only");
+  static void from_string(const char[], T&) { throw pqxx::usage_error("CopyField is write-only"); }
+  static std::string to_string(const T& f) {
+    return f.value ? std::string(*f.value) : std::string();
   }
-  static std::string to_string(const T& f) { return f.value ? std::string(*f.value) : std::string(); }
 };
 }  // namespace pqxx
 
@@ -59,7 +59,9 @@ bool to_row(std::string_view data, Row& row) {
 }
 
 // Reinterpreted, not converted: ring ids use all 64 bits; bigint holds them as they are.
-int64_t db_id(uint64_t ring_id) { return static_cast<int64_t>(ring_id); }
+int64_t db_id(uint64_t ring_id) {
+  return static_cast<int64_t>(ring_id);
+}
 
 constexpr const char* kAdvance =
     "UPDATE log_flusher_state SET committed_seq = $1, updated_at = now(), host = $4 "
@@ -67,8 +69,8 @@ constexpr const char* kAdvance =
 
 void advance(pqxx::work& tx, uint64_t ring_id, uint64_t expected, uint64_t last,
              const std::string& host) {
-  const pqxx::result r = tx.exec_prepared("ez_flusher_advance", static_cast<int64_t>(last), db_id(ring_id),
-                                        static_cast<int64_t>(expected), host);
+  const pqxx::result r = tx.exec_prepared("ez_flusher_advance", static_cast<int64_t>(last),
+                                          db_id(ring_id), static_cast<int64_t>(expected), host);
   if (r.affected_rows() != 1)
     throw StaleState("log_flusher_state for this queue is not at " + std::to_string(expected));
 }
@@ -80,7 +82,8 @@ void reject(pqxx::work& tx, uint64_t ring_id, const logq::Consumer::Entry& e,
       "ON CONFLICT DO NOTHING",
       db_id(ring_id), static_cast<int64_t>(e.seq), pqxx::binarystring(e.data.data(), e.data.size()),
       why);
-  log::error("log entry " + std::to_string(e.seq) + " refused by PostgreSQL, kept in logs_rejected: " + why);
+  log::error("log entry " + std::to_string(e.seq) +
+             " refused by PostgreSQL, kept in logs_rejected: " + why);
 }
 
 }  // namespace
@@ -112,16 +115,21 @@ pqxx::connection& PgSink::conn() {
   return *conn_;
 }
 
-void PgSink::disconnect() noexcept { conn_.reset(); }
-bool PgSink::connected() const { return conn_ && conn_->is_open(); }
+void PgSink::disconnect() noexcept {
+  conn_.reset();
+}
+bool PgSink::connected() const {
+  return conn_ && conn_->is_open();
+}
 
 uint64_t PgSink::committed_seq(uint64_t ring_id) {
   pqxx::work tx(conn());
   tx.exec_params(
-      "INSERT INTO log_flusher_state (ring_id, host) VALUES ($1, $2) ON CONFLICT (ring_id) DO NOTHING",
+      "INSERT INTO log_flusher_state (ring_id, host) VALUES ($1, $2) ON CONFLICT (ring_id) DO "
+      "NOTHING",
       db_id(ring_id), host_);
-  const pqxx::row r =
-      tx.exec_params1("SELECT committed_seq FROM log_flusher_state WHERE ring_id = $1", db_id(ring_id));
+  const pqxx::row r = tx.exec_params1(
+      "SELECT committed_seq FROM log_flusher_state WHERE ring_id = $1", db_id(ring_id));
   tx.commit();
   return static_cast<uint64_t>(r[0].as<int64_t>());
 }
@@ -196,8 +204,10 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
 
 void PgSink::maintain(int days_ahead, int retention_days) {
   pqxx::work tx(conn());
-  const int made = tx.exec_params1("SELECT ez_logs_ensure_partitions($1, 1)", days_ahead)[0].as<int>();
-  const int dropped = tx.exec_params1("SELECT ez_logs_drop_partitions($1)", retention_days)[0].as<int>();
+  const int made =
+      tx.exec_params1("SELECT ez_logs_ensure_partitions($1, 1)", days_ahead)[0].as<int>();
+  const int dropped =
+      tx.exec_params1("SELECT ez_logs_drop_partitions($1)", retention_days)[0].as<int>();
   tx.commit();
   if (made || dropped)
     log::info("log partitions: created " + std::to_string(made) + ", dropped " +

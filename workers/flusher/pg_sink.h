@@ -5,9 +5,8 @@
 #pragma once
 
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "flusher/sink.h"
 

@@ -111,7 +111,9 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
-bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -167,7 +169,8 @@ std::optional<int64_t> parse_rfc3339_us(std::string_view s) {
   if (mon < 1 || mon > 12 || day < 1 || day > static_cast<int>(days_in_month(year, mon)) ||
       hour > 23 || min > 59 || sec > 60)  // 60: a leap second, counted into the next minute
     return std::nullopt;
-  const int64_t days = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
+  const int64_t days =
+      days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
   const int64_t secs = ((days * 24 + hour) * 60 + min) * 60 + sec - int64_t{offset_min} * 60;
   const int64_t us = secs * 1000000 + frac_us;
   if (us < 0 || us > kMaxUnixMs * 1000 + 999) return std::nullopt;
@@ -202,9 +205,28 @@ namespace {
 using Kind = EntryError::Kind;
 
 enum class Field {
-  request_id, timestamp, master_id, key_id, provider_id, ns, model, upstream_model,
-  provider_type, route_group, client_ip, error_type, status_code, latency_ms, ttft_ms,
-  prompt_tokens, completion_tokens, total_tokens, cost, stream, error_message, extra,
+  request_id,
+  timestamp,
+  master_id,
+  key_id,
+  provider_id,
+  ns,
+  model,
+  upstream_model,
+  provider_type,
+  route_group,
+  client_ip,
+  error_type,
+  status_code,
+  latency_ms,
+  ttft_ms,
+  prompt_tokens,
+  completion_tokens,
+  total_tokens,
+  cost,
+  stream,
+  error_message,
+  extra,
 };
 
 const std::unordered_map<std::string_view, Field>& field_table() {
@@ -238,7 +260,8 @@ const std::unordered_map<std::string_view, Field>& field_table() {
 // A field name fit for an error message: hostile keys are shortened and made printable.
 std::string printable(std::string_view key) {
   std::string out;
-  for (unsigned char c : key.substr(0, 64)) out += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
+  for (unsigned char c : key.substr(0, 64))
+    out += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
   if (key.size() > 64) out += "...";
   return out;
 }
@@ -247,7 +270,8 @@ class EntryParser {
  public:
   EntryParser(long index, int64_t arrival_us) : index_(index), arrival_us_(arrival_us) {}
 
-  [[noreturn]] void invalid(std::string_view field, const std::string& why, Kind kind = Kind::invalid_field) const {
+  [[noreturn]] void invalid(std::string_view field, const std::string& why,
+                            Kind kind = Kind::invalid_field) const {
     std::string msg = "entry " + std::to_string(index_) + ": ";
     if (!field.empty()) msg += std::string(field) + " ";
     throw EntryError(kind, index_, std::string(field), msg + why);
@@ -266,7 +290,8 @@ class EntryParser {
     const char* e = nullptr;
     v.getString(&b, &e);
     std::string_view s(b, static_cast<size_t>(e - b));
-    if (s.size() > max_bytes) invalid(field, "must be at most " + std::to_string(max_bytes) + " bytes");
+    if (s.size() > max_bytes)
+      invalid(field, "must be at most " + std::to_string(max_bytes) + " bytes");
     check_string(field, s);
     return std::string(s);
   }
@@ -339,16 +364,36 @@ class EntryParser {
             e.ts_us = ms * 1000;
           }
           break;
-        case Field::master_id: e.master_id = non_negative(name, v); break;
-        case Field::key_id: e.key_id = non_negative(name, v); break;
-        case Field::provider_id: e.provider_id = non_negative(name, v); break;
-        case Field::ns: e.ns = text(name, v, kMaxTextBytes); break;
-        case Field::model: e.model = text(name, v, kMaxTextBytes); break;
-        case Field::upstream_model: e.upstream_model = text(name, v, kMaxTextBytes); break;
-        case Field::provider_type: e.provider_type = text(name, v, kMaxTextBytes); break;
-        case Field::route_group: e.route_group = text(name, v, kMaxTextBytes); break;
-        case Field::client_ip: e.client_ip = text(name, v, kMaxTextBytes); break;
-        case Field::error_type: e.error_type = text(name, v, kMaxTextBytes); break;
+        case Field::master_id:
+          e.master_id = non_negative(name, v);
+          break;
+        case Field::key_id:
+          e.key_id = non_negative(name, v);
+          break;
+        case Field::provider_id:
+          e.provider_id = non_negative(name, v);
+          break;
+        case Field::ns:
+          e.ns = text(name, v, kMaxTextBytes);
+          break;
+        case Field::model:
+          e.model = text(name, v, kMaxTextBytes);
+          break;
+        case Field::upstream_model:
+          e.upstream_model = text(name, v, kMaxTextBytes);
+          break;
+        case Field::provider_type:
+          e.provider_type = text(name, v, kMaxTextBytes);
+          break;
+        case Field::route_group:
+          e.route_group = text(name, v, kMaxTextBytes);
+          break;
+        case Field::client_ip:
+          e.client_ip = text(name, v, kMaxTextBytes);
+          break;
+        case Field::error_type:
+          e.error_type = text(name, v, kMaxTextBytes);
+          break;
         case Field::status_code: {
           const bool integer = v.type() == Json::intValue || v.type() == Json::uintValue;
           if (!integer || !v.isInt() || v.asInt() < 100 || v.asInt() > 599)
@@ -356,11 +401,21 @@ class EntryParser {
           e.status_code = v.asInt();
           break;
         }
-        case Field::latency_ms: e.latency_ms = non_negative(name, v); break;
-        case Field::ttft_ms: e.ttft_ms = non_negative(name, v); break;
-        case Field::prompt_tokens: e.prompt_tokens = non_negative(name, v); break;
-        case Field::completion_tokens: e.completion_tokens = non_negative(name, v); break;
-        case Field::total_tokens: e.total_tokens = non_negative(name, v); break;
+        case Field::latency_ms:
+          e.latency_ms = non_negative(name, v);
+          break;
+        case Field::ttft_ms:
+          e.ttft_ms = non_negative(name, v);
+          break;
+        case Field::prompt_tokens:
+          e.prompt_tokens = non_negative(name, v);
+          break;
+        case Field::completion_tokens:
+          e.completion_tokens = non_negative(name, v);
+          break;
+        case Field::total_tokens:
+          e.total_tokens = non_negative(name, v);
+          break;
         case Field::cost: {
           if (!v.isNumeric() || v.isBool()) invalid(name, "must be a number");
           const double c = v.asDouble();
@@ -377,8 +432,8 @@ class EntryParser {
           const char* b = nullptr;
           const char* x = nullptr;
           v.getString(&b, &x);
-          e.error_message = sanitize_utf8(std::string_view(b, static_cast<size_t>(x - b)),
-                                          kMaxErrorMessageBytes);
+          e.error_message =
+              sanitize_utf8(std::string_view(b, static_cast<size_t>(x - b)), kMaxErrorMessageBytes);
           break;
         }
         case Field::extra:
@@ -452,8 +507,9 @@ void parse_json(std::string_view text, Json::Value& out, long index, const std::
 std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& options) {
   std::vector<LogEntry> entries;
   auto too_many = [&] {
-    throw EntryError(Kind::too_many, -1, "",
-                     "more than " + std::to_string(options.max_entries) + " entries in one request");
+    throw EntryError(
+        Kind::too_many, -1, "",
+        "more than " + std::to_string(options.max_entries) + " entries in one request");
   };
   if (options.ndjson) {
     long index = 0;
@@ -477,8 +533,9 @@ std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& opti
     return entries;
   }
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    throw EntryError(Kind::bad_json, -1, "", "request body is empty; expected a JSON object, "
-                                             "an array of objects, or NDJSON");
+    throw EntryError(Kind::bad_json, -1, "",
+                     "request body is empty; expected a JSON object, "
+                     "an array of objects, or NDJSON");
   Json::Value root;
   parse_json(body, root, -1, "");
   if (root.isObject()) {
@@ -508,7 +565,9 @@ void put_field(std::string& out, std::string_view value) {
   out.append(reinterpret_cast<const char*>(&len), 4);
   out.append(value);
 }
-void put_null(std::string& out) { out.append(reinterpret_cast<const char*>(&kNull), 4); }
+void put_null(std::string& out) {
+  out.append(reinterpret_cast<const char*>(&kNull), 4);
+}
 
 void put_int(std::string& out, const std::optional<int64_t>& v) {
   if (!v) return put_null(out);
@@ -554,8 +613,10 @@ void encode_append(const LogEntry& e, std::string& out) {
     put_null(out);
   }
   put_text(out, e.client_ip);
-  if (e.stream) put_field(out, *e.stream ? "t" : "f");
-  else put_null(out);
+  if (e.stream)
+    put_field(out, *e.stream ? "t" : "f");
+  else
+    put_null(out);
   put_text(out, e.error_type);
   put_text(out, e.error_message);
   put_text(out, e.extra_json);

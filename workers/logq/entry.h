@@ -40,16 +40,17 @@ inline constexpr size_t kMaxExtraBytes = 8192;
 
 // Columns of the logs table, in the order the flusher COPYs them and entries are encoded.
 inline constexpr std::array<const char*, 23> kLogColumns = {
-    "ts",          "received_at",   "request_id",        "master_id",    "key_id",
-    "namespace",   "model",         "upstream_model",    "provider_id",  "provider_type",
-    "route_group", "status_code",   "latency_ms",        "ttft_ms",      "prompt_tokens",
-    "completion_tokens", "total_tokens", "cost",         "client_ip",    "stream",
-    "error_type",  "error_message", "extra"};
+    "ts",           "received_at",   "request_id",    "master_id",
+    "key_id",       "namespace",     "model",         "upstream_model",
+    "provider_id",  "provider_type", "route_group",   "status_code",
+    "latency_ms",   "ttft_ms",       "prompt_tokens", "completion_tokens",
+    "total_tokens", "cost",          "client_ip",     "stream",
+    "error_type",   "error_message", "extra"};
 inline constexpr size_t kLogColumnCount = kLogColumns.size();
 
 struct LogEntry {
-  int64_t ts_us = 0;           // event time, unix microseconds (UTC)
-  int64_t received_us = 0;     // when the worker accepted it
+  int64_t ts_us = 0;        // event time, unix microseconds (UTC)
+  int64_t received_us = 0;  // when the worker accepted it
   std::string request_id;
   std::optional<int64_t> master_id, key_id, provider_id;
   std::optional<std::string> ns, model, upstream_model, provider_type, route_group;
@@ -80,8 +81,8 @@ class EntryError : public std::runtime_error {
 
 struct ParseOptions {
   bool ndjson = false;
-  int64_t arrival_us = 0;       // default timestamp and received_at
-  size_t max_entries = 65535;   // more => EntryError(too_many)
+  int64_t arrival_us = 0;      // default timestamp and received_at
+  size_t max_entries = 65535;  // more => EntryError(too_many)
 };
 
 // Parses and validates every entry; throws EntryError for the first bad one.

@@ -58,7 +58,14 @@ constexpr uint64_t kDataOffset = 4096;
 constexpr uint64_t kRecordHeader = 16;
 
 constexpr unsigned kStateShift = 61;
-enum State : uint64_t { kFree = 0, kPending = 1, kCommitted = 2, kPadding = 3, kAbandoned = 4, kDead = 5 };
+enum State : uint64_t {
+  kFree = 0,
+  kPending = 1,
+  kCommitted = 2,
+  kPadding = 3,
+  kAbandoned = 4,
+  kDead = 5
+};
 constexpr uint64_t kLapMask = (uint64_t{1} << kStateShift) - 1;
 constexpr unsigned kLenBits = 23, kNBits = 16, kPidBits = 22;
 constexpr uint64_t kLenMask = (uint64_t{1} << kLenBits) - 1;
@@ -75,8 +82,12 @@ constexpr uint64_t kMaxCapacityBytes = uint64_t{1} << 32;
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared-memory atomics need it");
 static_assert(std::atomic_ref<uint64_t>::is_always_lock_free);
 
-constexpr uint64_t state_of(uint64_t w) { return w >> kStateShift; }
-constexpr uint64_t free_word(uint64_t lap) { return lap & kLapMask; }
+constexpr uint64_t state_of(uint64_t w) {
+  return w >> kStateShift;
+}
+constexpr uint64_t free_word(uint64_t lap) {
+  return lap & kLapMask;
+}
 constexpr uint64_t make_word(uint64_t state, uint64_t pid, uint64_t n, uint64_t len) {
   return (state << kStateShift) | ((pid & kPidMask) << (kLenBits + kNBits)) |
          ((n & kNMask) << kLenBits) | ((len / 8) & kLenMask);
@@ -84,14 +95,20 @@ constexpr uint64_t make_word(uint64_t state, uint64_t pid, uint64_t n, uint64_t 
 constexpr uint64_t with_state(uint64_t w, uint64_t state) {
   return (w & kLapMask) | (state << kStateShift);
 }
-constexpr uint64_t len_of(uint64_t w) { return (w & kLenMask) * 8; }
-constexpr uint32_t n_of(uint64_t w) { return static_cast<uint32_t>((w >> kLenBits) & kNMask); }
+constexpr uint64_t len_of(uint64_t w) {
+  return (w & kLenMask) * 8;
+}
+constexpr uint32_t n_of(uint64_t w) {
+  return static_cast<uint32_t>((w >> kLenBits) & kNMask);
+}
 constexpr pid_t pid_of(uint64_t w) {
   return static_cast<pid_t>((w >> (kLenBits + kNBits)) & kPidMask);
 }
 constexpr uint64_t kDeadWord = kDead << kStateShift;
 
-constexpr uint64_t align8(uint64_t v) { return (v + 7) & ~uint64_t{7}; }
+constexpr uint64_t align8(uint64_t v) {
+  return (v + 7) & ~uint64_t{7};
+}
 
 // Full value from its low `mask` bits, given a full reference known to be <= it and within
 // half the modulus of it.
@@ -116,7 +133,9 @@ std::string errno_text(const std::string& what, const std::string& name) {
 
 // getpid() is a syscall on current glibc; cache it per process and refresh after fork().
 pid_t g_pid = 0;
-void refresh_pid() { g_pid = getpid(); }
+void refresh_pid() {
+  g_pid = getpid();
+}
 pid_t my_pid() {
   static const bool registered = [] {
     refresh_pid();
@@ -184,15 +203,13 @@ void check_identity(const Header& h, const std::string& name, const RingOptions*
                     std::to_string(kVersion) + "/" + std::to_string(sizeof(Header)) +
                     "; refusing to attach (drain it with the old binary, then remove /dev/shm" +
                     name + ")");
-  if (want && (h.capacity_entries != want->capacity_entries ||
-               h.capacity_bytes != want->capacity_bytes))
-    throw RingError("log queue " + name + ": exists with capacity " +
-                    std::to_string(h.capacity_entries) + " entries / " +
-                    std::to_string(h.capacity_bytes) + " bytes but config asks for " +
-                    std::to_string(want->capacity_entries) + " / " +
-                    std::to_string(want->capacity_bytes) +
-                    "; refusing to attach (drain it, stop everything, remove /dev/shm" + name +
-                    ")");
+  if (want &&
+      (h.capacity_entries != want->capacity_entries || h.capacity_bytes != want->capacity_bytes))
+    throw RingError(
+        "log queue " + name + ": exists with capacity " + std::to_string(h.capacity_entries) +
+        " entries / " + std::to_string(h.capacity_bytes) + " bytes but config asks for " +
+        std::to_string(want->capacity_entries) + " / " + std::to_string(want->capacity_bytes) +
+        "; refusing to attach (drain it, stop everything, remove /dev/shm" + name + ")");
 }
 
 class Fd {
@@ -353,11 +370,19 @@ Ring Ring::attach(const std::string& name_in) {
   return Ring(name, fd.release(), map.release(), kDataOffset + cap);
 }
 
-bool Ring::remove(const std::string& name) { return ::shm_unlink(shm_name(name).c_str()) == 0; }
+bool Ring::remove(const std::string& name) {
+  return ::shm_unlink(shm_name(name).c_str()) == 0;
+}
 
-uint64_t Ring::ring_id() const { return hdr_->ring_id; }
-uint64_t Ring::capacity_entries() const { return hdr_->capacity_entries; }
-uint64_t Ring::capacity_bytes() const { return hdr_->capacity_bytes; }
+uint64_t Ring::ring_id() const {
+  return hdr_->ring_id;
+}
+uint64_t Ring::capacity_entries() const {
+  return hdr_->capacity_entries;
+}
+uint64_t Ring::capacity_bytes() const {
+  return hdr_->capacity_bytes;
+}
 
 uint64_t Ring::record_size(std::span<const std::string_view> entries) {
   uint64_t size = kRecordHeader;
@@ -401,8 +426,8 @@ Ring::EnqueueResult Ring::enqueue(std::span<const std::string_view> entries) {
       h.refused_requests.fetch_add(1, std::memory_order_relaxed);
       return {Status::full, 0};
     }
-    const uint64_t next = (((tpos + need) / 8) & kTailPosMask) |
-                          (((tent + n) & kTailEntMask) << kTailPosBits);
+    const uint64_t next =
+        (((tpos + need) / 8) & kTailPosMask) | (((tent + n) & kTailEntMask) << kTailPosBits);
     uint64_t expected = t;
     if (h.tail.compare_exchange_weak(expected, next, std::memory_order_acq_rel,
                                      std::memory_order_relaxed)) {
@@ -417,8 +442,9 @@ Ring::EnqueueResult Ring::enqueue(std::span<const std::string_view> entries) {
   const uint64_t pid = static_cast<uint64_t>(my_pid());
   if (pad) {
     uint64_t expect = free_word(pos / cap);
-    if (!word_at(data_, cap, pos).compare_exchange_strong(
-            expect, make_word(kPadding, pid, 0, pad), std::memory_order_release))
+    if (!word_at(data_, cap, pos)
+             .compare_exchange_strong(expect, make_word(kPadding, pid, 0, pad),
+                                      std::memory_order_release))
       return {Status::abandoned, 0};
     pos += pad;
   }
@@ -669,8 +695,8 @@ size_t Consumer::poll(std::vector<Entry>& out, size_t max_entries) {
     }
     const uint64_t seq = r.seq + emit_entry_;
     if (seq > skip_seq_) {
-      out.push_back(Entry{seq, std::string_view(reinterpret_cast<const char*>(rec) + emit_off_ + 4,
-                                                len)});
+      out.push_back(
+          Entry{seq, std::string_view(reinterpret_cast<const char*>(rec) + emit_off_ + 4, len)});
       ++added;
     }
     ++emit_entry_;
@@ -751,6 +777,8 @@ void Consumer::release(uint64_t last_seq) {
   h.abandoned_records.fetch_add(abandoned_records, std::memory_order_relaxed);
 }
 
-void Consumer::skip_through(uint64_t seq) { skip_seq_ = std::max(skip_seq_, seq); }
+void Consumer::skip_through(uint64_t seq) {
+  skip_seq_ = std::max(skip_seq_, seq);
+}
 
 }  // namespace ez::logq

@@ -40,7 +40,7 @@ class RingError : public std::runtime_error {
 };
 
 struct RingOptions {
-  std::string name;                  // POSIX shm name, e.g. "/ezapi-logq" (leading '/' added if missing)
+  std::string name;  // POSIX shm name, e.g. "/ezapi-logq" (leading '/' added if missing)
   uint64_t capacity_entries = 10000;  // most entries queued at once (< 2^23)
   uint64_t capacity_bytes = 8 << 20;  // data area; rounded up to a multiple of 4096
 };
@@ -65,17 +65,17 @@ struct Stats {
   uint64_t ring_id = 0;
   uint64_t capacity_entries = 0;
   uint64_t capacity_bytes = 0;
-  uint64_t depth_entries = 0;   // claimed and not yet released
+  uint64_t depth_entries = 0;  // claimed and not yet released
   uint64_t depth_bytes = 0;
-  uint64_t next_seq = 0;        // sequence the next claimed entry will get
-  uint64_t enqueued = 0;        // entries committed by producers
+  uint64_t next_seq = 0;  // sequence the next claimed entry will get
+  uint64_t enqueued = 0;  // entries committed by producers
   uint64_t enqueued_requests = 0;
-  uint64_t refused = 0;         // entries refused because the ring was full
+  uint64_t refused = 0;  // entries refused because the ring was full
   uint64_t refused_requests = 0;
-  uint64_t consumed = 0;        // entries released by the consumer
-  uint64_t abandoned = 0;       // entries of claims skipped after their producer vanished
+  uint64_t consumed = 0;   // entries released by the consumer
+  uint64_t abandoned = 0;  // entries of claims skipped after their producer vanished
   uint64_t abandoned_records = 0;
-  uint64_t lag = 0;             // next_seq - 1 - flusher.committed_seq (entries not durable)
+  uint64_t lag = 0;  // next_seq - 1 - flusher.committed_seq (entries not durable)
   FlusherStats flusher;
 };
 

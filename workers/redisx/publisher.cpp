@@ -149,6 +149,14 @@ void Publisher::swap(const std::vector<Swap>& swaps, const std::vector<Event>& e
 
 void Publisher::swap_unguarded(const std::vector<Swap>& swaps, const std::vector<Event>& events,
                                int64_t version, int64_t now_unix) {
+  // A FLUSHALL (or restart) while the temporaries were built must not leave a
+  // half-swapped Redis under a new version: WATCH makes EXEC do nothing then,
+  // and the next replay tick sees meta:snapshot missing and resyncs again.
+  Argv watch{"WATCH", std::string(layout::snapshot)};
+  for (const auto& s : swaps)
+    if (!s.temporary.empty()) watch.push_back(s.temporary);
+  Reply w = redis_.command(watch);
+  expect_not_error(w, "WATCH");
   // RENAME live -> aside fails harmlessly (inside EXEC) when live does not exist.
   std::vector<std::string> aside;
   size_t queued = 0;
@@ -172,6 +180,7 @@ void Publisher::swap_unguarded(const std::vector<Swap>& swaps, const std::vector
   }
   redis_.append({"EXEC"});
   Reply exec = read_transaction(redis_, queued);
+  if (exec->type == REDIS_REPLY_NIL) throw RedisError("resync swap: Redis was reset during the build");
   if (exec->type != REDIS_REPLY_ARRAY) throw RedisError("EXEC: unexpected reply");
   for (size_t i : must_succeed) {
     const redisReply* e = exec->element[i];
@@ -191,25 +200,38 @@ HashLoader::HashLoader(Redis& redis, std::string key, size_t chunk_fields, size_
     : redis_(redis),
       key_(std::move(key)),
       chunk_fields_(chunk_fields),
-      max_in_flight_(max_in_flight) {
-  argv_.reserve(2 + 2 * chunk_fields_);
+      max_in_flight_(max_in_flight) {}
+
+namespace {
+
+void append_bulk(std::string& out, std::string_view s) {
+  out.push_back('$');
+  out += std::to_string(s.size());
+  out += "\r\n";
+  out.append(s);
+  out += "\r\n";
 }
 
+}  // namespace
+
 void HashLoader::add(std::string_view field, std::string_view value) {
-  if (argv_.empty()) {
-    argv_.emplace_back("HSET");
-    argv_.push_back(key_);
-  }
-  argv_.emplace_back(field);
-  argv_.emplace_back(value);
+  // Written straight in the Redis protocol: a resync adds a million fields,
+  // and an argv of strings per chunk costs more than the rest of the load.
+  append_bulk(body_, field);
+  append_bulk(body_, value);
   ++count_;
-  if ((argv_.size() - 2) / 2 >= chunk_fields_) send();
+  if (++fields_ >= chunk_fields_) send();
 }
 
 void HashLoader::send() {
-  if (argv_.empty()) return;
-  redis_.append(argv_);
-  argv_.clear();
+  if (fields_ == 0) return;
+  std::string command = "*" + std::to_string(2 + 2 * fields_) + "\r\n";
+  append_bulk(command, "HSET");
+  append_bulk(command, key_);
+  command += body_;
+  body_.clear();
+  fields_ = 0;
+  redis_.append_formatted(command);
   ++in_flight_;
   // Reading the oldest reply also flushes what was appended, so Redis parses
   // chunk N while the producer builds chunk N+1.

@@ -111,7 +111,8 @@ class HashLoader {
   Redis& redis_;
   std::string key_;
   size_t chunk_fields_, max_in_flight_;
-  Argv argv_;
+  std::string body_;  // the field/value pairs of the current HSET, in RESP
+  size_t fields_ = 0;  // in body_
   size_t in_flight_ = 0;
   size_t count_ = 0;
 };

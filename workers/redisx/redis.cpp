@@ -88,6 +88,15 @@ void Redis::append(const std::vector<std::string>& argv) {
   ++pending_;
 }
 
+void Redis::append_formatted(const std::string& protocol) {
+  redisContext* c = ctx();
+  if (redisAppendFormattedCommand(c, protocol.data(), protocol.size()) != REDIS_OK) {
+    mark_broken();
+    throw RedisError("redis append failed");
+  }
+  ++pending_;
+}
+
 Reply Redis::read_reply() {
   if (!ctx_) throw RedisError("redis connection lost during pipeline");
   void* raw = nullptr;

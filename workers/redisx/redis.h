@@ -43,6 +43,9 @@ class Redis {
 
   // Pipelining: append any number of commands, then read the same number of replies.
   void append(const std::vector<std::string>& argv);
+  // One command already in the Redis protocol (RESP); for bulk loads that
+  // format millions of arguments without an argv vector per command.
+  void append_formatted(const std::string& protocol);
   [[nodiscard]] Reply read_reply();
   // Appended commands whose replies have not been read yet.
   size_t pending() const { return pending_; }

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
+
+#include <Poco/Exception.h>
+#include <Poco/RegularExpression.h>
 
 #include "api/auth.h"
 
@@ -53,8 +55,14 @@ JsonOut& JsonOut::str(std::string_view v) {
   comma();
   out_.push_back('"');
   static constexpr char kHex[] = "0123456789abcdef";
-  for (const char ch : v) {
-    const auto c = static_cast<unsigned char>(ch);
+  // Copy runs of characters that need no escape in one append: almost every
+  // string of a snapshot is one run.
+  size_t run = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_.append(v.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
@@ -64,15 +72,12 @@ JsonOut& JsonOut::str(std::string_view v) {
       case '\b': out_ += "\\b"; break;
       case '\f': out_ += "\\f"; break;
       default:
-        if (c < 0x20) {
-          out_ += "\\u00";
-          out_.push_back(kHex[c >> 4]);
-          out_.push_back(kHex[c & 15]);
-        } else {
-          out_.push_back(ch);  // UTF-8 passes through as is (PostgreSQL stores valid UTF-8)
-        }
+        out_ += "\\u00";
+        out_.push_back(kHex[c >> 4]);
+        out_.push_back(kHex[c & 15]);
     }
   }
+  out_.append(v.data() + run, v.size() - run);  // UTF-8 passes through as is
   out_.push_back('"');
   return *this;
 }
@@ -102,6 +107,12 @@ JsonOut& JsonOut::str_array(const std::vector<std::string>& v) {
 }
 
 // ---------- snapshots ----------
+
+void inherit_from_master(KeyRow& k, const MasterRow& m) {
+  if (k.group.empty()) k.group = m.group;
+  if (k.namespaces.empty()) k.namespaces = m.namespaces;
+  k.master_epoch = m.epoch;
+}
 
 std::string provider_json(const ProviderRow& p) {
   std::string s;
@@ -239,18 +250,18 @@ Resolution GroupIndex::resolve(std::string_view selector_type, std::string_view 
   } else if (selector_type == "normalize_exact") {
     collect(normalized_, normalize_model(wanted));
   } else if (selector_type == "regex") {
-    std::regex re;
+    // PCRE (through Poco), unanchored like Go's regexp.MatchString on the
+    // balancer side: write ^...$ to pin the whole name.
     try {
-      re = std::regex(wanted, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
+      const Poco::RegularExpression re(wanted, Poco::RegularExpression::RE_UTF8);
+      Poco::RegularExpression::Match m;
+      for (const auto& [pid, models] : providers_)
+        for (const auto& model : models)
+          if (re.match(model, 0, m) > 0) hits[pid].insert(model);
+    } catch (const Poco::Exception&) {  // does not compile, or hits a PCRE limit
       r.error = "config_error";
       return r;
     }
-    // Unanchored, like Go's regexp.MatchString on the balancer side: write ^...$
-    // to pin the whole name.
-    for (const auto& [pid, models] : providers_)
-      for (const auto& m : models)
-        if (std::regex_search(m, re)) hits[pid].insert(m);
   } else {
     r.error = "config_error";
     return r;

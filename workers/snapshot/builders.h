@@ -40,9 +40,9 @@ struct MasterRow {
   int64_t epoch = 1;
 };
 
-// A client key with what it inherits from its master already resolved: group
-// and namespaces fall back to the master's when the key leaves them empty, so
-// the balancer needs no second lookup to authorise a request.
+// A client key. Its snapshot carries what it inherits from its master
+// (inherit_from_master), so the balancer needs no second lookup to authorise
+// a request.
 struct KeyRow {
   std::string token_hash;  // the hash field: sha256(token) hex
   int64_t id = 0, master_id = 0;
@@ -74,6 +74,10 @@ struct BindingRow {
   int64_t updated_at = 0;  // unix seconds
   std::string field() const { return namespace_ + "." + public_model; }
 };
+
+// Group and namespaces fall back to the master's when the key leaves them
+// empty; master_epoch is the master's epoch.
+void inherit_from_master(KeyRow& k, const MasterRow& m);
 
 // ---------- snapshots ----------
 

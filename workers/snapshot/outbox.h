@@ -24,8 +24,15 @@ enum class Resource { provider, master, key, model, binding, feature };
 //    hash changes (rotation) or the key is being deleted, so the old field is removed.
 //  - master: deleting a master deletes its keys (ON DELETE CASCADE): record each
 //    key (with its hash) before the delete.
-//  - provider: bindings that reach it are recomputed by the pusher.
+//  - provider: bindings that reach it are recomputed by the pusher; pass the
+//    old group id in `old_hash` when the provider leaves a group.
+//  - model: id is the model id or its namespace.public_model name.
+//  - binding: id is the binding row id or its namespace.public_model field.
 //  - feature: id is the flag name.
+// Old identities that only the row knew (a key's old hash, a model's old name,
+// a binding's old field, a provider's old group) are also recorded by triggers
+// (sql/003_sync.sql), so a cascade or a forgotten argument cannot leave a stale
+// field in Redis.
 void record_change(pqxx::transaction_base& tx, Resource resource, const std::string& id,
                    const std::string& old_hash = {});
 

@@ -1,5 +1,7 @@
 // Full resync: every snapshot key rebuilt from one REPEATABLE READ snapshot of
 // PostgreSQL into temporary keys, then swapped in with one MULTI/EXEC.
+#include <malloc.h>
+
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -58,6 +60,9 @@ Json::Value ResyncReport::to_json() const {
   for (const auto& [name, n] : counts) c[name] = static_cast<Json::UInt64>(n);
   v["counts"] = c;
   v["duration_ms"] = static_cast<Json::Int64>(duration_ms);
+  Json::Value st(Json::objectValue);
+  for (const auto& [name, ms] : stage_ms) st[name] = static_cast<Json::Int64>(ms);
+  v["stage_ms"] = st;
   return v;
 }
 
@@ -89,10 +94,14 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
 
     std::vector<redisx::Publisher::Swap> swaps;
     auto load = [&](std::string_view live, const char* name, auto&& fill) {
+      const auto t0 = std::chrono::steady_clock::now();
       const std::string tmp = redisx::Publisher::temporary(live, version);
       redisx::HashLoader loader(redis, tmp);
       fill(loader);
       const size_t n = loader.finish();
+      report.stage_ms[name] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - t0)
+                                  .count();
       report.counts[name] = n;
       swaps.push_back({std::string(live), n ? tmp : std::string()});
     };
@@ -101,12 +110,13 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
     load(layout::providers, "providers", [&](redisx::HashLoader& l) {
       for (const auto& p : providers) l.add(std::to_string(p.id), provider_json(p));
     });
+    const auto masters = source::masters_by_id(source::masters(tx, std::nullopt));
     load(layout::masters, "masters", [&](redisx::HashLoader& l) {
-      for (const auto& m : source::masters(tx, std::nullopt))
-        l.add(std::to_string(m.id), master_json(m));
+      for (const auto& [id, m] : masters) l.add(std::to_string(id), master_json(m));
     });
     load(layout::keys, "keys", [&](redisx::HashLoader& l) {
-      (void)source::stream_keys(tx, [&](const KeyRow& k) { l.add(k.token_hash, key_json(k)); });
+      (void)source::stream_keys(tx, masters,
+                                [&](const KeyRow& k) { l.add(k.token_hash, key_json(k)); });
     });
     std::map<std::string, std::string> model_payloads;
     for (const auto& m : source::models(tx, std::nullopt))
@@ -127,7 +137,11 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
       for (const auto& [name, value] : source::features(tx, std::nullopt)) l.add(name, value);
     });
 
+    const auto swap_started = std::chrono::steady_clock::now();
     pub.swap(swaps, {{"all", ""}}, version, now);
+    report.stage_ms["swap"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - swap_started)
+                                  .count();
     tx.exec("UPDATE sync_state SET pushed_version = GREATEST(pushed_version, " +
             std::to_string(version) + "), resynced_at = now()");
     // REPEATABLE READ: only the rows this snapshot sees, i.e. the changes the
@@ -139,6 +153,9 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
     ctx.pg().mark_broken();
     throw;
   }
+  // A worker keeps running after the resync: give the chunk buffers and row
+  // copies back to the system instead of keeping them as the worker's RSS.
+  malloc_trim(0);
   report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - started)
                            .count();

@@ -17,14 +17,13 @@ namespace {
 #define EZ_MASTER_SELECT                                                                   \
   "SELECT id, name, group_name, namespaces, default_namespace, global_qps, max_child_keys, " \
   "status, epoch FROM masters"
-// Group and namespaces fall back to the master's when the key leaves them empty.
-#define EZ_KEY_SELECT                                                                          \
-  "SELECT k.token_hash, k.id, k.master_id, k.name, "                                           \
-  "CASE WHEN k.group_name <> '' THEN k.group_name ELSE m.group_name END, "                     \
-  "CASE WHEN cardinality(k.namespaces) > 0 THEN k.namespaces ELSE m.namespaces END, "          \
-  "k.scopes, k.model_limits::text, k.allow_ips, "                                              \
-  "COALESCE(floor(extract(epoch FROM k.expires_at))::bigint, 0), k.status, k.issued_by, "      \
-  "m.epoch FROM keys k JOIN masters m ON m.id = k.master_id"
+// The key's own columns only: what it inherits from its master is filled in
+// C++ from the masters (inherit_from_master), which keeps the million-row COPY
+// free of a join.
+#define EZ_KEY_SELECT                                                                        \
+  "SELECT token_hash, id, master_id, name, group_name, namespaces, scopes, model_limits, "  \
+  "allow_ips, COALESCE(floor(date_part('epoch', expires_at))::bigint, 0), status, issued_by " \
+  "FROM keys"
 #define EZ_MODEL_SELECT                                                                     \
   "SELECT name, kind, context_window, supports_vision, supports_functions, "                \
   "supports_tool_choice, supports_fim, max_output_tokens FROM models"
@@ -42,7 +41,7 @@ const db::Statement kProvidersById{"snap_providers_by_id",
 const db::Statement kMastersAll{"snap_masters_all", EZ_MASTER_SELECT};
 const db::Statement kMastersById{"snap_masters_by_id",
                                  EZ_MASTER_SELECT " WHERE id = ANY($1::bigint[])"};
-const db::Statement kKeysById{"snap_keys_by_id", EZ_KEY_SELECT " WHERE k.id = ANY($1::bigint[])"};
+const db::Statement kKeysById{"snap_keys_by_id", EZ_KEY_SELECT " WHERE id = ANY($1::bigint[])"};
 const db::Statement kKeyIdsOfMasters{"snap_key_ids_of_masters",
                                      "SELECT id FROM keys WHERE master_id = ANY($1::bigint[])"};
 const db::Statement kModelsAll{"snap_models_all", EZ_MODEL_SELECT};
@@ -84,6 +83,7 @@ class Cells {
   int64_t i64(size_t i) const { return std::strtoll(c(i), nullptr, 10); }
   bool b(size_t i) const { return c(i)[0] == 't'; }
   std::vector<std::string> arr(size_t i) const { return parse_array(c(i)); }
+  void arr(size_t i, std::vector<std::string>& out) const { parse_array(c(i), out); }
 
  private:
   const pqxx::row* row_ = nullptr;
@@ -127,14 +127,13 @@ void key_row(const Cells& c, KeyRow& k) {
   k.master_id = c.i64(2);
   k.name = c.c(3);
   k.group = c.c(4);
-  k.namespaces = c.arr(5);
-  k.scopes = c.arr(6);
+  c.arr(5, k.namespaces);
+  c.arr(6, k.scopes);
   k.model_limits = c.c(7);
-  k.allow_ips = c.arr(8);
+  c.arr(8, k.allow_ips);
   k.expires_at = c.i64(9);
   k.status = c.c(10);
   k.issued_by = c.c(11);
-  k.master_epoch = c.i64(12);
 }
 
 ModelRow model_row(const Cells& c) {
@@ -206,53 +205,83 @@ std::string int_array(const std::vector<int64_t>& values) {
   return s;
 }
 
-std::vector<std::string> parse_array(const char* literal) {
-  std::vector<std::string> out;
-  if (!literal || literal[0] == '\0') return out;
+void parse_array(const char* literal, std::vector<std::string>& out) {
+  out.clear();
+  if (!literal || literal[0] != '{') return;
+  const std::string_view text(literal);
+  if (text.find_first_of("\"\\") == std::string_view::npos) {
+    // No quoting: split on commas. Most arrays are like this, and a resync
+    // parses three per key.
+    std::string_view body = text.substr(1, text.size() >= 2 ? text.size() - 2 : 0);
+    size_t n = 0;
+    while (!body.empty()) {
+      const size_t comma = body.find(',');
+      const std::string_view item = body.substr(0, comma);
+      if (item != "NULL") {  // a NULL element carries no name: skip it
+        if (n < out.size()) out[n].assign(item);
+        else out.emplace_back(item);
+        ++n;
+      }
+      if (comma == std::string_view::npos) break;
+      body.remove_prefix(comma + 1);
+    }
+    out.resize(n);
+    return;
+  }
   pqxx::array_parser parser(literal);
   for (;;) {
     auto [what, value] = parser.get_next();
     if (what == pqxx::array_parser::done) break;
-    // A NULL element carries no name: skip it rather than invent one.
     if (what == pqxx::array_parser::string_value) out.push_back(std::move(value));
   }
+}
+
+std::vector<std::string> parse_array(const char* literal) {
+  std::vector<std::string> out;
+  parse_array(literal, out);
   return out;
 }
 
-void split_copy_line(const std::string& line, std::vector<std::optional<std::string>>& fields) {
-  fields.clear();
+size_t split_copy_line(const std::string& line, std::vector<std::optional<std::string>>& fields) {
   size_t end = line.size();
   if (end > 0 && line[end - 1] == '\n') --end;
-  size_t i = 0;
+  size_t i = 0, n = 0;
   for (;;) {
     size_t stop = line.find('\t', i);
     if (stop == std::string::npos || stop > end) stop = end;
+    if (n == fields.size()) fields.emplace_back();
+    auto& f = fields[n++];
     if (stop - i == 2 && line[i] == '\\' && line[i + 1] == 'N') {
-      fields.emplace_back(std::nullopt);
+      f.reset();
     } else {
-      std::string v;
-      v.reserve(stop - i);
-      for (size_t j = i; j < stop; ++j) {
-        char c = line[j];
-        if (c == '\\' && j + 1 < stop) {
-          const char e = line[++j];
-          switch (e) {
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case 'n': c = '\n'; break;
-            case 'r': c = '\r'; break;
-            case 't': c = '\t'; break;
-            case 'v': c = '\v'; break;
-            default: c = e;  // \\ and any other escaped character stand for themselves
+      if (!f) f.emplace();
+      // Fields are reused row after row, so their buffers are allocated once.
+      if (line.find('\\', i) >= stop) {
+        f->assign(line, i, stop - i);
+      } else {
+        f->clear();
+        for (size_t j = i; j < stop; ++j) {
+          char c = line[j];
+          if (c == '\\' && j + 1 < stop) {
+            const char e = line[++j];
+            switch (e) {
+              case 'b': c = '\b'; break;
+              case 'f': c = '\f'; break;
+              case 'n': c = '\n'; break;
+              case 'r': c = '\r'; break;
+              case 't': c = '\t'; break;
+              case 'v': c = '\v'; break;
+              default: c = e;  // \\ and any other escaped character stand for themselves
+            }
           }
+          f->push_back(c);
         }
-        v.push_back(c);
       }
-      fields.emplace_back(std::move(v));
     }
     if (stop >= end) break;
     i = stop + 1;
   }
+  return n;
 }
 
 std::vector<ProviderRow> providers(pqxx::transaction_base& tx,
@@ -271,11 +300,30 @@ std::vector<MasterRow> masters(pqxx::transaction_base& tx,
 
 std::vector<KeyRow> keys(pqxx::transaction_base& tx, const std::vector<int64_t>& ids) {
   auto r = tx.exec_prepared(kKeysById.name(), int_array(ids));
-  return rows_of<KeyRow>(r, [](const Cells& c) {
+  auto rows = rows_of<KeyRow>(r, [](const Cells& c) {
     KeyRow k;
     key_row(c, k);
     return k;
   });
+  std::vector<int64_t> master_ids;
+  for (const auto& k : rows) master_ids.push_back(k.master_id);
+  const auto by_id = masters_by_id(masters(tx, master_ids));
+  std::vector<KeyRow> out;
+  for (auto& k : rows) {
+    // A master deleted between the two reads took its keys along; the
+    // delete trigger's outbox rows remove them.
+    if (auto m = by_id.find(k.master_id); m != by_id.end()) {
+      inherit_from_master(k, m->second);
+      out.push_back(std::move(k));
+    }
+  }
+  return out;
+}
+
+std::unordered_map<int64_t, MasterRow> masters_by_id(std::vector<MasterRow> rows) {
+  std::unordered_map<int64_t, MasterRow> out;
+  for (auto& m : rows) out.emplace(m.id, std::move(m));
+  return out;
 }
 
 std::vector<int64_t> key_ids_of_masters(pqxx::transaction_base& tx,
@@ -286,7 +334,9 @@ std::vector<int64_t> key_ids_of_masters(pqxx::transaction_base& tx,
   return out;
 }
 
-size_t stream_keys(pqxx::transaction_base& tx, const std::function<void(const KeyRow&)>& sink) {
+size_t stream_keys(pqxx::transaction_base& tx,
+                   const std::unordered_map<int64_t, MasterRow>& masters,
+                   const std::function<void(const KeyRow&)>& sink) {
   // libpqxx 6 writes "COPY <table> TO STDOUT" with the name unquoted, so a
   // parenthesised query in its place streams the query's rows.
   pqxx::stream_from stream(tx, kKeysCopy);
@@ -295,9 +345,11 @@ size_t stream_keys(pqxx::transaction_base& tx, const std::function<void(const Ke
   KeyRow k;  // reused: its vectors and strings keep their capacity
   size_t n = 0;
   while (stream.get_raw_line(line)) {
-    split_copy_line(line, fields);
-    if (fields.size() != 13) throw std::runtime_error("stream_keys: unexpected COPY line");
+    if (split_copy_line(line, fields) != 12) throw std::runtime_error("stream_keys: unexpected COPY line");
     key_row(Cells(fields), k);
+    const auto m = masters.find(k.master_id);
+    if (m == masters.end()) continue;  // impossible in one snapshot (foreign key)
+    inherit_from_master(k, m->second);
     sink(k);
     ++n;
   }

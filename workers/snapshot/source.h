@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,20 +23,26 @@ namespace ez::snapshot::source {
 [[nodiscard]] std::string int_array(const std::vector<int64_t>& values);
 // '{a,"b c"}' -> {"a", "b c"}.
 [[nodiscard]] std::vector<std::string> parse_array(const char* literal);
-// One line of COPY ... TO STDOUT (text format) split into fields, escapes
-// decoded; a NULL field comes back as nullopt.
-void split_copy_line(const std::string& line, std::vector<std::optional<std::string>>& fields);
+void parse_array(const char* literal, std::vector<std::string>& out);  // reuses out's strings
+// One line of COPY ... TO STDOUT (text format) split into the first N entries
+// of `fields` (returns N; the vector is reused from line to line), escapes
+// decoded; a NULL field is nullopt.
+size_t split_copy_line(const std::string& line, std::vector<std::optional<std::string>>& fields);
 
 // nullopt ids = every row.
 [[nodiscard]] std::vector<ProviderRow> providers(pqxx::transaction_base& tx,
                                                  const std::optional<std::vector<int64_t>>& ids);
 [[nodiscard]] std::vector<MasterRow> masters(pqxx::transaction_base& tx,
                                              const std::optional<std::vector<int64_t>>& ids);
+[[nodiscard]] std::unordered_map<int64_t, MasterRow> masters_by_id(std::vector<MasterRow> rows);
+// Keys by id, with what they inherit from their masters filled in.
 [[nodiscard]] std::vector<KeyRow> keys(pqxx::transaction_base& tx, const std::vector<int64_t>& ids);
 [[nodiscard]] std::vector<int64_t> key_ids_of_masters(pqxx::transaction_base& tx,
                                                       const std::vector<int64_t>& master_ids);
-// Every key, streamed; returns the count.
-size_t stream_keys(pqxx::transaction_base& tx, const std::function<void(const KeyRow&)>& sink);
+// Every key, streamed, inheriting from `masters` (every master); returns the count.
+size_t stream_keys(pqxx::transaction_base& tx,
+                   const std::unordered_map<int64_t, MasterRow>& masters,
+                   const std::function<void(const KeyRow&)>& sink);
 // Models by id or by name; nullopt = every model.
 [[nodiscard]] std::vector<ModelRow> models(
     pqxx::transaction_base& tx,

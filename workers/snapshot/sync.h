@@ -34,6 +34,7 @@ struct ResyncReport {
   int64_t version = 0;
   std::map<std::string, size_t> counts;  // "providers", "keys", ... -> fields written
   int64_t duration_ms = 0;
+  std::map<std::string, int64_t> stage_ms;  // where the time went (read + write per key)
   [[nodiscard]] Json::Value to_json() const;
 };
 

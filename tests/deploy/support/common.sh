@@ -26,7 +26,7 @@ _run_cleanups() {
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
 
-log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
+log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 fail() {
   printf '[%s] FAIL: %s\n' "$(basename "$0" .sh)" "$*" >&2
   exit 1
@@ -45,13 +45,18 @@ free_port() {
   "$SYS_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# make_tmp VAR: a fresh temp dir, removed on exit, readable by the service users
-# (nginx's workers and the ezapi user traverse it in some checks).
+# make_tmp VAR: a fresh temp dir, removed on exit (kept with EZ_DEPLOY_KEEP=1, for a look
+# at the logs), readable by the service users (nginx's workers and the ezapi user traverse
+# it in some checks).
 make_tmp() {
   local dir
   dir=$(mktemp -d "${TMPDIR:-/tmp}/ezapi-deploy.XXXXXX")
   chmod 0755 "$dir"
-  on_exit "rm -rf '$dir'"
+  if [[ -n "${EZ_DEPLOY_KEEP:-}" ]]; then
+    on_exit "log 'kept $dir'"
+  else
+    on_exit "rm -rf '$dir'"
+  fi
   printf -v "$1" '%s' "$dir"
 }
 

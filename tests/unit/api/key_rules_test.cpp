@@ -196,11 +196,12 @@ BOOST_AUTO_TEST_CASE(key_fields) {
   expect_error(
       [] { (void)parse_key_fields(parse(R"({"allow_ips":["10.0.0.1/8"]})"), KeyBody::update); },
       ErrorCode::invalid_field, "allow_ips[0]");
+  expect_error([] { (void)parse_key_fields(parse(R"({"allow_ips":["nope"]})"), KeyBody::update); },
+               ErrorCode::invalid_field, "allow_ips[0]");
   expect_error(
-      [] { (void)parse_key_fields(parse(R"({"allow_ips":["nope"]})"), KeyBody::update); },
-      ErrorCode::invalid_field, "allow_ips[0]");
-  expect_error(
-      [] { (void)parse_key_fields(parse(R"({"expires_at":"2030-02-30T00:00:00Z"})"), KeyBody::update); },
+      [] {
+        (void)parse_key_fields(parse(R"({"expires_at":"2030-02-30T00:00:00Z"})"), KeyBody::update);
+      },
       ErrorCode::invalid_field, "expires_at");
   expect_error(
       [] { (void)parse_key_fields(parse(R"({"expires_at":"tomorrow"})"), KeyBody::update); },

@@ -20,7 +20,8 @@ namespace {
 struct TempRing {
   std::string name;
   Ring ring;
-  TempRing(uint64_t entries, uint64_t bytes) : name(make_name()), ring(Ring::open({name, entries, bytes})) {}
+  TempRing(uint64_t entries, uint64_t bytes)
+      : name(make_name()), ring(Ring::open({name, entries, bytes})) {}
   ~TempRing() { Ring::remove(name); }
   static std::string make_name() {
     static int n = 0;
@@ -60,8 +61,9 @@ BOOST_AUTO_TEST_CASE(object_array_and_ndjson_are_accepted) {
   BOOST_TEST(r1.body.rfind(R"({"accepted":1})", 0) == 0u);
   auto r2 = accept_logs(&t.ring, post(R"([{"request_id":"a"},{"request_id":"b"}])"));
   BOOST_TEST(r2.body.rfind(R"({"accepted":2})", 0) == 0u);
-  auto r3 = accept_logs(&t.ring, post("{\"request_id\":\"x\"}\n{\"request_id\":\"y\"}\n{\"request_id\":\"z\"}\n",
-                                      "application/x-ndjson; charset=utf-8"));
+  auto r3 = accept_logs(
+      &t.ring, post("{\"request_id\":\"x\"}\n{\"request_id\":\"y\"}\n{\"request_id\":\"z\"}\n",
+                    "application/x-ndjson; charset=utf-8"));
   BOOST_TEST(r3.body.rfind(R"({"accepted":3})", 0) == 0u);
   auto r4 = accept_logs(&t.ring, post(R"({"request_id":"no-type"})", ""));
   BOOST_TEST(r4.status == 202);
@@ -82,11 +84,14 @@ BOOST_AUTO_TEST_CASE(object_array_and_ndjson_are_accepted) {
 
 BOOST_AUTO_TEST_CASE(a_bad_entry_rejects_the_whole_request) {
   TempRing t(100, 1 << 16);
-  auto e = error_of(&t.ring, post(R"([{"request_id":"a"},{"request_id":"b"},{"request_id":"c","status_code":42}])"));
+  auto e = error_of(
+      &t.ring,
+      post(R"([{"request_id":"a"},{"request_id":"b"},{"request_id":"c","status_code":42}])"));
   BOOST_TEST((e.code() == ErrorCode::invalid_field));
   BOOST_TEST(e.field() == "[2].status_code");
   BOOST_TEST(std::string(e.what()).find("entry 2") != std::string::npos);
-  auto m = error_of(&t.ring, post("{\"request_id\":\"a\"}\n{\"model\":\"m\"}", "application/x-ndjson"));
+  auto m =
+      error_of(&t.ring, post("{\"request_id\":\"a\"}\n{\"model\":\"m\"}", "application/x-ndjson"));
   BOOST_TEST((m.code() == ErrorCode::missing_field));
   BOOST_TEST(m.field() == "[1].request_id");
   auto j = error_of(&t.ring, post(R"([{"request_id":"a"},)"));
@@ -97,7 +102,8 @@ BOOST_AUTO_TEST_CASE(a_bad_entry_rejects_the_whole_request) {
 
 BOOST_AUTO_TEST_CASE(full_queue_is_503_with_retry_after_and_nothing_queued) {
   TempRing t(3, 1 << 16);
-  BOOST_TEST(accept_logs(&t.ring, post(R"([{"request_id":"a"},{"request_id":"b"}])")).status == 202);
+  BOOST_TEST(accept_logs(&t.ring, post(R"([{"request_id":"a"},{"request_id":"b"}])")).status ==
+             202);
   auto e = error_of(&t.ring, post(R"([{"request_id":"c"},{"request_id":"d"}])"));
   BOOST_TEST((e.code() == ErrorCode::queue_full));
   BOOST_TEST(e.retry_after() == 1);
@@ -107,7 +113,9 @@ BOOST_AUTO_TEST_CASE(full_queue_is_503_with_retry_after_and_nothing_queued) {
   // One more still fits.
   BOOST_TEST(accept_logs(&t.ring, post(R"({"request_id":"c"})")).status == 202);
   // More than the queue holds at all: 413, not an endless 503.
-  auto big = error_of(&t.ring, post(R"([{"request_id":"a"},{"request_id":"b"},{"request_id":"c"},{"request_id":"d"}])"));
+  auto big = error_of(
+      &t.ring,
+      post(R"([{"request_id":"a"},{"request_id":"b"},{"request_id":"c"},{"request_id":"d"}])"));
   BOOST_TEST((big.code() == ErrorCode::payload_too_large));
   auto no_queue = error_of(nullptr, post(R"({"request_id":"a"})"));
   BOOST_TEST((no_queue.code() == ErrorCode::queue_full));
@@ -125,7 +133,8 @@ BOOST_AUTO_TEST_CASE(other_media_types_are_415) {
   TempRing t(10, 4096);
   auto e = error_of(&t.ring, post(R"({"request_id":"a"})", "text/xml"));
   BOOST_TEST((e.code() == ErrorCode::unsupported_media));
-  BOOST_TEST(accept_logs(&t.ring, post(R"({"request_id":"a"})", "Application/JSON; charset=UTF-8")).status == 202);
+  BOOST_TEST(accept_logs(&t.ring, post(R"({"request_id":"a"})", "Application/JSON; charset=UTF-8"))
+                 .status == 202);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

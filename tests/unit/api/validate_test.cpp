@@ -68,10 +68,11 @@ BOOST_AUTO_TEST_CASE(strings) {
                "e");
   StringRule short_rule;
   short_rule.max_len = 3;
-  expect_error([&] { (void)ez::api::get_string(body, "a", short_rule); },
-               ErrorCode::invalid_field, "a");
+  expect_error([&] { (void)ez::api::get_string(body, "a", short_rule); }, ErrorCode::invalid_field,
+               "a");
   // Control characters are kept verbatim unless asked otherwise.
-  BOOST_TEST(*ez::api::get_string(body, "ctl") == std::string("a\x01" "b"));
+  BOOST_TEST(*ez::api::get_string(body, "ctl") == std::string("a\x01"
+                                                              "b"));
   StringRule no_ctl;
   no_ctl.no_control = true;
   expect_error([&] { (void)ez::api::get_string(body, "ctl", no_ctl); }, ErrorCode::invalid_field,
@@ -134,26 +135,35 @@ BOOST_AUTO_TEST_CASE(string_lists) {
   item.min_len = 1;
   expect_error([&] { (void)ez::api::get_string_list(body, "empty", item); },
                ErrorCode::invalid_field, "empty[0]");
-  expect_error([&] { (void)ez::api::get_string_list(body, "l", {}, 1); },
-               ErrorCode::invalid_field, "l");
+  expect_error([&] { (void)ez::api::get_string_list(body, "l", {}, 1); }, ErrorCode::invalid_field,
+               "l");
 }
 
 BOOST_AUTO_TEST_CASE(enums) {
   const auto body = parse(R"({"s":" Active ","bad":"paused","n":1})");
   BOOST_TEST(*ez::api::get_enum(body, "s", {"active", "disabled"}) == "active");
-  expect_error([&] { (void)ez::api::get_enum(body, "bad", {"active", "disabled"}); },
-               ErrorCode::invalid_field, "bad");
+  expect_error(
+      [&] {
+        (void)ez::api::get_enum(body, "bad", {"active", "disabled"});
+      },
+      ErrorCode::invalid_field, "bad");
   expect_error([&] { (void)ez::api::get_enum(body, "n", {"active"}); }, ErrorCode::invalid_field,
                "n");
   BOOST_TEST(ez::api::check_enum("a", "q", {"a", "b"}) == "a");
-  expect_error([] { (void)ez::api::check_enum("c", "q", {"a", "b"}); }, ErrorCode::bad_request,
-               "q");
+  expect_error(
+      [] {
+        (void)ez::api::check_enum("c", "q", {"a", "b"});
+      },
+      ErrorCode::bad_request, "q");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_fields) {
   const auto body = parse(R"({"name":"x","id":3,"wieght":2})");
-  expect_error([&] { ez::api::reject_unknown(body, {"name", "weight"}, {"id"}); },
-               ErrorCode::invalid_field, "wieght");
+  expect_error(
+      [&] {
+        ez::api::reject_unknown(body, {"name", "weight"}, {"id"});
+      },
+      ErrorCode::invalid_field, "wieght");
   BOOST_CHECK_NO_THROW(ez::api::reject_unknown(parse(R"({"name":"x","id":3})"), {"name"}, {"id"}));
 }
 
@@ -169,11 +179,12 @@ BOOST_AUTO_TEST_CASE(rfc3339) {
   BOOST_TEST(format_rfc3339(*parse_rfc3339("1970-01-01T00:00:00.1234567Z")) ==
              "1970-01-01T00:00:00.123456Z");
   BOOST_TEST(format_rfc3339(*parse_rfc3339("1969-12-31T23:59:59Z")) == "1969-12-31T23:59:59Z");
-  for (const char* bad : {"", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01",
-                          "2024-01-01T00:00:00", "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z",
-                          "2024-01-01T00:00:60Z", "2024-13-01T00:00:00Z", "2024-01-01T00:00:00.Z",
-                          "2024-01-01T00:00:00+2:00", "2024-01-01T00:00:00Zjunk", "0000-01-01T00:00:00Z",
-                          "2024-1-01T00:00:00Z", "yesterday", "2024-01-01T00:00:00+24:00"})
+  for (const char* bad :
+       {"", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01", "2024-01-01T00:00:00",
+        "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:60Z",
+        "2024-13-01T00:00:00Z", "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00+2:00",
+        "2024-01-01T00:00:00Zjunk", "0000-01-01T00:00:00Z", "2024-1-01T00:00:00Z", "yesterday",
+        "2024-01-01T00:00:00+24:00"})
     BOOST_TEST(!parse_rfc3339(bad).has_value(), bad);
   const auto body = parse(R"({"at":"2025-01-31T12:00:00+01:00","bad":"31/01/2025","n":5})");
   BOOST_TEST(*ez::api::get_time(body, "at") == "2025-01-31T11:00:00Z");
@@ -194,7 +205,8 @@ BOOST_AUTO_TEST_CASE(cidr) {
                           "256.0.0.0/8", "2001:db8::1/32", "::/129", "fe80::1%eth0", "host.example",
                           "10.0.0.0/8/9", "10.0.0.0/08x", "/8"})
     BOOST_TEST(!normalize_cidr(bad).has_value(), bad);
-  const auto body = parse(R"({"ips":["10.0.0.0/8"," ::1 ","10.0.0.0/8"],"bad":["10.0.0.0/8","x"]})");
+  const auto body =
+      parse(R"({"ips":["10.0.0.0/8"," ::1 ","10.0.0.0/8"],"bad":["10.0.0.0/8","x"]})");
   auto l = ez::api::get_cidr_list(body, "ips");
   BOOST_TEST((*l == std::vector<std::string>{"10.0.0.0/8", "::1"}));
   expect_error([&] { (void)ez::api::get_cidr_list(body, "bad"); }, ErrorCode::invalid_field,

@@ -124,9 +124,9 @@ BOOST_AUTO_TEST_CASE(array_and_ndjson) {
 BOOST_AUTO_TEST_CASE(broken_json) {
   for (std::string_view body :
        {R"({"request_id":"a")", R"([{"request_id":"a"},)", R"({"request_id":"a"} trailing)",
-        R"({"request_id":"a","request_id":"b"})", R"({'request_id':'a'})",
-        R"({"request_id":"a",})", "", "   ", "nul", "42", R"("just a string")",
-        R"({"request_id":"a","cost":NaN})", R"(/*c*/{"request_id":"a"})", "\xEF\xBB\xBF{}"}) {
+        R"({"request_id":"a","request_id":"b"})", R"({'request_id':'a'})", R"({"request_id":"a",})",
+        "", "   ", "nul", "42", R"("just a string")", R"({"request_id":"a","cost":NaN})",
+        R"(/*c*/{"request_id":"a"})", "\xEF\xBB\xBF{}"}) {
     BOOST_TEST_CONTEXT(body) {
       auto e = failure(body);
       BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(Kind::bad_json));
@@ -168,8 +168,8 @@ BOOST_AUTO_TEST_CASE(wrong_types_and_ranges) {
   bad(R"("prompt_tokens":"10")", "prompt_tokens");
   bad(R"("completion_tokens":1e3)", "completion_tokens");
   bad(R"("total_tokens":{})", "total_tokens");
-  bad(R"("master_id":9223372036854775808)", "master_id");    // 2^63: beyond bigint
-  bad(R"("key_id":18446744073709551616)", "key_id");         // beyond uint64 too
+  bad(R"("master_id":9223372036854775808)", "master_id");  // 2^63: beyond bigint
+  bad(R"("key_id":18446744073709551616)", "key_id");       // beyond uint64 too
   bad(R"("provider_id":-5)", "provider_id");
   bad(R"("cost":-0.01)", "cost");
   bad(R"("cost":"1")", "cost");
@@ -206,10 +206,13 @@ BOOST_AUTO_TEST_CASE(rfc3339) {
   BOOST_TEST(*parse_rfc3339_us("1970-01-01T00:00:00Z") == 0);
   BOOST_TEST(*parse_rfc3339_us("1970-01-01t00:00:01z") == 1000000);
   BOOST_TEST(*parse_rfc3339_us("1970-01-01 00:00:01.25Z") == 1250000);
-  BOOST_TEST(*parse_rfc3339_us("2024-01-01T01:00:00+01:00") == *parse_rfc3339_us("2024-01-01T00:00:00Z"));
-  BOOST_TEST(*parse_rfc3339_us("2023-12-31T23:30:00-00:30") == *parse_rfc3339_us("2024-01-01T00:00:00Z"));
+  BOOST_TEST(*parse_rfc3339_us("2024-01-01T01:00:00+01:00") ==
+             *parse_rfc3339_us("2024-01-01T00:00:00Z"));
+  BOOST_TEST(*parse_rfc3339_us("2023-12-31T23:30:00-00:30") ==
+             *parse_rfc3339_us("2024-01-01T00:00:00Z"));
   BOOST_TEST(*parse_rfc3339_us("2024-01-01T00:00:00.123456789Z") % 1000000 == 123456);
-  BOOST_TEST(*parse_rfc3339_us("2016-12-31T23:59:60Z") == *parse_rfc3339_us("2017-01-01T00:00:00Z"));
+  BOOST_TEST(*parse_rfc3339_us("2016-12-31T23:59:60Z") ==
+             *parse_rfc3339_us("2017-01-01T00:00:00Z"));
   BOOST_TEST(*parse_rfc3339_us("2000-02-29T00:00:00Z") == int64_t{951782400} * 1000000);
   BOOST_TEST(parse_rfc3339_us("9999-12-31T23:59:59.999999Z").has_value());
   for (const char* bad :
@@ -233,7 +236,7 @@ BOOST_AUTO_TEST_CASE(hostile_strings) {
   expect_invalid("{\"request_id\":\"\xc0\xaf\"}", 0, "request_id");      // overlong '/'
   expect_invalid("{\"request_id\":\"\xed\xa0\x80\"}", 0, "request_id");  // raw surrogate
   expect_invalid(R"({"request_id":"\udc00"})", 0, "request_id");         // lone low surrogate
-  BOOST_CHECK_THROW(parse(R"({"request_id":"\ud800"})"), EntryError);   // lone high surrogate
+  BOOST_CHECK_THROW(parse(R"({"request_id":"\ud800"})"), EntryError);    // lone high surrogate
   // Characters COPY must escape survive as they are (escaping is the flusher's job).
   const std::string nasty = R"(tab\there\nnew\\line\r \\N 'q' \"d\" ; DROP TABLE logs; -- é 😀)";
   auto v = parse(R"({"request_id":")" + nasty + R"(","model":"\\N"})");
@@ -247,7 +250,9 @@ BOOST_AUTO_TEST_CASE(hostile_strings) {
 }
 
 BOOST_AUTO_TEST_CASE(error_message_is_repaired_and_truncated_on_a_character_boundary) {
-  auto v = parse("{\"request_id\":\"a\",\"error_message\":\"x\\u0000y\xff" "z\"}");
+  auto v = parse(
+      "{\"request_id\":\"a\",\"error_message\":\"x\\u0000y\xff"
+      "z\"}");
   BOOST_TEST(*v[0].error_message == "x\xEF\xBF\xBDy\xEF\xBF\xBDz");
   // 4095 ASCII bytes then a 2-byte character: the character does not fit, so it goes.
   std::string msg(4095, 'm');

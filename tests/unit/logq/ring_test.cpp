@@ -66,8 +66,10 @@ std::vector<std::pair<uint64_t, std::string>> drain(Consumer& c, size_t want,
     batch.clear();
     c.poll(batch, 64);
     for (auto& e : batch) got.emplace_back(e.seq, std::string(e.data));
-    if (!batch.empty()) c.release(batch.back().seq);
-    else std::this_thread::sleep_for(1ms);
+    if (!batch.empty())
+      c.release(batch.back().seq);
+    else
+      std::this_thread::sleep_for(1ms);
   }
   return got;
 }
@@ -78,8 +80,8 @@ struct SharedArray {
   T* p = nullptr;
   size_t n = 0;
   explicit SharedArray(size_t count) : n(count) {
-    void* m = mmap(nullptr, sizeof(T) * count, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                   -1, 0);
+    void* m =
+        mmap(nullptr, sizeof(T) * count, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     BOOST_REQUIRE(m != MAP_FAILED);
     p = static_cast<T*>(m);
   }
@@ -240,7 +242,8 @@ BOOST_AUTO_TEST_CASE(contents_survive_restarts_and_unreleased_entries_are_read_a
   {
     Ring ring = Ring::open(tn.options(100, 1 << 16));
     id = ring.ring_id();
-    for (int i = 1; i <= 10; ++i) BOOST_REQUIRE((put(ring, {"e" + std::to_string(i)}).status == Status::ok));
+    for (int i = 1; i <= 10; ++i)
+      BOOST_REQUIRE((put(ring, {"e" + std::to_string(i)}).status == Status::ok));
   }
   {
     // A consumer that read everything but made only 4 durable, then "crashed".
@@ -356,8 +359,10 @@ BOOST_AUTO_TEST_CASE(forked_producers_each_entry_read_once_in_producer_order) {
       last_record[k] = i;
     }
     total += got.size();
-    if (!got.empty()) c.release(got.back().seq);
-    else std::this_thread::sleep_for(200us);
+    if (!got.empty())
+      c.release(got.back().seq);
+    else
+      std::this_thread::sleep_for(200us);
   }
   for (pid_t p : kids) {
     int st = wait_exit(p);
@@ -441,7 +446,8 @@ BOOST_AUTO_TEST_CASE(dead_claim_at_the_end_of_the_ring_with_padding) {
   Ring ring = Ring::open(opt);
   Consumer c(ring, fast_timeouts());
   // Move the tail to 3000 bytes into the ring (and free that space).
-  for (int i = 0; i < 3; ++i) BOOST_REQUIRE((put(ring, {std::string(984, 'f')}).status == Status::ok));
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE((put(ring, {std::string(984, 'f')}).status == Status::ok));
   BOOST_REQUIRE(drain(c, 3).size() == 3u);
   BOOST_REQUIRE(ring.stats().depth_bytes == 0u);
   // A 2000-byte record does not fit in the last 1096 bytes: padding + record, then death.
@@ -614,8 +620,8 @@ BOOST_AUTO_TEST_CASE(random_sigkill_stress) {
   BOOST_TEST(s.consumed == seen.size());
   BOOST_TEST(s.depth_entries == 0u);
   BOOST_TEST(s.depth_bytes == 0u);
-  BOOST_TEST_MESSAGE("stress: " << ok_records << " records ok, " << seen.size()
-                                << " entries read, " << unknown_read
+  BOOST_TEST_MESSAGE("stress: " << ok_records << " records ok, " << seen.size() << " entries read, "
+                                << unknown_read
                                 << " records of killed producers read, abandoned entries "
                                 << s.abandoned << " in " << s.abandoned_records << " claims, "
                                 << next_slot << " producers");

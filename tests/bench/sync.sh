@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Full resync (ezapi-ctl sync and POST /sync/snapshot) of 1M keys, 10k providers, 10k models vs redis-benchmark -P
+#
+# Brings up a private stack (scripts/stack) on free loopback ports, fills it with
+# SQL generate_series (tests/bench/sync_seed.sql), then times:
+#   - the ceiling: redis-benchmark -P 1000 HSET on the same Redis (fields/s);
+#   - `ezapi-ctl sync` under /usr/bin/time -v (wall time and peak RSS);
+#   - POST /sync/snapshot through nginx (the worker's own duration_ms).
+# Target (DESIGN §9): under 3 s. EZ_BENCH_RUNS (3) runs of each; EZ_KEEP_STACK=1
+# keeps the stack and its data ($EZ_STACK_DIR) for another run.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib.sh"
+
+BUILD=${EZ_BUILD_DIR:-$EZ_ROOT/build}
+RUNS=${EZ_BENCH_RUNS:-3}
+[[ -x $BUILD/ezapi-ctl ]] || die "no binaries in $BUILD (run scripts/build)"
+command -v redis-benchmark >/dev/null || die "redis-benchmark not found (apt-get install redis-tools)"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+export EZ_STACK_DIR=${EZ_STACK_DIR:-$(mktemp -d /tmp/ezapi-bench-sync.XXXXXX)}
+export EZ_API_PORT=${EZ_API_PORT:-$(free_port)}
+export EZ_STACK_PG_PORT=${EZ_STACK_PG_PORT:-$(free_port)}
+export EZ_STACK_REDIS_PORT=${EZ_STACK_REDIS_PORT:-$(free_port)}
+export EZ_BUILD_DIR=$BUILD EZ_STACK_PG_FSYNC=off
+cleanup() {
+  [[ -n ${EZ_KEEP_STACK:-} ]] && { say "bench: stack kept in $EZ_STACK_DIR"; return; }
+  "$EZ_ROOT/scripts/stack" down || true
+  rm -rf "$EZ_STACK_DIR"
+}
+trap cleanup EXIT
+"$EZ_ROOT/scripts/stack" up
+# shellcheck disable=SC1091
+source "$EZ_STACK_DIR/stack.env"
+export EZ_CONFIG_FILE EZ_ADMIN_TOKEN EZ_INTERNAL_TOKEN
+
+say "bench: loading 1M keys, 10k providers, 10k models, 10k bindings (first run only)"
+start=$(date +%s.%N)
+"$PG_BIN/psql" -h 127.0.0.1 -p "$EZ_STACK_PG_PORT" -U ezapi -d ezapi -q -f "$EZ_ROOT/tests/bench/sync_seed.sql"
+say "bench: data ready in $(echo "$(date +%s.%N) - $start" | bc) s"
+
+say "bench: ceiling: redis-benchmark -P 1000 HSET, 300-byte values"
+ceiling=$(redis-benchmark -h 127.0.0.1 -p "$EZ_STACK_REDIS_PORT" -P 1000 -n 2000000 -r 1000000 \
+  -d 300 -t hset -q --csv | awk -F'","' '/HSET/ {print $2+0}')
+redis-cli -p "$EZ_STACK_REDIS_PORT" del myhash >/dev/null
+
+best_ctl=999999 best_http=999999
+for i in $(seq "$RUNS"); do
+  out=$( { /usr/bin/time -f 'TIME %e %M' "$BUILD/ezapi-ctl" sync >"$EZ_STACK_DIR/sync.json"; } 2>&1 | grep '^TIME')
+  read -r _ secs rss_kb <<<"$out"
+  ms=$(echo "$secs * 1000 / 1" | bc)
+  ((ms < best_ctl)) && best_ctl=$ms
+  echo "ctl run $i: ${ms} ms wall, peak RSS $((rss_kb / 1024)) MB, $(cat "$EZ_STACK_DIR/sync.json")"
+  http=$(curl -fsS -X POST -H "Authorization: Bearer $EZ_INTERNAL_TOKEN" "$EZ_API_URL/sync/snapshot")
+  hms=$(sed -n 's/.*"duration_ms":\([0-9]*\).*/\1/p' <<<"$http")
+  ((hms < best_http)) && best_http=$hms
+  echo "http run $i: ${hms} ms in the worker"
+done
+
+keys=$(redis-cli -p "$EZ_STACK_REDIS_PORT" hlen config:keys)
+echo
+echo "== sync bench =="
+printf 'redis-benchmark HSET ceiling:   %12.0f fields/s\n' "$ceiling"
+printf 'resync (ctl, best of %d):       %6d ms   %12.0f keys/s   %.2f x ceiling\n' "$RUNS" "$best_ctl" \
+  "$(echo "$keys * 1000 / $best_ctl" | bc -l)" "$(echo "$keys * 1000 / $best_ctl / $ceiling" | bc -l)"
+printf 'resync (POST /sync/snapshot):   %6d ms\n' "$best_http"
+printf 'target: under 3000 ms -> %s\n' "$( ((best_http < 3000 || best_ctl < 3000)) && echo met || echo NOT met)"

@@ -1,0 +1,120 @@
+// docs/openapi.yaml and the route table must agree: a route added to
+// build_router() without documentation, or documented but not served, fails here.
+// Also checks that the document is well-formed enough to be useful: every $ref
+// resolves and every {param} of a path is declared.
+#include <yaml-cpp/yaml.h>
+
+#include <boost/test/unit_test.hpp>
+#include <functional>
+#include <set>
+#include <string>
+
+#include "api/routes.h"
+
+namespace {
+
+const std::string kDoc = std::string(EZ_SOURCE_DIR) + "/docs/openapi.yaml";
+const std::set<std::string> kMethods = {"get", "put", "post", "delete", "patch", "options", "head"};
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Follows "#/components/parameters/Id" style references inside the document.
+// (yaml-cpp: Node::operator= writes through to the referenced node; reset() rebinds.)
+YAML::Node resolve(const YAML::Node& root, const YAML::Node& start_node) {
+  YAML::Node node;
+  node.reset(start_node);
+  while (node.IsMap() && node["$ref"]) {
+    const std::string ref = node["$ref"].as<std::string>();
+    BOOST_REQUIRE_MESSAGE(ref.rfind("#/", 0) == 0, "only local refs: " << ref);
+    YAML::Node cur;
+    cur.reset(root);
+    size_t start = 2;
+    while (start <= ref.size()) {
+      size_t end = ref.find('/', start);
+      if (end == std::string::npos) end = ref.size();
+      const YAML::Node next = cur[ref.substr(start, end - start)];
+      BOOST_REQUIRE_MESSAGE(next.IsDefined(), "unresolved $ref " << ref);
+      cur.reset(next);
+      start = end + 1;
+    }
+    node.reset(cur);
+  }
+  return node;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(api_openapi)
+
+BOOST_AUTO_TEST_CASE(router_and_document_list_the_same_routes) {
+  const YAML::Node doc = YAML::LoadFile(kDoc);
+  BOOST_REQUIRE(doc["paths"].IsMap());
+  std::set<std::string> documented;
+  for (const auto& path : doc["paths"])
+    for (const auto& op : path.second) {
+      const auto key = op.first.as<std::string>();
+      if (kMethods.count(key)) documented.insert(upper(key) + " " + path.first.as<std::string>());
+    }
+  std::set<std::string> served;
+  const ez::http::Router router = ez::api::build_router();
+  for (const auto& r : router.routes()) served.insert(r.method + " " + r.pattern);
+
+  for (const auto& r : served)
+    BOOST_TEST(documented.count(r) == 1u, "served but not in docs/openapi.yaml: " << r);
+  for (const auto& r : documented)
+    BOOST_TEST(served.count(r) == 1u, "documented but not served by build_router(): " << r);
+}
+
+BOOST_AUTO_TEST_CASE(every_ref_resolves) {
+  const YAML::Node doc = YAML::LoadFile(kDoc);
+  size_t refs = 0;
+  std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
+    if (n.IsMap()) {
+      for (const auto& kv : n) {
+        if (kv.first.as<std::string>() == "$ref") {
+          ++refs;
+          YAML::Node holder;
+          holder["$ref"] = kv.second;
+          (void)resolve(doc, holder);
+        } else {
+          walk(kv.second);
+        }
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) walk(item);
+    }
+  };
+  walk(doc);
+  BOOST_TEST(refs > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(every_path_parameter_is_declared) {
+  const YAML::Node doc = YAML::LoadFile(kDoc);
+  for (const auto& path : doc["paths"]) {
+    const std::string p = path.first.as<std::string>();
+    std::set<std::string> wanted;
+    for (size_t open = p.find('{'); open != std::string::npos; open = p.find('{', open + 1))
+      wanted.insert(p.substr(open + 1, p.find('}', open) - open - 1));
+    auto declared_in = [&](const YAML::Node& params, std::set<std::string>& out) {
+      if (!params) return;
+      for (const auto& raw : params) {
+        const YAML::Node prm = resolve(doc, raw);
+        if (prm["in"].as<std::string>() == "path") out.insert(prm["name"].as<std::string>());
+      }
+    };
+    std::set<std::string> common;
+    declared_in(path.second["parameters"], common);
+    for (const auto& op : path.second) {
+      if (!kMethods.count(op.first.as<std::string>())) continue;
+      std::set<std::string> have = common;
+      declared_in(op.second["parameters"], have);
+      BOOST_TEST((have == wanted), "path parameters of " << op.first << " " << p);
+      BOOST_TEST(op.second["responses"].IsMap(), "responses of " << op.first << " " << p);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
