@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <stdexcept>
@@ -101,6 +100,10 @@ Stack::Stack() {
   if (stack_cmd("up") != 0) {
     std::system(("tail -n 30 " + dir + "/log/*.log >&2").c_str());
     stack_cmd("down");
+    if (!std::getenv("EZ_KEEP_STACK")) {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
     throw std::runtime_error("scripts/stack up failed for " + dir);
   }
   auto env = read_env_file(dir + "/stack.env");
@@ -237,8 +240,17 @@ std::vector<std::string> Stack::redis(const std::vector<std::string>& argv) cons
 
 Stack& stack() {
   static std::unique_ptr<Stack> s;
-  static std::once_flag once;
-  std::call_once(once, [] { s = std::make_unique<Stack>(); });
+  static std::string failure;
+  // One attempt per binary: a stack that cannot start fails every case at once
+  // instead of paying the start-up time again for each.
+  if (!s && failure.empty()) {
+    try {
+      s = std::make_unique<Stack>();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  }
+  if (!s) throw std::runtime_error("stack unavailable: " + failure);
   return *s;
 }
 
