@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/support/common.sh"
 
 need ansible-lint ansible-playbook
-cd "$EZ_SOURCE_DIR/ansible"
+cd "$EZ_SOURCE_DIR/ansible" || fail "no ansible/ directory"
 make_tmp T
 # Keep ansible-lint's and Ansible's caches out of the checkout and of $HOME.
 export ANSIBLE_LOCAL_TEMP="$T/ansible-local" ANSIBLE_HOME="$T/ansible-home" XDG_CACHE_HOME="$T/cache"

@@ -105,7 +105,7 @@ log "run 1: $recap1"
 recap2=$(converge 2)
 log "run 2: $recap2"
 if ! [[ "$recap2" =~ changed=0\  && "$recap2" =~ failed=0 ]]; then
-  grep -E '^changed:' "$T/converge2.log" >&2 || true
+  grep -B 2 -E '^changed:' "$T/converge2.log" >&2 || true
   fail "run 2 was not idempotent: $recap2"
 fi
 
@@ -123,17 +123,26 @@ expect_eq "runtime dir owner" "$(stat -c '%U' "$prefix/run/ezapi")" ezapi
 id -nG www-data | grep -qw ezapi || fail "www-data is not in group ezapi"
 grep -q "^ExecStart=$prefix/usr/local/bin/ezapi-server " "$prefix/etc/systemd/system/ezapi.service" ||
   fail "ezapi.service was not pointed at the prefix"
-# The migrations ran against the private cluster, as ezapi_pg_user with its password.
-tables=$(PGPASSWORD="" "$PG_BIN/psql" -h "$T/pg" -p "$pg_port" -U postgres -d ezapi -tAc \
-  "SELECT count(*) FROM schema_migrations") || fail "no schema_migrations table in database ezapi"
-((tables > 0)) || fail "no migration recorded"
+# The migrations ran against the private cluster, as the role the playbook created (over TCP,
+# with its password: the cluster trusts only its unix socket).
+psql_admin() { "$PG_BIN/psql" -h "$T/pg" -p "$pg_port" -U postgres -d ezapi -tAc "$1"; }
+applied=$(psql_admin "SELECT count(*) FROM schema_migrations") ||
+  fail "no schema_migrations table in database ezapi"
+((applied > 0)) || fail "no migration recorded"
+expect_eq "owner of the migrated tables" \
+  "$(psql_admin "SELECT tableowner FROM pg_tables WHERE tablename = 'schema_migrations'")" ezapi
 
 # --- run the installed binaries from the installed config ------------------------------------
 config="$prefix/etc/ezapi/config.yaml"
 # A plain command (not a function) so that `&` forks it directly: $! is then the service's
-# own pid (setpriv and env exec), the one to signal and to stop.
+# own pid (setpriv and env exec), the one to signal and to stop. A clean environment, as
+# under systemd: only the installed config file counts. Sanitizer settings pass through
+# (scripts/test sets them for sanitizer builds).
 as_ezapi=(setpriv --reuid=ezapi --regid=ezapi --init-groups --inh-caps=-all env -i PATH=/usr/bin:/bin
   EZ_CONFIG_FILE="$config")
+for var in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+  [[ -n "${!var:-}" ]] && as_ezapi+=("$var=${!var}")
+done
 
 log "starting the flusher and the master as user ezapi"
 mkdir -p "$T/log"
@@ -150,9 +159,14 @@ wait_until 30 test -S "$sock" || {
   fail "the master did not open $sock"
 }
 # The pids are the services themselves, as the cleanup relies on.
-for pid_bin in "$flusher_pid:ezapi-flusher" "$master_pid:ezapi-server"; do
-  [[ "$(readlink "/proc/${pid_bin%%:*}/exe")" == "$prefix/usr/local/bin/${pid_bin#*:}" ]] ||
-    fail "${pid_bin#*:} is not running as pid ${pid_bin%%:*}"
+for pid_bin in "$flusher_pid:ezapi-flusher:flusher" "$master_pid:ezapi-server:master"; do
+  IFS=: read -r pid bin name <<<"$pid_bin"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    tail -n 20 "$T/log/$name.log" >&2
+    fail "$bin exited right after start"
+  fi
+  [[ "$(readlink "/proc/$pid/exe")" == "$prefix/usr/local/bin/$bin" ]] ||
+    fail "pid $pid is not $bin"
 done
 
 log "starting nginx with the installed site on 127.0.0.1:$http_port"

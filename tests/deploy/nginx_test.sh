@@ -25,7 +25,8 @@ export EZ_NGINX_SERVER_NAME="_"
 export EZ_NGINX_SNIPPETS_DIR="$T/snippets"
 export EZ_NGINX_ACCESS_LOG="$T/logs/ezapi.access.log"
 # 127.0.0.2 is "internal", 127.0.0.1 is not: curl picks its source with --interface.
-export EZ_NGINX_ALLOW="$(allow_rules "127.0.0.2/32 ::1/128")"
+EZ_NGINX_ALLOW="$(allow_rules "127.0.0.2/32 ::1/128")"
+export EZ_NGINX_ALLOW
 # One request a minute plus a burst of one: the third quick request is refused whatever the
 # machine's speed.
 export EZ_NGINX_ADMIN_RATE="1r/m"

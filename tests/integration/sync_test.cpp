@@ -331,12 +331,6 @@ BOOST_AUTO_TEST_CASE(redis_outage_converges_without_a_resync_call) {
   BOOST_TEST(stack().sql("SELECT count(*) FROM sync_outbox")[0][0] != "0");
 
   BOOST_REQUIRE(stack().stack_cmd("up") == 0);
-  std::atomic<bool> stop_replay{false};
-  std::thread replay([&] {
-    auto cp = control_plane();
-    ez::snapshot::run_replay_loop(*cp, [&] { return stop_replay.load(); });
-  });
-  struct Join { std::thread& t; std::atomic<bool>& s; ~Join() { s = true; t.join(); } } join{replay, stop_replay};
   // The replay loop (no request, no resync call) brings Redis up to date.
   BOOST_TEST(stack().wait_until(
       [&] {

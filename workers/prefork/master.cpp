@@ -134,6 +134,9 @@ class Master {
     sigemptyset(&mask);
     for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
+    // An inherited SIG_IGN (nohup ignores SIGHUP; some shells ignore SIGCHLD) would
+    // discard the signal before it ever reaches the signalfd.
+    for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) signal(sig, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     signal_fd_ = std::make_unique<Fd>(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (signal_fd_->get() < 0) {
@@ -158,7 +161,8 @@ class Master {
     scoreboard_->set_master(getpid(), static_cast<int64_t>(std::time(nullptr)));
     publish_pool();
     std::vector<std::pair<std::string, std::string>> routes;
-    for (const auto& r : api::build_router().routes()) routes.emplace_back(r.method, r.pattern);
+    const http::Router router = api::build_router();  // named: routes() is a reference into it
+    for (const auto& r : router.routes()) routes.emplace_back(r.method, r.pattern);
     if (!scoreboard_->set_routes(routes))
       log::warn("more routes than the scoreboard holds: per-route metrics are incomplete");
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <fstream>
 #include <cstring>
 #include <ctime>
 #include <new>
@@ -108,6 +110,10 @@ std::system_error sys_error(const std::string& what) {
   return std::system_error(errno, std::generic_category(), what);
 }
 
+// The pid recorded in an existing segment if that process is alive and runs the
+// same program as we do (a recycled pid of some other program does not count).
+pid_t live_master_of(const std::string& name);
+
 }  // namespace
 
 std::string_view state_name(WorkerState s) {
@@ -162,6 +168,28 @@ uint64_t GlobalView::restarts_total() const {
 
 // ---- lifetime ------------------------------------------------------------------
 
+namespace {
+
+std::string comm_of(pid_t pid) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/comm")
+                            : "/proc/" + std::to_string(pid) + "/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm;
+}
+
+pid_t live_master_of(const std::string& name) {
+  try {
+    const pid_t pid = Scoreboard::attach(name).global().master_pid;
+    if (pid <= 0 || pid == getpid() || kill(pid, 0) != 0) return 0;
+    return comm_of(pid) == comm_of(0) ? pid : 0;
+  } catch (const std::exception&) {
+    return 0;  // not a scoreboard of ours: garbage, replace it
+  }
+}
+
+}  // namespace
+
 Scoreboard::Scoreboard(std::string name, Layout* layout, size_t size, bool owner, uint64_t inode)
     : name_(std::move(name)),
       layout_(layout),
@@ -173,8 +201,11 @@ Scoreboard::Scoreboard(std::string name, Layout* layout, size_t size, bool owner
 Scoreboard Scoreboard::create(const std::string& name) {
   int fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
   if (fd < 0 && errno == EEXIST) {
-    // Left behind by a master that was SIGKILLed: its workers are gone with it
-    // (PDEATHSIG), so nothing reads it any more. Start from a clean segment.
+    // Another master running with the same server.shm_prefix would lose its status
+    // page to us: refuse. Otherwise it was left behind by a master that was
+    // SIGKILLed (its workers died with it: PDEATHSIG) and nothing reads it any more.
+    if (const pid_t owner = live_master_of(name); owner > 0)
+      throw std::runtime_error("in use by the running master pid " + std::to_string(owner));
     shm_unlink(name.c_str());
     fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
   }

@@ -106,10 +106,16 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
       swaps.push_back({std::string(live), n ? tmp : std::string()});
     };
 
-    const auto providers = source::providers(tx, std::nullopt);
-    load(layout::providers, "providers", [&](redisx::HashLoader& l) {
-      for (const auto& p : providers) l.add(std::to_string(p.id), provider_json(p));
-    });
+    GroupIndexes indexes;  // what the bindings resolve against
+    {
+      // Scoped: the provider rows are gone before the million keys stream
+      // (a worker serves POST /sync/snapshot within its RSS budget).
+      const auto providers = source::providers(tx, std::nullopt);
+      load(layout::providers, "providers", [&](redisx::HashLoader& l) {
+        for (const auto& p : providers) l.add(std::to_string(p.id), provider_json(p));
+      });
+      indexes = source::group_indexes(providers);
+    }
     const auto masters = source::masters_by_id(source::masters(tx, std::nullopt));
     load(layout::masters, "masters", [&](redisx::HashLoader& l) {
       for (const auto& [id, m] : masters) l.add(std::to_string(id), master_json(m));
@@ -130,7 +136,6 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
     load(layout::bindings, "bindings", [&](redisx::HashLoader& l) {
       std::map<std::string, std::vector<BindingRow>> by_field;
       for (auto& b : source::bindings(tx, std::nullopt)) by_field[b.field()].push_back(std::move(b));
-      const GroupIndexes indexes = source::group_indexes(providers);
       for (auto& [field, rows] : by_field) l.add(field, binding_json(std::move(rows), indexes));
     });
     load(layout::features, "features", [&](redisx::HashLoader& l) {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for tests/deploy/*.sh (sourced, not run: ctest only runs tests/deploy/*.sh).
 #
 # Each check creates its own temp dir, registers what it started with `on_exit`, and cleans up
@@ -9,7 +10,7 @@ set -euo pipefail
 : "${EZ_BUILD_DIR:=${EZ_SOURCE_DIR}/build}"
 export EZ_SOURCE_DIR EZ_BUILD_DIR
 
-DEPLOY_SUPPORT="${EZ_SOURCE_DIR}/tests/deploy/support"
+export DEPLOY_SUPPORT="${EZ_SOURCE_DIR}/tests/deploy/support"
 # The system interpreter: it has the Debian python3-* modules (yaml, psycopg2, apt) that the
 # checks and Ansible use, whatever python3 comes first in PATH.
 SYS_PYTHON=/usr/bin/python3
