@@ -6,6 +6,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 #include <Poco/PatternFormatter.h>
+#include <iostream>
 #include <unistd.h>
 
 namespace ez::log {
