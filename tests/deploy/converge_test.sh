@@ -120,7 +120,7 @@ ls "$prefix"/usr/local/share/ezapi/sql/*.sql >/dev/null 2>&1 || fail "migrations
 expect_eq() { [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
 expect_eq "config.yaml owner and mode" "$(stat -c '%U:%G %a' "$prefix/etc/ezapi/config.yaml")" "root:ezapi 640"
 expect_eq "runtime dir owner" "$(stat -c '%U' "$prefix/run/ezapi")" ezapi
-id -nG www-data | grep -qw ezapi || fail "www-data is not in group ezapi"
+[[ " $(id -nG www-data) " == *" ezapi "* ]] || fail "www-data is not in group ezapi"
 grep -q "^ExecStart=$prefix/usr/local/bin/ezapi-server " "$prefix/etc/systemd/system/ezapi.service" ||
   fail "ezapi.service was not pointed at the prefix"
 # The migrations ran against the private cluster, as the role the playbook created (over TCP,

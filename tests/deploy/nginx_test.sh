@@ -11,7 +11,8 @@ site_src="$EZ_SOURCE_DIR/nginx/ezapi.conf"
 tls_src="$EZ_SOURCE_DIR/nginx/snippets/ezapi-tls.conf"
 
 # The shipped file must never turn kept FastCGI connections on (DESIGN.md section 1).
-if grep -Ev '^\s*#' "$site_src" | grep -Eq 'fastcgi_keep_conn\s+on|^\s*keepalive\s'; then
+site_body=$(grep -Ev '^\s*#' "$site_src")
+if grep -Eq 'fastcgi_keep_conn\s+on|^\s*keepalive\s' <<<"$site_body"; then
   fail "nginx/ezapi.conf enables kept FastCGI connections"
 fi
 

@@ -36,7 +36,11 @@ out=$(cd "$T/units" && systemd-analyze verify --man=no ./*.service ./*.socket 2>
 [[ -z "$out" ]] || fail "systemd-analyze verify printed: $out"
 
 # has UNIT REGEX: the unit has a line matching REGEX (comments excluded).
-has() { grep -v '^\s*#' "$units_dir/$1" | grep -Eq "$2"; }
+has() {
+  local body
+  body=$(grep -v '^\s*#' "$units_dir/$1")
+  grep -Eq "$2" <<<"$body"
+}
 must() { has "$1" "$2" || fail "$1: no line matching '$2'"; }
 must_not() { ! has "$1" "$2" || fail "$1: must not have '$2'"; }
 

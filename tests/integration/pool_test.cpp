@@ -49,7 +49,9 @@ Stack& pool() {
   return ez::it::stack();
 }
 
-std::string socket_path() { return pool().dir + "/run/ezapi.sock"; }
+std::string socket_path() {
+  return pool().dir + "/run/ezapi.sock";
+}
 
 Json::Value status() {
   auto r = pool().http("GET", "/admin/status");
@@ -57,7 +59,9 @@ Json::Value status() {
   return r.json();
 }
 
-uint64_t restarts(const char* reason) { return status()["restarts"][reason].asUInt64(); }
+uint64_t restarts(const char* reason) {
+  return status()["restarts"][reason].asUInt64();
+}
 
 // The workers once the pool is full again (a recycled one may be in the middle of
 // being replaced when a test starts).
@@ -141,8 +145,8 @@ class FcgiClient {
     size_t i = 0;
     while (i + 8 <= raw.size()) {
       const auto type = static_cast<unsigned char>(raw[i + 1]);
-      const size_t len = (static_cast<unsigned char>(raw[i + 4]) << 8) |
-                         static_cast<unsigned char>(raw[i + 5]);
+      const size_t len =
+          (static_cast<unsigned char>(raw[i + 4]) << 8) | static_cast<unsigned char>(raw[i + 5]);
       const size_t pad = static_cast<unsigned char>(raw[i + 6]);
       if (type == 6) r.out += raw.substr(i + 8, len);
       if (type == 3) r.complete = true;
@@ -234,10 +238,11 @@ BOOST_AUTO_TEST_CASE(metrics_and_status) {
   BOOST_TEST(m.status == 200);
   BOOST_TEST(m.header("content-type").find("version=0.0.4") != std::string::npos);
   BOOST_TEST(m.body.find("\nezapi_up 1\n") != std::string::npos);
-  BOOST_TEST(m.body.find("ezapi_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}") !=
-             std::string::npos);
-  BOOST_TEST(m.body.find("ezapi_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"}") !=
-             std::string::npos);
+  BOOST_TEST(
+      m.body.find("ezapi_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}") !=
+      std::string::npos);
+  BOOST_TEST(m.body.find("ezapi_http_request_duration_seconds_bucket{method=\"GET\",route=\"/"
+                         "healthz\",le=\"+Inf\"}") != std::string::npos);
   BOOST_TEST(m.body.find("ezapi_worker_restarts_total{reason=\"crash\"}") != std::string::npos);
   BOOST_TEST(m.body.find("ezapi_workers{state=\"idle\"}") != std::string::npos);
 
@@ -312,8 +317,8 @@ BOOST_AUTO_TEST_CASE(readyz_names_redis_while_it_is_down) {
   BOOST_TEST(j["checks"]["postgres"]["ok"].asBool());
 
   BOOST_REQUIRE_EQUAL(s.stack_cmd("up"), 0);
-  BOOST_TEST(s.wait_until(
-      [&] { return s.http("GET", "/readyz", "", Auth::none).status == 200; }, 15000));
+  BOOST_TEST(
+      s.wait_until([&] { return s.http("GET", "/readyz", "", Auth::none).status == 200; }, 15000));
 }
 
 BOOST_AUTO_TEST_CASE(sighup_rolls_workers_without_a_failed_request) {

@@ -5,6 +5,8 @@
 // planes (two Contexts of this process, each with its own connections) writing
 // to one PostgreSQL and Redis.
 #define BOOST_TEST_MODULE sync
+#include "snapshot/sync.h"
+
 #include <hiredis/hiredis.h>
 #include <poll.h>
 #include <unistd.h>
@@ -23,7 +25,6 @@
 #include "api/context.h"
 #include "http/response.h"
 #include "snapshot/outbox.h"
-#include "snapshot/sync.h"
 #include "support/stack.h"
 
 using ez::it::HttpResult;
@@ -39,7 +40,9 @@ std::string unique(const std::string& base) {
   return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
 }
 
-std::string js(const Json::Value& v) { return ez::http::to_json(v); }
+std::string js(const Json::Value& v) {
+  return ez::http::to_json(v);
+}
 
 std::string describe(const HttpResult& r) {
   return std::to_string(r.status) + " " + r.body.substr(0, 300);
@@ -85,7 +88,8 @@ class Subscriber {
   Subscriber() {
     ctx_.reset(redisConnect("127.0.0.1", stack().redis_port));
     BOOST_REQUIRE(ctx_ && !ctx_->err);
-    redisReply* r = static_cast<redisReply*>(redisCommand(ctx_.get(), "SUBSCRIBE dp:config:refresh"));
+    redisReply* r =
+        static_cast<redisReply*>(redisCommand(ctx_.get(), "SUBSCRIBE dp:config:refresh"));
     BOOST_REQUIRE(r);
     freeReplyObject(r);
     thread_ = std::thread([this] {
@@ -293,8 +297,8 @@ BOOST_AUTO_TEST_CASE(revocation_is_in_redis_when_the_api_answers) {
 
 BOOST_AUTO_TEST_CASE(flushall_then_resync_gives_identical_hashes) {
   (void)world();
-  const std::vector<std::string> keys{"config:providers", "config:keys",  "config:masters",
-                                      "config:bindings",  "meta:models",  "meta:features"};
+  const std::vector<std::string> keys{"config:providers", "config:keys", "config:masters",
+                                      "config:bindings",  "meta:models", "meta:features"};
   std::map<std::string, std::map<std::string, std::string>> before;
   for (const auto& k : keys) before[k] = hgetall(k);
   const auto meta_before = hgetall("meta:models_meta");
@@ -360,9 +364,8 @@ BOOST_AUTO_TEST_CASE(lost_redis_data_is_rebuilt_by_the_replay) {
 BOOST_AUTO_TEST_CASE(two_control_planes_keep_versions_monotonic_and_the_last_write) {
   (void)world();
   const auto gid = stack().sql("SELECT id FROM provider_groups WHERE name = 'default'")[0][0];
-  const auto pid = stack().sql(
-      "INSERT INTO providers (name, type, group_id) VALUES ('" + unique("race") +
-      "', 'openai', " + gid + ") RETURNING id")[0][0];
+  const auto pid = stack().sql("INSERT INTO providers (name, type, group_id) VALUES ('" +
+                               unique("race") + "', 'openai', " + gid + ") RETURNING id")[0][0];
   Subscriber sub;
   constexpr int kWrites = 40;
   auto writer = [&](int who) {

@@ -21,8 +21,9 @@ http::Response metrics(Context& ctx, http::Request&) {
     body = prefork::render_pool_metrics(sb.global(), sb.active_slots(), sb.route_counts());
   } else {
     // Not under the master (a test harness): the process is up, nothing else to say.
-    body = "# HELP ezapi_up 1 when the EZ-API worker pool answers.\n# TYPE ezapi_up gauge\n"
-           "ezapi_up 1\n";
+    body =
+        "# HELP ezapi_up 1 when the EZ-API worker pool answers.\n# TYPE ezapi_up gauge\n"
+        "ezapi_up 1\n";
   }
   // The log pipeline's families (queue depth, flusher health): prefork/metrics_logq.cpp.
   prefork::append_logq_metrics(ctx.log_queue, body);

@@ -29,8 +29,9 @@ struct CommandLine {
 Poco::Util::OptionSet option_set() {
   using Poco::Util::Option;
   Poco::Util::OptionSet set;
-  set.addOption(Option("config", "c", "read the configuration from FILE (default: EZ_CONFIG_FILE, "
-                                      "./config.yaml, ./config/config.yaml)")
+  set.addOption(Option("config", "c",
+                       "read the configuration from FILE (default: EZ_CONFIG_FILE, "
+                       "./config.yaml, ./config/config.yaml)")
                     .required(false)
                     .repeatable(false)
                     .argument("FILE"));

@@ -1,5 +1,6 @@
 #include "db/pg.h"
 
+#include <cstdlib>
 #include <vector>
 
 #include "common/log.h"
@@ -33,8 +34,11 @@ pqxx::connection& Pg::conn() {
     throw http::ApiError(http::ErrorCode::unavailable, "database unavailable");
   try {
     // connect_timeout keeps a request from hanging on an unreachable host.
-    auto c = std::make_unique<pqxx::connection>(dsn_ + " connect_timeout=3 application_name=" +
-                                                application_name_);
+    // libpq reads PGCONNECT_TIMEOUT/PGAPPNAME when the DSN does not say, so a
+    // keyword/value string and a postgresql:// URI both work unchanged.
+    ::setenv("PGCONNECT_TIMEOUT", "3", 0);
+    ::setenv("PGAPPNAME", application_name_.c_str(), 1);
+    auto c = std::make_unique<pqxx::connection>(dsn_);
     for (const Statement* s : registry()) c->prepare(s->name(), s->sql());
     conn_ = std::move(c);
     backoff_ = std::chrono::milliseconds{0};

@@ -16,7 +16,9 @@ namespace ez::prefork {
 
 namespace {
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
 
 sockaddr_un unix_address(const std::string& path) {
   sockaddr_un addr{};

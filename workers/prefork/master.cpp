@@ -188,7 +188,7 @@ class Master {
         return false;
       }
     }
-    log::info("master pid " + std::to_string(getpid()) + " listening on " + listen_->describe() +
+    log::info("pid " + std::to_string(getpid()) + " listening on " + listen_->describe() +
               ", " + std::to_string(settings_.workers_count) + " workers, max_requests " +
               std::to_string(settings_.workers_max_requests) + ", request timeout " +
               std::to_string(settings_.workers_request_timeout_ms) + " ms");
@@ -229,14 +229,19 @@ class Master {
     signalfd_siginfo si{};
     while (read(signal_fd_->get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
       switch (si.ssi_signo) {
-        case SIGCHLD: chld = true; break;
-        case SIGHUP: hup = true; break;
+        case SIGCHLD:
+          chld = true;
+          break;
+        case SIGHUP:
+          hup = true;
+          break;
         case SIGTERM:
         case SIGINT:
           // Two stop signals in one read (e.g. Ctrl-C and systemd) count once.
           stop_sig = static_cast<int>(si.ssi_signo);
           break;
-        default: break;
+        default:
+          break;
       }
     }
     // Reap first: a reload or a shutdown must see the pool as it is.
@@ -273,12 +278,17 @@ class Master {
     // crashes) it keeps asking for spawns until the pool is full.
     for (int step = 0; step <= kMaxWorkers; ++step) {
       switch (plan_pool(counts())) {
-        case PoolAction::none: return;
+        case PoolAction::none:
+          return;
         case PoolAction::spawn:
           if (now < spawn_not_before_ || !spawn(now)) return;
           break;
-        case PoolAction::stop_old: stop_one(now, /*old_generation=*/true); return;
-        case PoolAction::stop_new: stop_one(now, /*old_generation=*/false); return;
+        case PoolAction::stop_old:
+          stop_one(now, /*old_generation=*/true);
+          return;
+        case PoolAction::stop_new:
+          stop_one(now, /*old_generation=*/false);
+          return;
       }
     }
   }
@@ -350,14 +360,17 @@ class Master {
   }
 
   void stop_one(Clock::time_point now, bool old_generation) {
-    // Prefer an idle worker (it exits within the accept wake-up) over a busy one.
+    // Prefer an idle worker: it exits within the accept wake-up, while a busy one
+    // first finishes its request (the roll waits for it either way).
     Child* pick = nullptr;
+    bool pick_idle = false;
     for (auto& [pid, c] : children_) {
       if (c.stop_requested || (c.generation != generation_) != old_generation) continue;
-      if (!pick || (pick->generation > c.generation) ||
-          (scoreboard_->slot(c.slot).state == WorkerState::idle &&
-           scoreboard_->slot(pick->slot).state != WorkerState::idle))
+      const bool idle = scoreboard_->slot(c.slot).state == WorkerState::idle;
+      if (!pick || (idle && !pick_idle)) {
         pick = &c;
+        pick_idle = idle;
+      }
     }
     if (!pick) return;
     log::info("stopping worker pid " + std::to_string(pick->pid) + " (generation " +
@@ -372,7 +385,8 @@ class Master {
     for (auto& [pid, c] : children_) {
       if (c.timeout_killed || c.kill_sent) continue;
       const SlotView s = scoreboard_->slot(c.slot);
-      if (s.state == WorkerState::busy && request_timed_out(s.request_start_ns, now_ns, timeout_ns)) {
+      if (s.state == WorkerState::busy &&
+          request_timed_out(s.request_start_ns, now_ns, timeout_ns)) {
         // A stuck request would hold the worker forever; php-fpm's
         // request_terminate_timeout. nginx sees the connection drop (502).
         log::warn("worker pid " + std::to_string(pid) + ": " + s.method + " " +
@@ -407,8 +421,8 @@ class Master {
     const auto now = Clock::now();
     const int64_t lived = ms_between(c.started, now);
     scoreboard_->release_slot(c.slot);
-    const std::string who = "worker pid " + std::to_string(c.pid) + " (slot " +
-                            std::to_string(c.slot) + ") ";
+    const std::string who =
+        "worker pid " + std::to_string(c.pid) + " (slot " + std::to_string(c.slot) + ") ";
     switch (classify_exit(status, c.stop_requested, c.timeout_killed)) {
       case ExitKind::stopped:
         log::info(who + "stopped (" + describe_wait_status(status) + ")");
@@ -446,8 +460,8 @@ class Master {
     const PoolCounts pc = counts();
     if (pc.old_running > 0 || pc.new_ready < pc.target) return;
     ready_reported_ = true;
-    const std::string status = std::to_string(pc.new_ready) + " workers, config generation " +
-                               std::to_string(generation_);
+    const std::string status =
+        std::to_string(pc.new_ready) + " workers, config generation " + std::to_string(generation_);
     notify("READY=1\nSTATUS=" + status);
     log::info("pool ready: " + status);
   }
@@ -507,8 +521,7 @@ class Master {
     stopping_ = true;
     notify("STOPPING=1");
     log::info(std::string("SIG") + sigabbrev_np(sig) + ": stopping " +
-              std::to_string(children_.size()) +
-              " workers after their current request");
+              std::to_string(children_.size()) + " workers after their current request");
     // New connects fail at once (nginx answers 502/503 immediately) instead of
     // waiting in a backlog that nobody will accept any more.
     listen_->remove_path();

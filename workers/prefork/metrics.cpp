@@ -37,8 +37,12 @@ std::string label(const char* name, const std::string& value) {
   return std::string(name) + "=\"" + escape_label(value) + "\"";
 }
 
-double seconds(uint64_t ns) { return static_cast<double>(ns) / 1e9; }
-int64_t millis(uint64_t ns) { return static_cast<int64_t>(ns / 1'000'000); }
+double seconds(uint64_t ns) {
+  return static_cast<double>(ns) / 1e9;
+}
+int64_t millis(uint64_t ns) {
+  return static_cast<int64_t>(ns / 1'000'000);
+}
 
 }  // namespace
 
@@ -47,10 +51,17 @@ std::string escape_label(const std::string& value) {
   out.reserve(value.size());
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -69,7 +80,7 @@ std::string format_value(double value) {
 }
 
 std::string render_pool_metrics(const GlobalView& g, const std::vector<SlotView>& slots,
-                                 const std::vector<RouteCounts>& routes) {
+                                const std::vector<RouteCounts>& routes) {
   std::string out;
   out.reserve(4096 + routes.size() * 2048);
 
@@ -93,8 +104,8 @@ std::string render_pool_metrics(const GlobalView& g, const std::vector<SlotView>
     if (i < by_state.size()) ++by_state[i];
   }
   family(out, "ezapi_workers", "gauge", "Worker processes by state.");
-  for (auto st : {WorkerState::starting, WorkerState::idle, WorkerState::busy,
-                  WorkerState::stopping})
+  for (auto st :
+       {WorkerState::starting, WorkerState::idle, WorkerState::busy, WorkerState::stopping})
     sample(out, "ezapi_workers", label("state", std::string(state_name(st))),
            std::to_string(by_state[static_cast<size_t>(st)]));
 
@@ -128,10 +139,9 @@ std::string render_pool_metrics(const GlobalView& g, const std::vector<SlotView>
     uint64_t cumulative = 0;
     for (int i = 0; i < kLatencySlots; ++i) {
       cumulative += r.buckets[static_cast<size_t>(i)];
-      const std::string le =
-          i < static_cast<int>(kLatencyBucketsNs.size())
-              ? format_value(seconds(kLatencyBucketsNs[static_cast<size_t>(i)]))
-              : "+Inf";
+      const std::string le = i < static_cast<int>(kLatencyBucketsNs.size())
+                                 ? format_value(seconds(kLatencyBucketsNs[static_cast<size_t>(i)]))
+                                 : "+Inf";
       sample(out, "ezapi_http_request_duration_seconds_bucket", base + "," + label("le", le),
              std::to_string(cumulative));
     }

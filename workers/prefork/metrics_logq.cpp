@@ -52,8 +52,7 @@ void append_logq_metrics(const logq::Ring* ring, std::string& out) {
   gauge(out, "ezapi_logq_enqueued_entries_total", "Log entries accepted into the queue.",
         u(s.enqueued), "counter");
   gauge(out, "ezapi_logq_refused_entries_total",
-        "Log entries refused because the queue was full (answered 503).", u(s.refused),
-        "counter");
+        "Log entries refused because the queue was full (answered 503).", u(s.refused), "counter");
   gauge(out, "ezapi_logq_abandoned_entries_total",
         "Log entries of claims skipped after their worker died mid-append.", u(s.abandoned),
         "counter");

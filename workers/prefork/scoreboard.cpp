@@ -8,9 +8,9 @@
 
 #include <cerrno>
 #include <csignal>
-#include <fstream>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <new>
 #include <stdexcept>
 #include <system_error>
@@ -104,7 +104,9 @@ void copy_name(char* dst, size_t cap, const std::string& src) {
   std::memcpy(dst, src.data(), std::min(src.size(), cap));
 }
 
-std::string name_text(const char* src, size_t cap) { return std::string(src, strnlen(src, cap)); }
+std::string name_text(const char* src, size_t cap) {
+  return std::string(src, strnlen(src, cap));
+}
 
 std::system_error sys_error(const std::string& what) {
   return std::system_error(errno, std::generic_category(), what);
@@ -118,20 +120,28 @@ pid_t live_master_of(const std::string& name);
 
 std::string_view state_name(WorkerState s) {
   switch (s) {
-    case WorkerState::free: return "free";
-    case WorkerState::starting: return "starting";
-    case WorkerState::idle: return "idle";
-    case WorkerState::busy: return "busy";
-    case WorkerState::stopping: return "stopping";
+    case WorkerState::free:
+      return "free";
+    case WorkerState::starting:
+      return "starting";
+    case WorkerState::idle:
+      return "idle";
+    case WorkerState::busy:
+      return "busy";
+    case WorkerState::stopping:
+      return "stopping";
   }
   return "unknown";
 }
 
 std::string_view reason_name(RestartReason r) {
   switch (r) {
-    case RestartReason::crash: return "crash";
-    case RestartReason::timeout: return "timeout";
-    case RestartReason::recycle: return "recycle";
+    case RestartReason::crash:
+      return "crash";
+    case RestartReason::timeout:
+      return "timeout";
+    case RestartReason::recycle:
+      return "recycle";
   }
   return "unknown";
 }
@@ -396,7 +406,8 @@ void Scoreboard::set_route(int slot, std::string_view method, std::string_view r
 }
 
 void Scoreboard::end_request(int slot, int route, int status, uint64_t duration_ns) {
-  if (route >= 0 && route < static_cast<int>(layout_->route_count.load(std::memory_order_acquire))) {
+  if (route >= 0 &&
+      route < static_cast<int>(layout_->route_count.load(std::memory_order_acquire))) {
     RouteData& r = layout_->routes[route];
     r.by_status[status_index(status)].fetch_add(1, std::memory_order_relaxed);
     r.buckets[latency_bucket(duration_ns)].fetch_add(1, std::memory_order_relaxed);

@@ -32,7 +32,7 @@ namespace ez::prefork {
 // Slots. workers.count is capped at 512 by the config; the rest is headroom for a
 // rolling reload (one extra new worker at a time) and for workers still stopping.
 inline constexpr int kMaxWorkers = 1024;
-inline constexpr int kMaxRoutes = 128;   // route table entries, "unmatched" included
+inline constexpr int kMaxRoutes = 128;  // route table entries, "unmatched" included
 inline constexpr size_t kMethodChars = 8;
 inline constexpr size_t kRouteChars = 96;
 

@@ -11,9 +11,9 @@ using std::chrono::milliseconds;
 
 // ---- worker exit codes: the small vocabulary between worker and master ----------
 enum WorkerExit : int {
-  kExitStopped = 0,      // asked to stop (SIGTERM/SIGINT) and did
-  kExitFatal = 1,        // could not start or the listen socket broke: a crash
-  kExitRecycled = 75,    // served workers.max_requests requests; replace it now
+  kExitStopped = 0,    // asked to stop (SIGTERM/SIGINT) and did
+  kExitFatal = 1,      // could not start or the listen socket broke: a crash
+  kExitRecycled = 75,  // served workers.max_requests requests; replace it now
 };
 
 // How a worker ended, as the master sees it.
@@ -52,11 +52,11 @@ inline constexpr milliseconds kBackoffMax{10000};
 
 // The pool as the roll sees it. "New" workers run the current config generation.
 struct PoolCounts {
-  int target = 0;         // workers.count of the current config
-  int new_running = 0;    // new generation, not asked to stop (includes starting ones)
-  int new_ready = 0;      // ... of which have reached the accept loop
-  int old_running = 0;    // older generations, not asked to stop
-  int stopping = 0;       // asked to stop, not yet exited (any generation)
+  int target = 0;       // workers.count of the current config
+  int new_running = 0;  // new generation, not asked to stop (includes starting ones)
+  int new_ready = 0;    // ... of which have reached the accept loop
+  int old_running = 0;  // older generations, not asked to stop
+  int stopping = 0;     // asked to stop, not yet exited (any generation)
 };
 
 enum class PoolAction {

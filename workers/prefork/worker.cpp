@@ -142,7 +142,8 @@ class Worker {
       ++served;
       if (max_requests > 0 && served >= max_requests) {
         // The connection was closed by FCGX_Finish_r in handle(); nothing is in flight.
-        log::info("served " + std::to_string(served) + " requests (workers.max_requests): recycling");
+        log::info("served " + std::to_string(served) +
+                  " requests (workers.max_requests): recycling");
         sb.worker_stopping(spec_.slot);
         return kExitRecycled;
       }

@@ -23,8 +23,12 @@ return 0
 constexpr std::string_view kTempMarker = ":resync:";
 
 Argv version_bump(int64_t version, int64_t now_unix) {
-  return {"EVAL", kSetVersionIfGreater, "1", std::string(layout::snapshot),
-          std::to_string(version), std::to_string(now_unix)};
+  return {"EVAL",
+          kSetVersionIfGreater,
+          "1",
+          std::string(layout::snapshot),
+          std::to_string(version),
+          std::to_string(now_unix)};
 }
 
 Argv publish(const Event& e, int64_t version, int64_t now_unix) {
@@ -86,9 +90,8 @@ RedisState Publisher::state() {
 
 ApplyResult Publisher::apply(const std::vector<Argv>& commands, const std::vector<Event>& events,
                              int64_t version, int64_t min_version, int64_t now_unix) {
-  return on_connection(redis_, [&] {
-    return apply_watched(commands, events, version, min_version, now_unix);
-  });
+  return on_connection(
+      redis_, [&] { return apply_watched(commands, events, version, min_version, now_unix); });
 }
 
 ApplyResult Publisher::apply_watched(const std::vector<Argv>& commands,
@@ -128,8 +131,8 @@ void Publisher::drop_temporaries() {
   // SCAN over it is cheap.
   std::string cursor = "0";
   do {
-    Reply r = redis_.command({"SCAN", cursor, "MATCH", "*" + std::string(kTempMarker) + "*",
-                              "COUNT", "1000"});
+    Reply r = redis_.command(
+        {"SCAN", cursor, "MATCH", "*" + std::string(kTempMarker) + "*", "COUNT", "1000"});
     expect_not_error(r, "SCAN");
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw RedisError("SCAN: bad reply");
     cursor = reply_text(r->element[0]);
@@ -180,7 +183,8 @@ void Publisher::swap_unguarded(const std::vector<Swap>& swaps, const std::vector
   }
   redis_.append({"EXEC"});
   Reply exec = read_transaction(redis_, queued);
-  if (exec->type == REDIS_REPLY_NIL) throw RedisError("resync swap: Redis was reset during the build");
+  if (exec->type == REDIS_REPLY_NIL)
+    throw RedisError("resync swap: Redis was reset during the build");
   if (exec->type != REDIS_REPLY_ARRAY) throw RedisError("EXEC: unexpected reply");
   for (size_t i : must_succeed) {
     const redisReply* e = exec->element[i];

@@ -47,8 +47,8 @@ struct RedisState {
 
 enum class ApplyResult {
   applied,
-  stale,     // Redis lost data (no meta:snapshot, or older than min_version): resync first
-  aborted,   // meta:snapshot changed under the WATCH (a FLUSHALL): retry
+  stale,    // Redis lost data (no meta:snapshot, or older than min_version): resync first
+  aborted,  // meta:snapshot changed under the WATCH (a FLUSHALL): retry
 };
 
 class Publisher {
@@ -94,8 +94,7 @@ class Publisher {
 // producer.
 class HashLoader {
  public:
-  HashLoader(Redis& redis, std::string key, size_t chunk_fields = 1000,
-             size_t max_in_flight = 4);
+  HashLoader(Redis& redis, std::string key, size_t chunk_fields = 1000, size_t max_in_flight = 4);
   HashLoader(const HashLoader&) = delete;
   HashLoader& operator=(const HashLoader&) = delete;
 
@@ -111,7 +110,7 @@ class HashLoader {
   Redis& redis_;
   std::string key_;
   size_t chunk_fields_, max_in_flight_;
-  std::string body_;  // the field/value pairs of the current HSET, in RESP
+  std::string body_;   // the field/value pairs of the current HSET, in RESP
   size_t fields_ = 0;  // in body_
   size_t in_flight_ = 0;
   size_t count_ = 0;

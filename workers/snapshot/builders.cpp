@@ -1,11 +1,11 @@
 #include "snapshot/builders.h"
 
+#include <Poco/Exception.h>
+#include <Poco/RegularExpression.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
-
-#include <Poco/Exception.h>
-#include <Poco/RegularExpression.h>
 
 #include "api/auth.h"
 
@@ -64,13 +64,27 @@ JsonOut& JsonOut::str(std::string_view v) {
     out_.append(v.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
-      case '\b': out_ += "\\b"; break;
-      case '\f': out_ += "\\f"; break;
+      case '"':
+        out_ += "\\\"";
+        break;
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
+      case '\b':
+        out_ += "\\b";
+        break;
+      case '\f':
+        out_ += "\\f";
+        break;
       default:
         out_ += "\\u00";
         out_.push_back(kHex[c >> 4]);

@@ -21,14 +21,14 @@ namespace layout = redisx::layout;
 using redisx::Argv;
 
 const db::Statement kRecord{
-    "sync_record", "INSERT INTO sync_outbox (resource, resource_id, old_field) VALUES ($1, $2, $3)"};
+    "sync_record",
+    "INSERT INTO sync_outbox (resource, resource_id, old_field) VALUES ($1, $2, $3)"};
 const db::Statement kPending{
     "sync_pending",
     "SELECT id, resource, resource_id, old_field FROM sync_outbox ORDER BY id LIMIT $1"};
 const db::Statement kDone{"sync_done", "DELETE FROM sync_outbox WHERE id = ANY($1::bigint[])"};
 const db::Statement kPushed{
-    "sync_pushed",
-    "UPDATE sync_state SET pushed_version = GREATEST(pushed_version, $1::bigint)"};
+    "sync_pushed", "UPDATE sync_state SET pushed_version = GREATEST(pushed_version, $1::bigint)"};
 const db::Statement kPushedVersion{"sync_pushed_version", "SELECT pushed_version FROM sync_state"};
 const db::Statement kNextVersion{"sync_next_version", "SELECT nextval('sync_version_seq')"};
 
@@ -39,12 +39,18 @@ constexpr const char* kLockTimeout = "5s";
 
 const char* resource_name(Resource r) {
   switch (r) {
-    case Resource::provider: return "provider";
-    case Resource::master: return "master";
-    case Resource::key: return "key";
-    case Resource::model: return "model";
-    case Resource::binding: return "binding";
-    case Resource::feature: return "feature";
+    case Resource::provider:
+      return "provider";
+    case Resource::master:
+      return "master";
+    case Resource::key:
+      return "key";
+    case Resource::model:
+      return "model";
+    case Resource::binding:
+      return "binding";
+    case Resource::feature:
+      return "feature";
   }
   return "unknown";
 }
@@ -67,19 +73,25 @@ Wanted collect(const std::vector<OutboxRow>& rows) {
     if (r.resource == "master") {
       if (id) w.masters.insert(*id);
     } else if (r.resource == "key") {
-      if (id) w.keys.insert(*id);
-      else w.key_old_hashes.insert(r.resource_id);  // a hash given in place of the id
+      if (id)
+        w.keys.insert(*id);
+      else
+        w.key_old_hashes.insert(r.resource_id);  // a hash given in place of the id
       if (!r.old_field.empty()) w.key_old_hashes.insert(r.old_field);
     } else if (r.resource == "provider") {
       if (id) w.providers.insert(*id);
       if (auto g = http::parse_int64(r.old_field)) w.provider_old_groups.insert(*g);
     } else if (r.resource == "model") {
-      if (id) w.model_ids.insert(*id);
-      else w.model_names.insert(r.resource_id);
+      if (id)
+        w.model_ids.insert(*id);
+      else
+        w.model_names.insert(r.resource_id);
       if (!r.old_field.empty()) w.model_old_names.insert(r.old_field);
     } else if (r.resource == "binding") {
-      if (id) w.binding_ids.insert(*id);
-      else w.binding_fields.insert(r.resource_id);  // namespace.public_model
+      if (id)
+        w.binding_ids.insert(*id);
+      else
+        w.binding_fields.insert(r.resource_id);  // namespace.public_model
       if (!r.old_field.empty()) w.binding_fields.insert(r.old_field);
     } else if (r.resource == "feature") {
       w.features.insert(r.resource_id);
@@ -227,9 +239,12 @@ BatchResult push_batch(api::Context& ctx, size_t& pushed) {
 
   redisx::Publisher pub(ctx.redis());
   switch (pub.apply(plan.commands, plan.events, version, min_version, now)) {
-    case redisx::ApplyResult::stale: return BatchResult::stale;  // tx rolls back: rows stay
-    case redisx::ApplyResult::aborted: return BatchResult::retry;
-    case redisx::ApplyResult::applied: break;
+    case redisx::ApplyResult::stale:
+      return BatchResult::stale;  // tx rolls back: rows stay
+    case redisx::ApplyResult::aborted:
+      return BatchResult::retry;
+    case redisx::ApplyResult::applied:
+      break;
   }
   std::vector<int64_t> ids;
   for (const auto& r : rows) ids.push_back(r.id);
@@ -255,8 +270,10 @@ size_t push_outbox(api::Context& ctx) {
   for (;;) {
     try {
       switch (push_batch(ctx, pushed)) {
-        case BatchResult::done: return pushed;
-        case BatchResult::pushed: continue;
+        case BatchResult::done:
+          return pushed;
+        case BatchResult::pushed:
+          continue;
         case BatchResult::stale:
           // Redis lost data since the last push: rebuild it all (the rebuild
           // also clears the rows it covers), then push what is left.

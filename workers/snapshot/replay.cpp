@@ -17,8 +17,7 @@ namespace ez::snapshot {
 namespace {
 
 const db::Statement kTick{
-    "sync_tick",
-    "SELECT pushed_version, EXISTS (SELECT 1 FROM sync_outbox) FROM sync_state"};
+    "sync_tick", "SELECT pushed_version, EXISTS (SELECT 1 FROM sync_outbox) FROM sync_state"};
 
 }  // namespace
 

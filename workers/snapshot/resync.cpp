@@ -135,7 +135,8 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
     });
     load(layout::bindings, "bindings", [&](redisx::HashLoader& l) {
       std::map<std::string, std::vector<BindingRow>> by_field;
-      for (auto& b : source::bindings(tx, std::nullopt)) by_field[b.field()].push_back(std::move(b));
+      for (auto& b : source::bindings(tx, std::nullopt))
+        by_field[b.field()].push_back(std::move(b));
       for (auto& [field, rows] : by_field) l.add(field, binding_json(std::move(rows), indexes));
     });
     load(layout::features, "features", [&](redisx::HashLoader& l) {

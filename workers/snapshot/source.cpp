@@ -14,25 +14,25 @@ namespace {
   "SELECT p.id, p.name, p.type, p.base_url, p.api_key, p.google_project, p.google_location, " \
   "p.group_id, g.name, p.models, p.status, p.auto_ban "                                       \
   "FROM providers p JOIN provider_groups g ON g.id = p.group_id"
-#define EZ_MASTER_SELECT                                                                   \
+#define EZ_MASTER_SELECT                                                                     \
   "SELECT id, name, group_name, namespaces, default_namespace, global_qps, max_child_keys, " \
   "status, epoch FROM masters"
 // The key's own columns only: what it inherits from its master is filled in
 // C++ from the masters (inherit_from_master), which keeps the million-row COPY
 // free of a join.
-#define EZ_KEY_SELECT                                                                        \
-  "SELECT token_hash, id, master_id, name, group_name, namespaces, scopes, model_limits, "  \
+#define EZ_KEY_SELECT                                                                         \
+  "SELECT token_hash, id, master_id, name, group_name, namespaces, scopes, model_limits, "    \
   "allow_ips, COALESCE(floor(date_part('epoch', expires_at))::bigint, 0), status, issued_by " \
   "FROM keys"
-#define EZ_MODEL_SELECT                                                                     \
-  "SELECT name, kind, context_window, supports_vision, supports_functions, "                \
+#define EZ_MODEL_SELECT                                                      \
+  "SELECT name, kind, context_window, supports_vision, supports_functions, " \
   "supports_tool_choice, supports_fim, max_output_tokens FROM models"
-#define EZ_BINDING_SELECT                                                                      \
-  "SELECT b.namespace, b.public_model, b.route_group, COALESCE(g.id, 0), b.selector_type, "    \
-  "b.selector_value, b.weight, b.status, floor(extract(epoch FROM b.updated_at))::bigint "     \
+#define EZ_BINDING_SELECT                                                                   \
+  "SELECT b.namespace, b.public_model, b.route_group, COALESCE(g.id, 0), b.selector_type, " \
+  "b.selector_value, b.weight, b.status, floor(extract(epoch FROM b.updated_at))::bigint "  \
   "FROM bindings b LEFT JOIN provider_groups g ON g.name = b.route_group"
-#define EZ_FEATURE_SELECT                                                                   \
-  "SELECT name, CASE WHEN jsonb_typeof(value) = 'string' THEN value #>> '{}' "              \
+#define EZ_FEATURE_SELECT                                                      \
+  "SELECT name, CASE WHEN jsonb_typeof(value) = 'string' THEN value #>> '{}' " \
   "ELSE value::text END FROM feature_flags"
 
 const db::Statement kProvidersAll{"snap_providers_all", EZ_PROVIDER_SELECT};
@@ -45,8 +45,8 @@ const db::Statement kKeysById{"snap_keys_by_id", EZ_KEY_SELECT " WHERE id = ANY(
 const db::Statement kKeyIdsOfMasters{"snap_key_ids_of_masters",
                                      "SELECT id FROM keys WHERE master_id = ANY($1::bigint[])"};
 const db::Statement kModelsAll{"snap_models_all", EZ_MODEL_SELECT};
-const db::Statement kModelsByRef{
-    "snap_models_by_ref", EZ_MODEL_SELECT " WHERE id = ANY($1::bigint[]) OR name = ANY($2::text[])"};
+const db::Statement kModelsByRef{"snap_models_by_ref", EZ_MODEL_SELECT
+                                 " WHERE id = ANY($1::bigint[]) OR name = ANY($2::text[])"};
 const db::Statement kBindingsAll{"snap_bindings_all", EZ_BINDING_SELECT};
 const db::Statement kBindingsByField{
     "snap_bindings_by_field",
@@ -218,8 +218,10 @@ void parse_array(const char* literal, std::vector<std::string>& out) {
       const size_t comma = body.find(',');
       const std::string_view item = body.substr(0, comma);
       if (item != "NULL") {  // a NULL element carries no name: skip it
-        if (n < out.size()) out[n].assign(item);
-        else out.emplace_back(item);
+        if (n < out.size())
+          out[n].assign(item);
+        else
+          out.emplace_back(item);
         ++n;
       }
       if (comma == std::string_view::npos) break;
@@ -265,13 +267,26 @@ size_t split_copy_line(const std::string& line, std::vector<std::optional<std::s
           if (c == '\\' && j + 1 < stop) {
             const char e = line[++j];
             switch (e) {
-              case 'b': c = '\b'; break;
-              case 'f': c = '\f'; break;
-              case 'n': c = '\n'; break;
-              case 'r': c = '\r'; break;
-              case 't': c = '\t'; break;
-              case 'v': c = '\v'; break;
-              default: c = e;  // \\ and any other escaped character stand for themselves
+              case 'b':
+                c = '\b';
+                break;
+              case 'f':
+                c = '\f';
+                break;
+              case 'n':
+                c = '\n';
+                break;
+              case 'r':
+                c = '\r';
+                break;
+              case 't':
+                c = '\t';
+                break;
+              case 'v':
+                c = '\v';
+                break;
+              default:
+                c = e;  // \\ and any other escaped character stand for themselves
             }
           }
           f->push_back(c);
@@ -345,7 +360,8 @@ size_t stream_keys(pqxx::transaction_base& tx,
   KeyRow k;  // reused: its vectors and strings keep their capacity
   size_t n = 0;
   while (stream.get_raw_line(line)) {
-    if (split_copy_line(line, fields) != 12) throw std::runtime_error("stream_keys: unexpected COPY line");
+    if (split_copy_line(line, fields) != 12)
+      throw std::runtime_error("stream_keys: unexpected COPY line");
     key_row(Cells(fields), k);
     const auto m = masters.find(k.master_id);
     if (m == masters.end()) continue;  // impossible in one snapshot (foreign key)
@@ -360,9 +376,9 @@ size_t stream_keys(pqxx::transaction_base& tx,
 std::vector<ModelRow> models(
     pqxx::transaction_base& tx,
     const std::optional<std::pair<std::vector<int64_t>, std::vector<std::string>>>& refs) {
-  auto r = refs ? tx.exec_prepared(kModelsByRef.name(), int_array(refs->first),
-                                   text_array(refs->second))
-                : tx.exec_prepared(kModelsAll.name());
+  auto r =
+      refs ? tx.exec_prepared(kModelsByRef.name(), int_array(refs->first), text_array(refs->second))
+           : tx.exec_prepared(kModelsAll.name());
   return rows_of<ModelRow>(r, model_row);
 }
 

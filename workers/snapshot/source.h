@@ -4,13 +4,12 @@
 // The same SELECT list feeds both paths, so both build byte-identical JSON.
 #pragma once
 
-#include <pqxx/pqxx>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <unordered_map>
+#include <pqxx/pqxx>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -48,14 +47,14 @@ size_t stream_keys(pqxx::transaction_base& tx,
     pqxx::transaction_base& tx,
     const std::optional<std::pair<std::vector<int64_t>, std::vector<std::string>>>& refs);
 // Binding rows of the given namespace.public_model fields; nullopt = all.
-[[nodiscard]] std::vector<BindingRow> bindings(pqxx::transaction_base& tx,
-                                               const std::optional<std::vector<std::string>>& fields);
+[[nodiscard]] std::vector<BindingRow> bindings(
+    pqxx::transaction_base& tx, const std::optional<std::vector<std::string>>& fields);
 // namespace.public_model of binding rows by id.
 [[nodiscard]] std::vector<std::string> binding_fields_by_id(pqxx::transaction_base& tx,
                                                             const std::vector<int64_t>& ids);
 // namespace.public_model of every binding whose route group is one of `group_ids`.
-[[nodiscard]] std::vector<std::string> binding_fields_of_groups(pqxx::transaction_base& tx,
-                                                                const std::vector<int64_t>& group_ids);
+[[nodiscard]] std::vector<std::string> binding_fields_of_groups(
+    pqxx::transaction_base& tx, const std::vector<int64_t>& group_ids);
 // Active providers of the given groups (nullopt = all groups), indexed for selectors.
 [[nodiscard]] GroupIndexes group_indexes(pqxx::transaction_base& tx,
                                          const std::optional<std::vector<int64_t>>& group_ids);

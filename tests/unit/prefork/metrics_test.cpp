@@ -180,7 +180,8 @@ BOOST_AUTO_TEST_CASE(histogram_buckets_are_cumulative_and_end_at_inf) {
         s.labels.at("route") == "/providers/{id}")
       buckets.emplace_back(s.labels.at("le"), std::stoull(s.value));
   BOOST_REQUIRE(buckets.size() == static_cast<size_t>(kLatencySlots));
-  for (size_t i = 1; i < buckets.size(); ++i) BOOST_TEST(buckets[i].second >= buckets[i - 1].second);
+  for (size_t i = 1; i < buckets.size(); ++i)
+    BOOST_TEST(buckets[i].second >= buckets[i - 1].second);
   BOOST_TEST(buckets.front().first == "0.0005");
   BOOST_TEST(buckets.front().second == 2u);
   BOOST_TEST(buckets[3].second == 5u);  // 2 + 3

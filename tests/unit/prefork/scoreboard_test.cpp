@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
+#include <csignal>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -15,7 +16,9 @@ using namespace ez::prefork;
 
 namespace ez::prefork {
 // For BOOST_TEST's failure messages.
-std::ostream& operator<<(std::ostream& os, WorkerState s) { return os << state_name(s); }
+std::ostream& operator<<(std::ostream& os, WorkerState s) {
+  return os << state_name(s);
+}
 }  // namespace ez::prefork
 
 namespace {
@@ -82,6 +85,25 @@ BOOST_AUTO_TEST_CASE(destruction_keeps_a_newer_segment_under_the_same_name) {
   BOOST_TEST(Scoreboard::attach(name).global().master_pid == 99);
 }
 
+BOOST_AUTO_TEST_CASE(create_refuses_a_segment_of_a_live_master) {
+  const std::string name = unique_name("live");
+  Scoreboard running = Scoreboard::create(name);
+  // A live process running the same program stands in for the other master.
+  const pid_t other = fork();
+  BOOST_REQUIRE(other >= 0);
+  if (other == 0) {
+    pause();
+    _exit(0);
+  }
+  running.set_master(other, 1);
+  BOOST_CHECK_THROW((void)Scoreboard::create(name), std::runtime_error);
+  kill(other, SIGKILL);
+  waitpid(other, nullptr, 0);
+  // Once that master is gone its segment is stale and may be replaced.
+  Scoreboard replacement = Scoreboard::create(name);
+  BOOST_TEST(replacement.global().master_pid == 0);
+}
+
 BOOST_AUTO_TEST_CASE(slot_claim_and_release) {
   Scoreboard sb = Scoreboard::create(unique_name("slots"));
   BOOST_TEST(sb.claim_slot(1) == 0);
@@ -125,8 +147,8 @@ BOOST_AUTO_TEST_CASE(a_full_board_refuses_a_claim) {
 
 BOOST_AUTO_TEST_CASE(request_lifecycle_and_counters) {
   Scoreboard sb = Scoreboard::create(unique_name("req"));
-  BOOST_REQUIRE(sb.set_routes({{"GET", "/healthz"}, {"GET", "/providers/{id}"},
-                               {"PUT", "/providers/{id}"}}));
+  BOOST_REQUIRE(
+      sb.set_routes({{"GET", "/healthz"}, {"GET", "/providers/{id}"}, {"PUT", "/providers/{id}"}}));
   BOOST_TEST(sb.route_index("GET", "/healthz") == 0);
   BOOST_TEST(sb.route_index("PUT", "/providers/{id}") == 2);
   BOOST_TEST(sb.route_index("DELETE", "/providers/{id}") == sb.unmatched_route());

@@ -11,8 +11,12 @@ using namespace ez::prefork;
 
 namespace {
 
-int exited(int code) { return W_EXITCODE(code, 0); }
-int signaled(int sig) { return W_EXITCODE(0, sig); }
+int exited(int code) {
+  return W_EXITCODE(code, 0);
+}
+int signaled(int sig) {
+  return W_EXITCODE(0, sig);
+}
 
 // A toy pool driven only by plan_pool(): each step applies the action, and workers
 // started in one step are ready by the next; stopped ones are gone one step later.
@@ -35,10 +39,19 @@ struct ToyPool {
     stopping = 0;
     const PoolAction a = plan_pool(counts());
     switch (a) {
-      case PoolAction::spawn: ++new_starting; break;
-      case PoolAction::stop_old: --old_running; ++stopping; break;
-      case PoolAction::stop_new: --new_ready; ++stopping; break;
-      case PoolAction::none: break;
+      case PoolAction::spawn:
+        ++new_starting;
+        break;
+      case PoolAction::stop_old:
+        --old_running;
+        ++stopping;
+        break;
+      case PoolAction::stop_new:
+        --new_ready;
+        ++stopping;
+        break;
+      case PoolAction::none:
+        break;
     }
     min_capacity = std::min(min_capacity, new_ready + old_running);
     return a != PoolAction::none || new_starting > 0 || stopping > 0;
@@ -91,10 +104,10 @@ BOOST_AUTO_TEST_CASE(backoff_grows_only_for_quick_crashes) {
 
 BOOST_AUTO_TEST_CASE(timeout_decision) {
   const uint64_t ms = 1'000'000;
-  BOOST_TEST(!request_timed_out(0, 100 * ms, 10 * ms));         // idle
-  BOOST_TEST(!request_timed_out(50 * ms, 60 * ms, 10 * ms));    // exactly at the limit
+  BOOST_TEST(!request_timed_out(0, 100 * ms, 10 * ms));       // idle
+  BOOST_TEST(!request_timed_out(50 * ms, 60 * ms, 10 * ms));  // exactly at the limit
   BOOST_TEST(request_timed_out(50 * ms, 60 * ms + 1, 10 * ms));
-  BOOST_TEST(!request_timed_out(70 * ms, 60 * ms, 10 * ms));    // started after "now" was read
+  BOOST_TEST(!request_timed_out(70 * ms, 60 * ms, 10 * ms));  // started after "now" was read
 }
 
 BOOST_AUTO_TEST_CASE(startup_fills_the_pool_at_once) {

@@ -18,10 +18,10 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
-#define EZ_CHECK_SHAPE(expected, actual_text)                                  \
-  do {                                                                         \
-    const auto diffs = shape_mismatches((expected), parse_json(actual_text));  \
-    BOOST_TEST(diffs.empty(), joined(diffs) << " in " << (actual_text));       \
+#define EZ_CHECK_SHAPE(expected, actual_text)                                 \
+  do {                                                                        \
+    const auto diffs = shape_mismatches((expected), parse_json(actual_text)); \
+    BOOST_TEST(diffs.empty(), joined(diffs) << " in " << (actual_text));      \
   } while (0)
 
 ProviderRow sample_provider() {

@@ -36,14 +36,20 @@ inline Json::Value load_contract(const std::string& file) {
 // JSON type as the balancer sees it: every number is a number.
 inline std::string json_type(const Json::Value& v) {
   switch (v.type()) {
-    case Json::nullValue: return "null";
+    case Json::nullValue:
+      return "null";
     case Json::intValue:
     case Json::uintValue:
-    case Json::realValue: return "number";
-    case Json::stringValue: return "string";
-    case Json::booleanValue: return "boolean";
-    case Json::arrayValue: return "array";
-    case Json::objectValue: return "object";
+    case Json::realValue:
+      return "number";
+    case Json::stringValue:
+      return "string";
+    case Json::booleanValue:
+      return "boolean";
+    case Json::arrayValue:
+      return "array";
+    case Json::objectValue:
+      return "object";
   }
   return "?";
 }
@@ -62,8 +68,7 @@ inline std::vector<std::string> shape_mismatches(const Json::Value& expected,
     const auto& a = actual[name];
     if (json_type(e) != json_type(a)) {
       out.push_back(name + ": " + json_type(a) + " instead of " + json_type(e));
-    } else if (e.isArray() && e.size() > 0 && a.size() > 0 &&
-               json_type(e[0]) != json_type(a[0])) {
+    } else if (e.isArray() && e.size() > 0 && a.size() > 0 && json_type(e[0]) != json_type(a[0])) {
       out.push_back(name + "[]: " + json_type(a[0]) + " instead of " + json_type(e[0]));
     }
   }
