@@ -81,7 +81,7 @@ ReadResult read_request(FCGX_Request& f, int64_t max_body_bytes) {
     r.query = parse_query(raw_query);
   } catch (const ApiError&) {
     r.query.clear();
-    r.headers["x-ez-bad-query"] = "1";  // reported by the worker as 400
+    out.bad_query = true;  // answered by the worker as 400
   }
 
   const std::string len_text = param(f, "CONTENT_LENGTH");

@@ -13,6 +13,7 @@ namespace ez::http {
 struct ReadResult {
   Request request;
   bool too_large = false;  // body exceeded the limit (it was still drained)
+  bool bad_query = false;  // the query string could not be decoded
 };
 
 // Builds the Request from the FastCGI params and reads the body to the end:

@@ -26,6 +26,7 @@
 #include "prefork/listen_socket.h"
 #include "prefork/scoreboard.h"
 #include "prefork/supervision.h"
+#include "prefork/syncer.h"
 #include "prefork/worker.h"
 
 namespace ez::prefork {
@@ -208,8 +209,9 @@ class Master {
       enforce_deadlines(now);
       if (!stopping_) {
         reconcile(now);
+        ensure_syncer(now);
         maybe_report_ready();
-      } else if (children_.empty()) {
+      } else if (children_.empty() && syncer_pid_ <= 0) {
         return;
       }
 
@@ -409,6 +411,10 @@ class Master {
       int status = 0;
       const pid_t pid = waitpid(-1, &status, WNOHANG);
       if (pid <= 0) return;
+      if (pid == syncer_pid_) {
+        on_syncer_exit(status);
+        continue;
+      }
       auto it = children_.find(pid);
       if (it == children_.end()) continue;
       const Child c = it->second;
@@ -453,6 +459,33 @@ class Master {
     }
   }
 
+  // ---- the syncer (outbox replay) ---------------------------------------------------
+
+  void ensure_syncer(Clock::time_point now) {
+    if (syncer_pid_ > 0 || now < syncer_not_before_) return;
+    syncer_pid_ = spawn_syncer(settings_, signal_fd_->get(), listen_->fd());
+    if (syncer_pid_ < 0) {
+      log::error(std::string("fork (syncer): ") + std::strerror(errno));
+      syncer_pid_ = 0;
+      syncer_not_before_ = now + milliseconds{1000};
+    }
+  }
+
+  void on_syncer_exit(int status) {
+    syncer_pid_ = 0;
+    if (stopping_ || syncer_restart_) {
+      syncer_restart_ = false;
+      return;  // stopped on purpose; a reload respawns it with the new settings
+    }
+    // It should never exit on its own: back off so a crash loop does not spin.
+    log::error("syncer " + describe_wait_status(status) + "; restarting it in 1 s");
+    syncer_not_before_ = Clock::now() + milliseconds{1000};
+  }
+
+  void stop_syncer() {
+    if (syncer_pid_ > 0) kill(syncer_pid_, SIGTERM);
+  }
+
   // ---- readiness, reload, shutdown -----------------------------------------------
 
   void maybe_report_ready() {
@@ -486,6 +519,8 @@ class Master {
     ++generation_;
     publish_pool();
     ready_reported_ = false;  // READY=1 again once every worker runs the new config
+    syncer_restart_ = true;   // the syncer picks the new settings up on respawn
+    stop_syncer();
     log::info("configuration generation " + std::to_string(generation_) + ": rolling " +
               std::to_string(children_.size()) + " workers onto it");
   }
@@ -516,6 +551,7 @@ class Master {
         c.kill_sent = true;
         kill(pid, SIGKILL);
       }
+      if (syncer_pid_ > 0) kill(syncer_pid_, SIGKILL);
       return;
     }
     stopping_ = true;
@@ -526,6 +562,7 @@ class Master {
     // waiting in a backlog that nobody will accept any more.
     listen_->remove_path();
     for (auto& [pid, c] : children_) request_stop(c, now);
+    stop_syncer();
   }
 
   MasterOptions options_;
@@ -541,6 +578,9 @@ class Master {
   std::unique_ptr<PidFile> pid_file_;
 
   std::map<pid_t, Child> children_;
+  pid_t syncer_pid_ = 0;
+  bool syncer_restart_ = false;
+  Clock::time_point syncer_not_before_{};
   std::deque<int> refill_slots_;  // slots whose worker must be replaced
   int crash_streak_ = 0;
   Clock::time_point spawn_not_before_{};

@@ -182,7 +182,7 @@ class Worker {
             http::ErrorCode::payload_too_large,
             "request body exceeds " + std::to_string(ctx_.settings().http_max_body_bytes) +
                 " bytes (http.max_body_bytes)"));
-      } else if (request.headers.count("x-ez-bad-query")) {
+      } else if (read.bad_query) {
         out.route = pattern;
         out.response = http::to_response(
             http::ApiError(http::ErrorCode::bad_request, "malformed query string"));

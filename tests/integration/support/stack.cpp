@@ -186,7 +186,10 @@ std::vector<pid_t> Stack::worker_pids() const {
     char state;
     long ppid = 0;
     rest >> state >> ppid;
-    if (ppid == master && state != 'Z') out.push_back(static_cast<pid_t>(std::stol(name)));
+    // The master's other child, the outbox syncer, names itself "ezapi-syncer".
+    const std::string comm = line.substr(line.find('(') + 1, close - line.find('(') - 1);
+    if (ppid == master && state != 'Z' && comm != "ezapi-syncer")
+      out.push_back(static_cast<pid_t>(std::stol(name)));
   }
   return out;
 }

@@ -55,7 +55,7 @@ class Stack {
   int stack_cmd(const std::string& args) const;
   // Pid from $dir/run/<name>.pid (postgres, redis, nginx, master, flusher), or 0.
   [[nodiscard]] pid_t pid_of(const std::string& name) const;
-  // Pids of the master's children (the workers).
+  // Pids of the workers (the master's children but the syncer).
   [[nodiscard]] std::vector<pid_t> worker_pids() const;
   // Stop one service (redis, postgres, flusher, master, nginx) via `scripts/stack stop`;
   // `stack_cmd("up")` restarts whatever is stopped.
