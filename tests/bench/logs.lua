@@ -1,6 +1,8 @@
 -- wrk script for tests/bench/logs.sh: POST /logs with log-shaped entries.
---   wrk ... -s logs.lua URL -- TOKEN ENTRIES_PER_REQUEST PREFIX
--- Every entry gets a unique request_id PREFIX-<thread>-<request>-<n>. At the end it prints
+--   wrk ... -s logs.lua URL -- TOKEN ENTRIES_PER_REQUEST PREFIX [BACKOFF_MS]
+-- Every entry gets a unique request_id PREFIX-<thread>-<request>-<n>. After a 503 the next
+-- request waits BACKOFF_MS (default 0), as a balancer honouring Retry-After would; without
+-- it wrk would spend the machine on requests the full queue must refuse. At the end it prints
 --   BENCH accepted=<entries answered 202> refused=<entries answered 503> other=<responses>
 -- so the caller can check that PostgreSQL ends up with exactly `accepted` rows.
 
@@ -15,7 +17,8 @@ function init(args)
   token = args[1] or ""
   per = tonumber(args[2]) or 1
   prefix = args[3] or "bench"
-  accepted, refused, other, counter = 0, 0, 0, 0
+  backoff_ms = tonumber(args[4]) or 0
+  accepted, refused, other, counter, backoffs = 0, 0, 0, 0, 0
   headers = {
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",
@@ -52,9 +55,18 @@ function response(status, hdrs, body)
     accepted = accepted + per
   elseif status == 503 then
     refused = refused + per
+    backoffs = backoffs + 1
   else
     other = other + 1
   end
+end
+
+function delay()
+  if backoffs > 0 then
+    backoffs = backoffs - 1
+    return backoff_ms
+  end
+  return 0
 end
 
 function done(summary, latency, requests)

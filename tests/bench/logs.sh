@@ -1,29 +1,37 @@
 #!/usr/bin/env bash
 # POST /logs: accepted/s and landed/s as ratios of a trivial libfcgi responder and psql \copy.
 #
-# One private stack (scripts/stack on free ports), one run, every figure measured here:
+# One private stack (scripts/stack on free ports), one run, every figure measured here.
+# BENCH_REPS rounds (3) of:
 #   fcgi    wrk, one entry per request, against tests/tools/trivial_responder (as many workers
 #           as the stack has) behind an nginx rendered from the stack's own nginx.conf
 #   logs1   wrk, one entry per request, against /logs; then wait until PostgreSQL has all
 #   logs100 the same with 100 entries per request
 #   copy    psql \copy of as many log-shaped rows into the same logs table
+# and the median of each round's ratios is the result (the rounds interleave the baseline
+# and the measurement, so a neighbour's load on a shared machine hits both alike). Then once:
 #   full    the flusher stopped (SIGSTOP) while wrk fills the queue, then resumed: flusher
 #           peak RSS at a full queue, and exact accounting once it has drained
 # Targets (DESIGN.md §9): logs1 accepted/s >= 0.7 x fcgi req/s; logs100 landed/s >= 0.7 x copy
 # rows/s; worker RSS < 30 MB; flusher RSS < 64 MB at full queue.
 #
-# Knobs (environment): BENCH_DURATION (s, 10), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
-# BENCH_BATCH (log.batch_size, 2000), BENCH_QUEUE (entries, 20000), BENCH_QUEUE_BYTES (16 MiB),
+# Clients back off BENCH_BACKOFF_MS (100) after a 503 (a balancer honours Retry-After; a
+# client that does not only burns the CPU the flusher needs on requests a full queue refuses).
+# Knobs (environment): BENCH_REPS (3), BENCH_DURATION (s per wrk run, 5), BENCH_THREADS (2),
+# BENCH_CONNECTIONS (32), BENCH_BATCH (log.batch_size, 2000), BENCH_FLUSH_MS (log.flush_ms, 10),
+# BENCH_QUEUE (entries, 20000), BENCH_QUEUE_BYTES (16 MiB),
 # EZ_STACK_PG_FSYNC (on), EZ_BUILD_DIR (build/), BENCH_KEEP=1 keeps the stack directory.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 BUILD=${EZ_BUILD_DIR:-$EZ_ROOT/build}
-DURATION=${BENCH_DURATION:-10}
+DURATION=${BENCH_DURATION:-5}
+REPS=${BENCH_REPS:-3}
+BACKOFF=${BENCH_BACKOFF_MS:-100}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-32}
 export EZ_LOG_BATCH_SIZE=${BENCH_BATCH:-2000}
-export EZ_LOG_FLUSH_MS=${BENCH_FLUSH_MS:-100}
+export EZ_LOG_FLUSH_MS=${BENCH_FLUSH_MS:-10}
 export EZ_LOG_QUEUE=${BENCH_QUEUE:-20000}
 export EZ_LOG_QUEUE_BYTES=${BENCH_QUEUE_BYTES:-16777216}
 export EZ_STACK_PG_FSYNC=${EZ_STACK_PG_FSYNC:-on}
@@ -92,7 +100,7 @@ WORKERS=${WORKERS:-2}
 # wrk run: prints "accepted refused other requests seconds p99_ms"
 run_wrk() {  # url entries_per_request prefix [duration]
   local out
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"${4:-$DURATION}s" -s "$LUA" "$1" -- "$EZ_INTERNAL_TOKEN" "$2" "$3" 2>&1) \
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"${4:-$DURATION}s" -s "$LUA" "$1" -- "$EZ_INTERNAL_TOKEN" "$2" "$3" "$BACKOFF" 2>&1) \
     || { echo "$out" >&2; die "wrk failed"; }
   local line
   line=$(grep '^BENCH ' <<<"$out") || { echo "$out" >&2; die "wrk printed no summary"; }
@@ -109,6 +117,11 @@ run_wrk() {  # url entries_per_request prefix [duration]
 }
 
 committed() { sql "SELECT coalesce(max(committed_seq), 0) FROM log_flusher_state"; }
+# Entries the workers answered 202 for, as the queue counts them (wrk misses the answers
+# to requests still in flight when it stops; the server does not).
+enqueued() {
+  curl -fsS "$URL/metrics" | awk '$1 == "ezapi_logq_enqueued_entries_total" {print $2; f=1} END {if (!f) print -1}'
+}
 landed() { sql "SELECT count(*) FROM logs WHERE request_id LIKE '$1-%'"; }
 
 # Waits until the flusher has committed `want` more sequences than `base`; prints the time.
@@ -125,8 +138,7 @@ rss_kb() {  # pid field -> kB
   awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
-# --- fcgi: the trivial responder behind an nginx rendered from the stack's --------------------
-say "bench: fcgi baseline (trivial_responder, $WORKERS workers)"
+# --- fcgi baseline: the trivial responder behind an nginx rendered from the stack's ------------
 "$BUILD/trivial_responder" "$DIR/run/trivial.sock" "$WORKERS" >"$DIR/log/trivial.log" 2>&1 &
 TRIVIAL_PID=$!
 for _ in $(seq 50); do [[ -S $DIR/run/trivial.sock ]] && break; sleep 0.1; done
@@ -140,63 +152,87 @@ grep -q "trivial.sock" "$DIR/nginx-trivial/nginx.conf" || die "could not render 
 nginx -p "$DIR/nginx-trivial" -c "$DIR/nginx-trivial/nginx.conf" -e "$DIR/log/nginx-trivial-error.log" \
   || die "baseline nginx did not start"
 sleep 0.3
-read -r f_acc _ _ f_req f_sec f_p99 < <(run_wrk "http://127.0.0.1:$TRIVIAL_PORT/logs" 1 fcgi)
+
+run_logs() {  # per prefix -> "server_accepted client_accepted refused seconds landed_seconds p99"
+  local base e0 e1 t0 acc ref oth req sec p99 t1
+  base=$(committed)
+  e0=$(enqueued)
+  t0=$(now)
+  read -r acc ref oth req sec p99 < <(run_wrk "$URL/logs" "$1" "$2")
+  e1=$(enqueued)
+  ((e0 >= 0 && e1 >= 0)) || die "no ezapi_logq_enqueued_entries_total on $URL/metrics"
+  t1=$(wait_landed "$base" "$((e1 - e0))")
+  echo "$((e1 - e0)) $acc $ref $sec $(calc "$t1 - $t0" 3) $p99"
+}
+
+run_copy() {  # rows prefix -> rows/s
+  local ts t0 t1
+  ts=$(date -u '+%Y-%m-%d %H:%M:%S.000000+00')
+  awk -v n="$1" -v ts="$ts" -v p="$2" 'BEGIN {
+    for (i = 1; i <= n; i++)
+      printf "%s\t%s\t%s-%d\t1\t2\tdefault\tgpt-4o\tgpt-4o-2024-08-06\t3\topenai\tdefault\t200\t1234\t210\t812\t256\t1068\t0.01234\t10.1.2.3\tt\t\\N\t\\N\t\\N\n", ts, ts, p, i
+  }' >"$DIR/copy.tsv"
+  t0=$(now)
+  "$PSQL" "$DSN" -Xq -c "\\copy logs($COLS) FROM '$DIR/copy.tsv'"
+  t1=$(now)
+  rm -f "$DIR/copy.tsv"
+  calc "$1 / ($t1 - $t0)"
+}
+COLS="ts,received_at,request_id,master_id,key_id,namespace,model,upstream_model,provider_id,provider_type,route_group,status_code,latency_ms,ttft_ms,prompt_tokens,completion_tokens,total_tokens,cost,client_ip,stream,error_type,error_message,extra"
+
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+rows=() r1s=() r100s=() checks=()
+for rep in $(seq "$REPS"); do
+  say "bench: round $rep/$REPS: fcgi baseline, /logs x1, /logs x100, psql \\copy"
+  read -r _ _ _ f_req f_sec f_p99 < <(run_wrk "http://127.0.0.1:$TRIVIAL_PORT/logs" 1 "fcgi$rep")
+  fcgi=$(calc "$f_req / $f_sec")
+  read -r a1 c1 x1 s1 land1 p1 < <(run_logs 1 "l1r$rep")
+  read -r a100 c100 x100 s100 land100 p100 < <(run_logs 100 "l100r$rep")
+  n=$((a100 < 100000 ? 100000 : a100 > 1000000 ? 1000000 : a100))
+  copy=$(run_copy "$n" "copyr$rep")
+  acc1=$(calc "$a1 / $s1") lnd1=$(calc "$a1 / $land1")
+  acc100=$(calc "$a100 / $s100") lnd100=$(calc "$a100 / $land100")
+  r1=$(calc "$acc1 / $fcgi" 3) r100=$(calc "$lnd100 / $copy" 3)
+  r1s+=("$r1") r100s+=("$r100")
+  checks+=("l1r$rep:$a1:$c1:1" "l100r$rep:$a100:$c100:100")
+  rows+=("$(printf '%-5s %8s %8s %8s %9s %9s %8s %6s %6s   p99 %s/%s/%s ms, 503: %s/%s' \
+    "$rep" "$fcgi" "$acc1" "$lnd1" "$acc100" "$lnd100" "$copy" "$r1" "$r100" "$f_p99" "$p1" "$p100" "$x1" "$x100")")
+done
 kill -QUIT "$(cat "$DIR/run/nginx-trivial.pid")" 2>/dev/null || true
 kill "$TRIVIAL_PID" 2>/dev/null || true
 wait "$TRIVIAL_PID" 2>/dev/null || true
 TRIVIAL_PID=""
-fcgi_rps=$(calc "$f_req / $f_sec")
-
-# --- logs1 / logs100 ---------------------------------------------------------------------------
-run_logs() {  # per prefix -> "accepted refused requests seconds landed_seconds p99"
-  local base t0 acc ref oth req sec p99 t1
-  base=$(committed)
-  t0=$(now)
-  read -r acc ref oth req sec p99 < <(run_wrk "$URL/logs" "$1" "$2")
-  t1=$(wait_landed "$base" "$acc")
-  echo "$acc $ref $req $sec $(calc "$t1 - $t0" 3) $p99"
-}
-say "bench: /logs, 1 entry per request"
-read -r l1_acc l1_ref l1_req l1_sec l1_land l1_p99 < <(run_logs 1 l1)
-say "bench: /logs, 100 entries per request"
-read -r l100_acc l100_ref l100_req l100_sec l100_land l100_p99 < <(run_logs 100 l100)
-
-# --- copy: the same rows through psql \copy -----------------------------------------------------
-copy_rows=$((l100_acc > 200000 ? l100_acc : 200000))
-copy_rows=$((copy_rows > 2000000 ? 2000000 : copy_rows))
-say "bench: psql \\copy of $copy_rows rows"
-ts=$(date -u '+%Y-%m-%d %H:%M:%S.000000+00')
-awk -v n="$copy_rows" -v ts="$ts" 'BEGIN {
-  for (i = 1; i <= n; i++)
-    printf "%s\t%s\tcopy-%d\t1\t2\tdefault\tgpt-4o\tgpt-4o-2024-08-06\t3\topenai\tdefault\t200\t1234\t210\t812\t256\t1068\t0.01234\t10.1.2.3\tt\t\\N\t\\N\t\\N\n", ts, ts, i
-}' >"$DIR/copy.tsv"
-cols="ts,received_at,request_id,master_id,key_id,namespace,model,upstream_model,provider_id,provider_type,route_group,status_code,latency_ms,ttft_ms,prompt_tokens,completion_tokens,total_tokens,cost,client_ip,stream,error_type,error_message,extra"
-t0=$(now)
-"$PSQL" "$DSN" -Xq -c "\\copy logs($cols) FROM '$DIR/copy.tsv'"
-t1=$(now)
-copy_sec=$(calc "$t1 - $t0" 3)
-copy_rps=$(calc "$copy_rows / $copy_sec")
-rm -f "$DIR/copy.tsv"
 
 # --- full: the queue full while the flusher is stopped ----------------------------------------
 say "bench: full queue (flusher stopped, then resumed)"
 fpid=$(flusher_pid)
 [[ -n $fpid ]] || die "no flusher running"
 base=$(committed)
+e0=$(enqueued)
 kill -STOP "$fpid"
-read -r full_acc full_ref _ _ _ _ < <(run_wrk "$URL/logs" 100 full 3)
+read -r full_cli full_ref _ _ _ _ < <(run_wrk "$URL/logs" 100 full 3)
 kill -CONT "$fpid"
+full_acc=$(($(enqueued) - e0))
 wait_landed "$base" "$full_acc" >/dev/null
 flusher_hwm=$(rss_kb "$fpid" VmHWM)
 flusher_anon=$(rss_kb "$fpid" RssAnon)
+checks+=("full:$full_acc:$full_cli:100")
 
 # --- exact accounting, RSS ---------------------------------------------------------------------
 bad=0
-for p in l1:$l1_acc l100:$l100_acc full:$full_acc; do
-  got=$(landed "${p%%:*}")
-  if [[ $got != "${p#*:}" ]]; then say "bench: MISMATCH ${p%%:*}: accepted ${p#*:}, in PostgreSQL $got"; bad=1; fi
+for c in "${checks[@]}"; do
+  IFS=: read -r name server client per <<<"$c"
+  got=$(landed "$name")
+  if [[ $got != "$server" ]]; then
+    say "bench: MISMATCH $name: the queue took $server entries, PostgreSQL has $got"; bad=1
+  fi
+  # wrk may stop before reading the answers of its last requests (at most one per connection).
+  if ((client > server || server > client + CONNS * per)); then
+    say "bench: MISMATCH $name: wrk saw $client entries answered 202, the queue took $server"; bad=1
+  fi
 done
-dups=$(sql "SELECT count(*) - count(DISTINCT request_id) FROM logs WHERE request_id NOT LIKE 'copy-%'")
+dups=$(sql "SELECT count(*) - count(DISTINCT request_id) FROM logs WHERE request_id NOT LIKE 'copy%'")
 [[ $dups == 0 ]] || { say "bench: MISMATCH: $dups duplicate rows"; bad=1; }
 
 master=$(cat "$DIR/run/master.pid")
@@ -207,30 +243,22 @@ for w in $(pgrep -P "$master" || true); do
   ((a > worker_anon)) && worker_anon=$a
 done
 
-l1_aps=$(calc "$l1_acc / $l1_sec")
-l1_lps=$(calc "$l1_acc / $l1_land")
-l100_aps=$(calc "$l100_acc / $l100_sec")
-l100_lps=$(calc "$l100_acc / $l100_land")
-r1=$(calc "$l1_aps / $fcgi_rps" 2)
-r1l=$(calc "$l1_lps / $fcgi_rps" 2)
-r100=$(calc "$l100_lps / $copy_rps" 2)
-r100a=$(calc "$l100_aps / $copy_rps" 2)
+r1=$(median "${r1s[@]}")
+r100=$(median "${r100s[@]}")
 mb() { calc "$1 / 1024" 1; }
 verdict() { awk "BEGIN { exit !($1) }" && echo ok || echo BELOW; }
 
 cat <<REPORT
 
-== POST /logs benchmark ($(nproc) cores; wrk -t$THREADS -c$CONNS -d${DURATION}s; batch $EZ_LOG_BATCH_SIZE; queue $EZ_LOG_QUEUE entries; fsync $EZ_STACK_PG_FSYNC)
-baseline  trivial libfcgi responder  $fcgi_rps req/s (p99 $f_p99 ms)
-baseline  psql \\copy                 $copy_rps rows/s ($copy_rows rows, 5 indexes)
-logs1     accepted $l1_aps entries/s, landed $l1_lps entries/s (p99 $l1_p99 ms; $l1_acc accepted, $l1_ref refused with 503)
-logs100   accepted $l100_aps entries/s, landed $l100_lps entries/s (p99 $l100_p99 ms; $l100_acc accepted, $l100_ref refused with 503)
-full      $full_acc accepted, $full_ref refused with 503 while the flusher was stopped; all landed after it resumed
+== POST /logs benchmark ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNS -d${DURATION}s, ${BACKOFF} ms back-off after 503; batch $EZ_LOG_BATCH_SIZE, flush $EZ_LOG_FLUSH_MS ms; queue $EZ_LOG_QUEUE entries; fsync $EZ_STACK_PG_FSYNC)
+round     fcgi   logs1 accepted/landed   logs100 accepted/landed     copy    r1   r100   (per second)
+$(printf '%s\n' "${rows[@]}")
 
-ratio  logs1 accepted / fcgi      $r1   (target >= 0.70: $(verdict "$r1 >= 0.7"))   landed / fcgi $r1l
-ratio  logs100 landed / copy      $r100   (target >= 0.70: $(verdict "$r100 >= 0.7"))   accepted / copy $r100a
-rss    worker peak $(mb "$worker_hwm") MB (anon $(mb "$worker_anon") MB; peak counts the queue pages it wrote)   (target < 30 MB: $(verdict "$worker_hwm < 30720"))
+ratio  logs1 accepted / trivial fcgi responder  $r1   (median of $REPS; target >= 0.70: $(verdict "$r1 >= 0.7"))
+ratio  logs100 landed / psql \\copy              $r100   (median of $REPS; target >= 0.70: $(verdict "$r100 >= 0.7"))
+full   $full_acc accepted, $full_ref refused with 503 while the flusher was stopped; all landed after it resumed
+rss    worker peak $(mb "$worker_hwm") MB (anon $(mb "$worker_anon") MB; the peak counts the queue pages it wrote)   (target < 30 MB: $(verdict "$worker_hwm < 30720"))
 rss    flusher peak $(mb "$flusher_hwm") MB at full queue (anon $(mb "$flusher_anon") MB)   (target < 64 MB: $(verdict "$flusher_hwm < 65536"))
-accounting  $( ((bad == 0)) && echo "exact: every 202 entry landed once, no 503 entry landed" || echo "MISMATCH (see above)")
+accounting  $( ((bad == 0)) && echo "exact: PostgreSQL holds each entry the queue took once; wrk's 202 count agrees (up to answers in flight at its stop)" || echo "MISMATCH (see above)")
 REPORT
 exit "$bad"

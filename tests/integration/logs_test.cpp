@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(object_array_and_ndjson_bodies_land) {
       "application/x-ndjson");
   BOOST_TEST(nd.status == 202);
   BOOST_TEST(nd.json()["accepted"].asInt() == 3);
-  BOOST_REQUIRE(s.wait_until([] { return landed("shape-") == 7; }, 30000));
+  BOOST_REQUIRE(s.wait_until([] { return landed("shape-") >= 7; }, 30000));
 
   auto row = s.sql(
       "SELECT ts = '2024-05-06T05:08:09.5Z'::timestamptz, model, status_code, cost, stream, "
@@ -217,6 +217,17 @@ BOOST_AUTO_TEST_CASE(object_array_and_ndjson_bodies_land) {
   BOOST_TEST(row[0][5] == "10.1.2.3");
   BOOST_TEST(row[0][6] == "gold");
   BOOST_TEST(row[0][7] == "3");
+  // Characters COPY must escape come back exactly as they were sent.
+  auto hostile = post_logs(
+      R"({"request_id":"shape-hostile","model":"\\N","error_message":"tab\there\nnew\\line\r \\N é😀 '; DROP TABLE logs; --"})");
+  BOOST_TEST(hostile.status == 202);
+  BOOST_REQUIRE(s.wait_until([] { return landed("shape-hostile") == 1; }, 30000));
+  auto h = s.sql(
+      "SELECT model, error_message, model IS NULL FROM logs WHERE request_id = 'shape-hostile'");
+  BOOST_REQUIRE(h.size() == 1u);
+  BOOST_TEST(h[0][0] == "\\N");
+  BOOST_TEST(h[0][1] == "tab\there\nnew\\line\r \\N é😀 '; DROP TABLE logs; --");
+  BOOST_TEST(h[0][2] == "f");
   // A day partition took it (not the default one), and the flusher recorded its progress.
   BOOST_TEST(
       s.sql("SELECT tableoid::regclass::text FROM logs WHERE request_id = 'shape-arr-0'")[0][0] !=

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <string_view>
 
 #include "db/json_columns.h"
@@ -18,24 +17,19 @@ const Statement kInsertAudit{
     "INSERT INTO audit_log (actor, action, resource, resource_id, before, after, request_id) "
     "VALUES ($1, $2, $3, $4, NULLIF($5, '')::jsonb, NULLIF($6, '')::jsonb, $7)"};
 
-// Written for PostgreSQL's GENERIC plan of a prepared statement (used after a
-// few executions): `id < $1` (no "$1 = 0 OR ...") and COALESCE'd filters keep it
-// a backward walk of the primary key that stops after LIMIT rows. The "$n = ''
-// OR col = $n" form made the generic plan a sequential scan plus sort of the
-// whole table (12 ms at 5k rows, and growing with the table).
-#define EZ_AUDIT_SELECT \
-  "SELECT id, " EZ_SQL_MICROS("at") " AS at_us, actor, action, resource, resource_id, " \
-  "before::text, after::text, request_id FROM audit_log "                                \
-  "WHERE id < $1 AND resource = COALESCE(NULLIF($2, ''), resource) "                     \
-  "AND actor = COALESCE(NULLIF($3, ''), actor) "                                         \
-  "AND resource_id = COALESCE(NULLIF($4, ''), resource_id) "
-const Statement kList{"audit_list", EZ_AUDIT_SELECT "ORDER BY id DESC LIMIT $5"};
-// With a time range the at index is the better start: the window bounds the work.
-const Statement kListTimed{"audit_list_timed", EZ_AUDIT_SELECT
-                           "AND at >= COALESCE(NULLIF($5, '')::timestamptz, '-infinity') "
-                           "AND at < COALESCE(NULLIF($6, '')::timestamptz, 'infinity') "
-                           "ORDER BY id DESC LIMIT $7"};
-#undef EZ_AUDIT_SELECT
+// "$n = '' OR col = $n" keeps one statement for every filter combination. It
+// relies on PostgreSQL's custom plans (made with the actual values, so an unused
+// filter folds away and the plan is a backward walk of the primary key that
+// stops after LIMIT rows); measured: PostgreSQL keeps choosing them, because the
+// generic plan's estimate is far worse. NULLIF before the cast: '' would not
+// parse as a time even on the branch not taken.
+const Statement kList{
+    "audit_list",
+    "SELECT id, " EZ_SQL_MICROS("at") " AS at_us, actor, action, resource, resource_id, "
+    "before::text, after::text, request_id FROM audit_log "
+    "WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR resource = $2) AND ($3 = '' OR actor = $3) "
+    "AND ($4 = '' OR resource_id = $4) AND ($5 = '' OR at >= NULLIF($5, '')::timestamptz) "
+    "AND ($6 = '' OR at < NULLIF($6, '')::timestamptz) ORDER BY id DESC LIMIT $7"};
 
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -102,12 +96,8 @@ void record(pqxx::transaction_base& tx, const std::string& actor, const std::str
 std::vector<Row> list(pqxx::transaction_base& tx, const Filter& f, int64_t before_id,
                       int64_t fetch_limit) {
   std::vector<Row> out;
-  const int64_t below = before_id > 0 ? before_id : std::numeric_limits<int64_t>::max();
-  const pqxx::result res =
-      f.since.empty() && f.until.empty()
-          ? tx.exec_prepared(kList.name(), below, f.resource, f.actor, f.resource_id, fetch_limit)
-          : tx.exec_prepared(kListTimed.name(), below, f.resource, f.actor, f.resource_id, f.since,
-                             f.until, fetch_limit);
+  const pqxx::result res = tx.exec_prepared(kList.name(), before_id, f.resource, f.actor,
+                                            f.resource_id, f.since, f.until, fetch_limit);
   for (const auto& r : res) {
     Row row;
     row.id = r["id"].as<int64_t>();

@@ -188,12 +188,20 @@ std::string format_timestamp_us(int64_t us) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   const int64_t secs = rem / 1000000;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02lld:%02lld:%02lld.%06lld+00",
-                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
-                static_cast<long long>(rem % 1000000));
-  return buf;
+  // By hand, not snprintf: this runs twice per entry on the workers' hot path.
+  char buf[] = "0000-00-00 00:00:00.000000+00";
+  auto put = [&](size_t at, int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+      buf[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, secs / 3600, 2);
+  put(14, secs / 60 % 60, 2);
+  put(17, secs % 60, 2);
+  put(20, rem % 1000000, 6);
+  return std::string(buf, sizeof buf - 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,8 +512,11 @@ void parse_json(std::string_view text, Json::Value& out, long index, const std::
 
 }  // namespace
 
-std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& options) {
-  std::vector<LogEntry> entries;
+namespace detail {
+
+void parse_body_full(std::string_view body, const ParseOptions& options,
+                     std::vector<LogEntry>& entries) {
+  entries.clear();
   auto too_many = [&] {
     throw EntryError(
         Kind::too_many, -1, "",
@@ -530,7 +541,7 @@ std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& opti
     }
     if (entries.empty())
       throw EntryError(Kind::bad_json, -1, "", "request body has no NDJSON lines");
-    return entries;
+    return;
   }
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw EntryError(Kind::bad_json, -1, "",
@@ -549,7 +560,282 @@ std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& opti
     throw EntryError(Kind::bad_json, -1, "",
                      "expected a JSON object, an array of objects, or NDJSON");
   }
-  return entries;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Fast path (see detail::parse_body_fast in entry.h)
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+// A single pass over plain JSON, straight into LogEntry. Every `return false` means "not a
+// body for the fast path", never "invalid": the full parser then decides, and explains.
+class FastParser {
+ public:
+  FastParser(std::string_view text, int64_t arrival_us) : s_(text), arrival_us_(arrival_us) {}
+
+  void ws() {
+    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\t' || s_[p_] == '\n' || s_[p_] == '\r'))
+      ++p_;
+  }
+  bool eat(char c) {
+    if (p_ < s_.size() && s_[p_] == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  [[nodiscard]] bool at(char c) const { return p_ < s_.size() && s_[p_] == c; }
+  [[nodiscard]] bool at_end() const { return p_ == s_.size(); }
+
+  // {"key": value, ...} with known, distinct keys and request_id present.
+  bool object(LogEntry& e) {
+    e.ts_us = e.received_us = arrival_us_;
+    ws();
+    if (!eat('{')) return false;
+    ws();
+    uint32_t seen = 0;
+    for (;;) {
+      std::string_view key;
+      if (!str(key)) return false;  // also "{}": no request_id, let the full parser say so
+      const auto found = field_table().find(key);
+      if (found == field_table().end()) return false;  // unknown field: goes to extra
+      const uint32_t bit = 1u << static_cast<unsigned>(found->second);
+      if (seen & bit) return false;
+      seen |= bit;
+      ws();
+      if (!eat(':')) return false;
+      ws();
+      if (!value(found->second, e)) return false;
+      ws();
+      if (eat(',')) {
+        ws();
+        continue;
+      }
+      if (eat('}')) break;
+      return false;
+    }
+    return (seen & (1u << static_cast<unsigned>(Field::request_id))) != 0;
+  }
+
+ private:
+  // A string without escapes or control characters; `out` views the input.
+  bool str(std::string_view& out) {
+    if (!eat('"')) return false;
+    const size_t start = p_;
+    for (; p_ < s_.size(); ++p_) {
+      const auto c = static_cast<unsigned char>(s_[p_]);
+      if (c == '"') {
+        out = s_.substr(start, p_ - start);
+        ++p_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20) return false;
+    }
+    return false;
+  }
+
+  bool text(std::optional<std::string>& out, size_t max_bytes) {
+    std::string_view v;
+    if (!str(v) || v.size() > max_bytes || !valid_utf8(v)) return false;
+    out.emplace(v);
+    return true;
+  }
+
+  // 0 .. INT64_MAX, plain digits (no sign, fraction, exponent or leading zero).
+  bool non_negative(int64_t& out) {
+    const size_t start = p_;
+    uint64_t v = 0;
+    while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') {
+      const auto d = static_cast<uint64_t>(s_[p_] - '0');
+      if (v > (uint64_t{INT64_MAX} - d) / 10) return false;
+      v = v * 10 + d;
+      ++p_;
+    }
+    const size_t len = p_ - start;
+    if (len == 0 || (len > 1 && s_[start] == '0')) return false;
+    if (at('.') || at('e') || at('E')) return false;
+    out = static_cast<int64_t>(v);
+    return true;
+  }
+
+  bool optional_int(std::optional<int64_t>& out) {
+    int64_t v = 0;
+    if (!non_negative(v)) return false;
+    out = v;
+    return true;
+  }
+
+  // A JSON number >= 0 that is a normal double (or zero).
+  bool cost(std::optional<double>& out) {
+    const size_t start = p_;
+    auto digits = [&] {
+      const size_t d = p_;
+      while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') ++p_;
+      return p_ - d;
+    };
+    const size_t int_digits = digits();
+    if (int_digits == 0 || (int_digits > 1 && s_[start] == '0')) return false;
+    if (eat('.') && digits() == 0) return false;
+    if (eat('e') || eat('E')) {
+      if (!eat('+')) eat('-');
+      if (digits() == 0) return false;
+    }
+    double v = 0;
+    const auto r = std::from_chars(s_.data() + start, s_.data() + p_, v);
+    if (r.ec != std::errc() || r.ptr != s_.data() + p_ || !std::isfinite(v)) return false;
+    if (v != 0 && std::fpclassify(v) != FP_NORMAL) return false;
+    out = v;
+    return true;
+  }
+
+  bool literal(std::string_view word) {
+    if (s_.substr(p_, word.size()) != word) return false;
+    p_ += word.size();
+    return true;
+  }
+
+  bool value(Field f, LogEntry& e) {
+    if (literal("null")) return f != Field::request_id;  // null: absent
+    std::string_view v;
+    switch (f) {
+      case Field::request_id:
+        if (!str(v) || v.empty() || v.size() > kMaxRequestIdBytes || !valid_utf8(v)) return false;
+        e.request_id.assign(v);
+        return true;
+      case Field::timestamp: {
+        if (at('"')) {
+          if (!str(v)) return false;
+          const auto us = parse_rfc3339_us(v);
+          if (!us) return false;
+          e.ts_us = *us;
+          return true;
+        }
+        int64_t ms = 0;
+        if (!non_negative(ms) || ms > kMaxUnixMs) return false;
+        e.ts_us = ms * 1000;
+        return true;
+      }
+      case Field::master_id:
+        return optional_int(e.master_id);
+      case Field::key_id:
+        return optional_int(e.key_id);
+      case Field::provider_id:
+        return optional_int(e.provider_id);
+      case Field::latency_ms:
+        return optional_int(e.latency_ms);
+      case Field::ttft_ms:
+        return optional_int(e.ttft_ms);
+      case Field::prompt_tokens:
+        return optional_int(e.prompt_tokens);
+      case Field::completion_tokens:
+        return optional_int(e.completion_tokens);
+      case Field::total_tokens:
+        return optional_int(e.total_tokens);
+      case Field::status_code: {
+        int64_t code = 0;
+        if (!non_negative(code) || code < 100 || code > 599) return false;
+        e.status_code = static_cast<int>(code);
+        return true;
+      }
+      case Field::ns:
+        return text(e.ns, kMaxTextBytes);
+      case Field::model:
+        return text(e.model, kMaxTextBytes);
+      case Field::upstream_model:
+        return text(e.upstream_model, kMaxTextBytes);
+      case Field::provider_type:
+        return text(e.provider_type, kMaxTextBytes);
+      case Field::route_group:
+        return text(e.route_group, kMaxTextBytes);
+      case Field::client_ip:
+        return text(e.client_ip, kMaxTextBytes);
+      case Field::error_type:
+        return text(e.error_type, kMaxTextBytes);
+      case Field::cost:
+        return cost(e.cost);
+      case Field::stream:
+        if (literal("true"))
+          e.stream = true;
+        else if (literal("false"))
+          e.stream = false;
+        else
+          return false;
+        return true;
+      case Field::error_message:
+        if (!str(v)) return false;
+        e.error_message = sanitize_utf8(v, kMaxErrorMessageBytes);
+        return true;
+      case Field::extra:
+        return false;
+    }
+    return false;
+  }
+
+  std::string_view s_;
+  size_t p_ = 0;
+  int64_t arrival_us_;
+};
+
+}  // namespace
+
+namespace detail {
+
+bool parse_body_fast(std::string_view body, const ParseOptions& options,
+                     std::vector<LogEntry>& out) {
+  out.clear();
+  if (options.ndjson) {
+    // Lines split exactly as parse_body_full splits them.
+    for (size_t start = 0; start < body.size();) {
+      size_t end = body.find('\n', start);
+      if (end == std::string_view::npos) end = body.size();
+      const std::string_view line = body.substr(start, end - start);
+      start = end + 1;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      if (out.size() >= options.max_entries) return false;
+      FastParser p(line, options.arrival_us);
+      if (!p.object(out.emplace_back())) return false;
+      p.ws();
+      if (!p.at_end()) return false;
+    }
+    return !out.empty();
+  }
+  FastParser p(body, options.arrival_us);
+  p.ws();
+  if (p.at('{')) {
+    if (!p.object(out.emplace_back())) return false;
+  } else if (p.eat('[')) {
+    p.ws();
+    if (!p.eat(']')) {
+      for (;;) {
+        if (out.size() >= options.max_entries) return false;
+        if (!p.object(out.emplace_back())) return false;
+        p.ws();
+        if (p.eat(',')) continue;
+        if (p.eat(']')) break;
+        return false;
+      }
+    }
+  } else {
+    return false;
+  }
+  p.ws();
+  return p.at_end();
+}
+
+}  // namespace detail
+
+void parse_body(std::string_view body, const ParseOptions& options, std::vector<LogEntry>& out) {
+  if (detail::parse_body_fast(body, options, out)) return;
+  detail::parse_body_full(body, options, out);
+}
+
+std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& options) {
+  std::vector<LogEntry> out;
+  parse_body(body, options, out);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -87,6 +87,21 @@ struct ParseOptions {
 
 // Parses and validates every entry; throws EntryError for the first bad one.
 [[nodiscard]] std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& options);
+// The same, into `out` (cleared first; its capacity is reused across requests).
+void parse_body(std::string_view body, const ParseOptions& options, std::vector<LogEntry>& out);
+
+namespace detail {
+// Two implementations behind parse_body, exposed for the differential tests:
+//  * fast: a single pass over the text straight into LogEntry, no JSON tree (the jsoncpp
+//    tree costs most of a worker's time per entry). It takes only plain bodies: known
+//    fields, strings without escapes, flat values. For anything else -- every error
+//    included -- it returns false and leaves the body to
+//  * full: jsoncpp, which handles every body and explains every refusal.
+// Whatever fast accepts, full accepts with the same result.
+[[nodiscard]] bool parse_body_fast(std::string_view body, const ParseOptions& options,
+                                   std::vector<LogEntry>& out);
+void parse_body_full(std::string_view body, const ParseOptions& options, std::vector<LogEntry>& out);
+}  // namespace detail
 
 // Queue encoding: per column, u32 length (0xFFFFFFFF = NULL) then the value as PostgreSQL
 // text input (timestamps "YYYY-MM-DD HH:MM:SS.ffffff+00", booleans t/f, extra as JSON).

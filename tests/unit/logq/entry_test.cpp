@@ -2,6 +2,8 @@
 #include "logq/entry.h"
 
 #include <boost/test/unit_test.hpp>
+#include <optional>
+#include <random>
 #include <string>
 
 using ez::logq::EncodedFields;
@@ -18,8 +20,12 @@ std::vector<LogEntry> parse(std::string_view body, bool ndjson = false) {
   return ez::logq::parse_body(body, ParseOptions{ndjson, kArrival, 1000});
 }
 
-// Runs the parser expecting a failure; returns it for inspection.
+// Runs the parser expecting a failure; returns it for inspection. The fast path must have
+// declined the body (only the full parser refuses, with its message).
 EntryError failure(std::string_view body, bool ndjson = false) {
+  std::vector<LogEntry> fast;
+  BOOST_TEST(!ez::logq::detail::parse_body_fast(body, ParseOptions{ndjson, kArrival, 1000}, fast),
+             "fast path accepted a bad body: " << body);
   try {
     (void)parse(body, ndjson);
   } catch (const EntryError& e) {
@@ -319,6 +325,117 @@ BOOST_AUTO_TEST_CASE(encoding_roundtrip_and_corruption) {
   BOOST_TEST(!ez::logq::decode(enc.substr(0, enc.size() - 1), f));
   BOOST_TEST(!ez::logq::decode(enc + "x", f));
   BOOST_TEST(!ez::logq::decode("", f));
+}
+
+// ---- the fast path against the full parser ---------------------------------------------------
+
+namespace {
+
+std::string encode_all(const std::vector<LogEntry>& v) {
+  std::string out;
+  for (const auto& e : v) {
+    ez::logq::encode_append(e, out);
+    out += '|';
+  }
+  return out;
+}
+
+// Full parser's verdict: encoded entries, or nullopt if it refuses.
+std::optional<std::string> full_result(std::string_view body, bool ndjson) {
+  std::vector<LogEntry> v;
+  try {
+    ez::logq::detail::parse_body_full(body, ParseOptions{ndjson, kArrival, 1000}, v);
+  } catch (const EntryError&) {
+    return std::nullopt;
+  }
+  return encode_all(v);
+}
+
+const char* const kPlainBodies[] = {
+    R"({"request_id":"r"})",
+    R"(  {"request_id" : "r-1", "model":"gpt-4o","status_code":200,"latency_ms":0,"cost":0.5} )",
+    R"({"request_id":"a","master_id":1,"key_id":2,"namespace":"default","model":"gpt-4o",
+        "upstream_model":"gpt-4o-2024-08-06","provider_id":3,"provider_type":"openai",
+        "route_group":"default","status_code":599,"latency_ms":1234,"ttft_ms":210,
+        "prompt_tokens":812,"completion_tokens":256,"total_tokens":1068,"cost":0.01234,
+        "client_ip":"10.1.2.3","stream":true,"error_type":"upstream","error_message":"boom é",
+        "timestamp":"2024-05-06T07:08:09.123456789+02:00"})",
+    R"([{"request_id":"a","timestamp":1700000000123},{"request_id":"b","stream":false,"cost":1e-3}])",
+    R"([])",
+    R"([ {"request_id":"x","model":null,"cost":12,"status_code":100} ])",
+    R"({"request_id":"big","master_id":9223372036854775807,"cost":1.7976931348623157e308})",
+    R"({"request_id":"c","cost":0,"error_message":""})",
+    R"({"request_id":"c","cost":0.1E+2,"timestamp":0})",
+    "{\"request_id\":\"utf\",\"error_message\":\"bad \xff byte\"}",
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fast_path_takes_plain_bodies_and_agrees_with_the_full_parser) {
+  for (const char* body : kPlainBodies) {
+    BOOST_TEST_CONTEXT(body) {
+      std::vector<LogEntry> fast;
+      BOOST_TEST(
+          ez::logq::detail::parse_body_fast(body, ParseOptions{false, kArrival, 1000}, fast));
+      const auto full = full_result(body, false);
+      BOOST_REQUIRE(full.has_value());
+      BOOST_TEST(encode_all(fast) == *full);
+    }
+  }
+  const std::string nd = std::string(kPlainBodies[0]) + "\n\n" + kPlainBodies[1] + "\r\n";
+  std::vector<LogEntry> fast;
+  BOOST_TEST(ez::logq::detail::parse_body_fast(nd, ParseOptions{true, kArrival, 1000}, fast));
+  BOOST_TEST(fast.size() == 2u);
+  BOOST_TEST(encode_all(fast) == *full_result(nd, true));
+  // What the fast path leaves to the full one: escapes, unknown fields, nesting.
+  for (const char* other :
+       {R"({"request_id":"a\nb"})", R"({"request_id":"a","tier":"gold"})",
+        R"({"request_id":"a","extra":{}})", R"({"request_id":"a","cost":-0.0})"}) {
+    BOOST_TEST(!ez::logq::detail::parse_body_fast(other, ParseOptions{false, kArrival, 1000}, fast),
+               other);
+    BOOST_TEST(full_result(other, false).has_value(), other);
+  }
+}
+
+// Random damage to plain bodies: whatever the fast path still accepts, the full parser must
+// accept too, with the same entries. (Bounded: a few thousand mutations, no timing.)
+BOOST_AUTO_TEST_CASE(fast_path_never_accepts_what_the_full_parser_refuses) {
+  std::mt19937 rng(20240506);
+  const std::string alphabet = "{}[]\",:.-+eE0123456789 \t\n\\nultrfas\x01\xff\xc3\xa9xyz";
+  size_t fast_taken = 0, checked = 0;
+  for (int round = 0; round < 6000; ++round) {
+    std::string body = kPlainBodies[rng() % std::size(kPlainBodies)];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < edits && !body.empty(); ++k) {
+      const size_t at = rng() % body.size();
+      switch (rng() % 4) {
+        case 0:
+          body[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          body.insert(body.begin() + static_cast<long>(at), alphabet[rng() % alphabet.size()]);
+          break;
+        case 2:
+          body.erase(at, 1 + rng() % 3);
+          break;
+        case 3:
+          body.resize(at);
+          break;
+      }
+    }
+    for (bool ndjson : {false, true}) {
+      std::vector<LogEntry> fast;
+      if (!ez::logq::detail::parse_body_fast(body, ParseOptions{ndjson, kArrival, 1000}, fast))
+        continue;
+      ++fast_taken;
+      const auto full = full_result(body, ndjson);
+      BOOST_REQUIRE_MESSAGE(full.has_value(), "fast accepted, full refused: " << body);
+      BOOST_REQUIRE_MESSAGE(encode_all(fast) == *full, "fast and full differ: " << body);
+      ++checked;
+    }
+  }
+  BOOST_TEST(fast_taken > 100u);  // the mutations do not all break the body
+  BOOST_TEST_MESSAGE("fast path: " << checked << " mutated bodies accepted, all agreeing");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
