@@ -61,6 +61,7 @@ ReadResult read_request(FCGX_Request& f, int64_t max_body_bytes) {
   std::string raw_path = uri.substr(0, q);
   std::string raw_query = param(f, "QUERY_STRING");
   if (raw_query.empty() && q != std::string::npos) raw_query = uri.substr(q + 1);
+  r.raw_path = raw_path;
   try {
     Poco::URI::decode(raw_path, r.path);
   } catch (const Poco::Exception&) {

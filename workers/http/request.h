@@ -14,6 +14,8 @@ namespace ez::http {
 struct Request {
   std::string method;                             // GET, POST, ...
   std::string path;                               // decoded path, no query
+  std::string raw_path;  // as sent (percent-encoded); the router splits this one so
+                         // that an encoded '/' stays inside its segment
   std::multimap<std::string, std::string> query;  // decoded query parameters
   std::map<std::string, std::string> headers;     // lower-case names ("x-request-id")
   std::string body;

@@ -1,5 +1,8 @@
 #include "http/router.h"
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
 namespace ez::http {
 namespace {
 
@@ -31,8 +34,22 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
 
 Match Router::match(Request& request) const {
   Match m;
-  if (request.path.empty() || request.path[0] != '/') return m;
-  const auto parts = split(request.path);
+  // Split the encoded path, then decode each segment: "/models/ns.a%2Fb" is two
+  // segments, the second being "ns.a/b".
+  const std::string& routed = request.raw_path.empty() ? request.path : request.raw_path;
+  if (routed.empty() || routed[0] != '/') return m;
+  auto parts = split(routed);
+  if (!request.raw_path.empty()) {
+    for (auto& part : parts) {
+      std::string decoded;
+      try {
+        Poco::URI::decode(part, decoded);
+      } catch (const Poco::Exception&) {
+        return m;  // malformed escape: no route matches
+      }
+      part = std::move(decoded);
+    }
+  }
   for (const auto& route : routes_) {
     if (route.segments.size() != parts.size()) continue;
     std::map<std::string, std::string> params;

@@ -43,6 +43,18 @@ BOOST_AUTO_TEST_CASE(literal_and_parameter_segments) {
   BOOST_TEST(r.match(c).route->pattern == "/providers");
 }
 
+BOOST_AUTO_TEST_CASE(encoded_slash_stays_inside_its_segment) {
+  Router r;
+  r.add("GET", "/models/{name}", named(1));
+  auto a = req("GET", "/models/ns.meta/llama");
+  a.raw_path = "/models/ns.meta%2Fllama";
+  BOOST_REQUIRE(r.match(a).route);
+  BOOST_TEST(a.param("name") == "ns.meta/llama");
+  auto b = req("GET", "/models/ns.x/y");
+  b.raw_path = "/models/ns.x/y";  // a real slash is a separator
+  BOOST_TEST(!r.match(b).route);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_path_and_wrong_method) {
   Router r;
   r.add("GET", "/providers/{id}", named(1));
