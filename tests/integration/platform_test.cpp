@@ -1,9 +1,9 @@
 // The platform as a user meets it: through nginx, with request ids, JSON errors,
 // and nginx as the only network listener.
 #define BOOST_TEST_MODULE platform
-#include <boost/test/unit_test.hpp>
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -118,19 +118,21 @@ BOOST_AUTO_TEST_CASE(check_config_shows_env_beating_file_beating_default) {
     std::ofstream f(dir + "/layer-test.yaml");
     f << "server:\n  port: 9100\nlog:\n  batch_size: 77\n";
   }
-  const std::string out = run("cd " + dir + " && env -i PATH=/usr/bin:/bin EZ_CONFIG_FILE=" + dir +
-                              "/layer-test.yaml EZ_API_PORT=9200 " + EZ_BUILD_DIR +
-                              "/ezapi-server --check-config");
+  const std::string out =
+      run("cd " + dir + " && env -i PATH=/usr/bin:/bin EZ_CONFIG_FILE=" + dir +
+          "/layer-test.yaml EZ_API_PORT=9200 " + EZ_BUILD_DIR + "/ezapi-server --check-config");
   BOOST_TEST(out.find("server.port = 9200  # env") != std::string::npos, out);
   BOOST_TEST(out.find("log.batch_size = 77  # file") != std::string::npos, out);
   BOOST_TEST(out.find("log.flush_ms = 1000  # default") != std::string::npos, out);
   // A bad value: non-zero exit and one line naming the key.
-  const std::string bad = run("env -i PATH=/usr/bin:/bin EZ_LOG_LEVEL=loud " +
-                              std::string(EZ_BUILD_DIR) + "/ezapi-server --check-config 2>&1; echo rc=$?");
+  const std::string bad =
+      run("env -i PATH=/usr/bin:/bin EZ_LOG_LEVEL=loud " + std::string(EZ_BUILD_DIR) +
+          "/ezapi-server --check-config 2>&1; echo rc=$?");
   BOOST_TEST(bad.find("log.level") != std::string::npos, bad);
   BOOST_TEST(bad.find("rc=0") == std::string::npos, bad);
-  const std::string missing = run("env -i PATH=/usr/bin:/bin EZ_CONFIG_FILE=/nonexistent.yaml " +
-                                  std::string(EZ_BUILD_DIR) + "/ezapi-server --check-config 2>&1; echo rc=$?");
+  const std::string missing =
+      run("env -i PATH=/usr/bin:/bin EZ_CONFIG_FILE=/nonexistent.yaml " +
+          std::string(EZ_BUILD_DIR) + "/ezapi-server --check-config 2>&1; echo rc=$?");
   BOOST_TEST(missing.find("EZ_CONFIG_FILE") != std::string::npos, missing);
   BOOST_TEST(missing.find("rc=0") == std::string::npos, missing);
 }

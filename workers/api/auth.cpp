@@ -55,8 +55,7 @@ std::string verify_admin_jwt(const std::string& secret, const std::string& jwt) 
   } catch (const Poco::Exception&) {
     throw ApiError(ErrorCode::unauthorized, "malformed token");
   }
-  if (!token.payload().has("exp"))
-    throw ApiError(ErrorCode::unauthorized, "token has no expiry");
+  if (!token.payload().has("exp")) throw ApiError(ErrorCode::unauthorized, "token has no expiry");
   if (token.getExpiration() < Poco::Timestamp())
     throw ApiError(ErrorCode::unauthorized, "token expired");
   if (token.payload().optValue<std::string>("role", "") != "admin")

@@ -35,10 +35,10 @@ long long parse_ttl(const std::string& text) {
   long long n = std::stoll(text, &used);
   std::string unit = text.substr(used);
   long long mult = unit.empty() || unit == "s" ? 1
-                   : unit == "m"                ? 60
-                   : unit == "h"                ? 3600
-                   : unit == "d"                ? 86400
-                                                : -1;
+                   : unit == "m"               ? 60
+                   : unit == "h"               ? 3600
+                   : unit == "d"               ? 86400
+                                               : -1;
   if (mult < 0 || n <= 0 || n > 366LL * 86400) throw std::invalid_argument("bad ttl: " + text);
   return n * mult;
 }
@@ -57,11 +57,16 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "--config") config_path = next();
-      else if (a == "--sql-dir") sql_dir = next();
-      else if (a == "--ttl") ttl = next();
-      else if (a == "--sub") sub = next();
-      else return usage();
+      if (a == "--config")
+        config_path = next();
+      else if (a == "--sql-dir")
+        sql_dir = next();
+      else if (a == "--ttl")
+        ttl = next();
+      else if (a == "--sub")
+        sub = next();
+      else
+        return usage();
     } catch (const std::exception& e) {
       std::cerr << "ezapi-ctl: " << e.what() << "\n";
       return 2;

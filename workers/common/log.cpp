@@ -6,8 +6,9 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 #include <Poco/PatternFormatter.h>
-#include <iostream>
 #include <unistd.h>
+
+#include <iostream>
 
 namespace ez::log {
 namespace {
@@ -16,7 +17,7 @@ std::string g_component = "ezapi";
 std::string g_request_id;
 
 Poco::Logger& logger() {
-  static Poco::Logger& l = [] () -> Poco::Logger& {
+  static Poco::Logger& l = []() -> Poco::Logger& {
     Poco::AutoPtr<Poco::PatternFormatter> fmt(
         new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %q %s[%P] %t"));
     Poco::AutoPtr<Poco::FormattingChannel> chan(
@@ -31,10 +32,14 @@ Poco::Logger& logger() {
 
 Poco::Message::Priority to_priority(Level level) {
   switch (level) {
-    case Level::debug: return Poco::Message::PRIO_DEBUG;
-    case Level::info: return Poco::Message::PRIO_INFORMATION;
-    case Level::warn: return Poco::Message::PRIO_WARNING;
-    case Level::error: return Poco::Message::PRIO_ERROR;
+    case Level::debug:
+      return Poco::Message::PRIO_DEBUG;
+    case Level::info:
+      return Poco::Message::PRIO_INFORMATION;
+    case Level::warn:
+      return Poco::Message::PRIO_WARNING;
+    case Level::error:
+      return Poco::Message::PRIO_ERROR;
   }
   return Poco::Message::PRIO_INFORMATION;
 }
@@ -43,16 +48,22 @@ Poco::Message::Priority to_priority(Level level) {
 
 void init(std::string_view component, std::string_view level) {
   g_component = component;
-  Level l = level == "debug" ? Level::debug
-            : level == "warn" ? Level::warn
+  Level l = level == "debug"   ? Level::debug
+            : level == "warn"  ? Level::warn
             : level == "error" ? Level::error
                                : Level::info;
   logger().setLevel(to_priority(l));
 }
 
-void set_component(std::string_view component) { g_component = component; }
-void set_request_id(std::string_view id) { g_request_id = id; }
-void clear_request_id() { g_request_id.clear(); }
+void set_component(std::string_view component) {
+  g_component = component;
+}
+void set_request_id(std::string_view id) {
+  g_request_id = id;
+}
+void clear_request_id() {
+  g_request_id.clear();
+}
 
 void write(Level level, std::string_view message) {
   auto& l = logger();

@@ -19,9 +19,17 @@ void set_request_id(std::string_view id);
 void clear_request_id();
 
 void write(Level level, std::string_view message);
-inline void debug(std::string_view m) { write(Level::debug, m); }
-inline void info(std::string_view m) { write(Level::info, m); }
-inline void warn(std::string_view m) { write(Level::warn, m); }
-inline void error(std::string_view m) { write(Level::error, m); }
+inline void debug(std::string_view m) {
+  write(Level::debug, m);
+}
+inline void info(std::string_view m) {
+  write(Level::info, m);
+}
+inline void warn(std::string_view m) {
+  write(Level::warn, m);
+}
+inline void error(std::string_view m) {
+  write(Level::error, m);
+}
 
 }  // namespace ez::log

@@ -1,11 +1,11 @@
 #include "config/config.h"
 
-#include <libpq-fe.h>
-#include <yaml-cpp/yaml.h>
-
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
 #include <Poco/Util/MapConfiguration.h>
+#include <libpq-fe.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -40,7 +40,8 @@ const std::vector<KeySpec> kSpecs = {
     {"log.level", "EZ_LOG_LEVEL", "info", false, "debug | info | warn | error"},
     {"log.retention_days", "EZ_LOG_RETENTION_DAYS", "30", false,
      "daily log partitions older than this are dropped"},
-    {"auth.jwt_secret", "EZ_AUTH_JWT_SECRET", kDefaultJwtSecret, true, "HS256 secret for admin JWTs"},
+    {"auth.jwt_secret", "EZ_AUTH_JWT_SECRET", kDefaultJwtSecret, true,
+     "HS256 secret for admin JWTs"},
     {"auth.admin_token", "EZ_ADMIN_TOKEN", "", true, "static admin bearer token"},
     {"auth.internal_token", "EZ_INTERNAL_TOKEN", "", true,
      "bearer token of the balancer (POST /logs, /sync/)"},
@@ -101,7 +102,8 @@ T parse_int(const std::string& key, const std::string& text, T min, T max, int b
   return value;
 }
 
-void one_of(const std::string& key, const std::string& value, const std::set<std::string>& allowed) {
+void one_of(const std::string& key, const std::string& value,
+            const std::set<std::string>& allowed) {
   if (allowed.count(value)) return;
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -110,7 +112,9 @@ void one_of(const std::string& key, const std::string& value, const std::set<std
 
 }  // namespace
 
-const std::vector<KeySpec>& key_specs() { return kSpecs; }
+const std::vector<KeySpec>& key_specs() {
+  return kSpecs;
+}
 
 std::string mask_secret(const std::string& value) {
   if (value.empty()) return "(empty)";
@@ -189,15 +193,14 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
 
   s.log_queue_capacity =
       parse_int<int64_t>("log.queue_capacity", get("log.queue_capacity"), 1, 100'000'000);
-  s.log_queue_bytes = parse_int<int64_t>("log.queue_bytes", get("log.queue_bytes"), 0,
-                                         int64_t{64} << 30);
+  s.log_queue_bytes =
+      parse_int<int64_t>("log.queue_bytes", get("log.queue_bytes"), 0, int64_t{64} << 30);
   if (s.log_queue_bytes == 0) s.log_queue_bytes = s.log_queue_capacity * 2048;
   s.log_batch_size = parse_int<int>("log.batch_size", get("log.batch_size"), 1, 1'000'000);
   s.log_flush_ms = parse_int<int>("log.flush_ms", get("log.flush_ms"), 1, 3'600'000);
   s.log_level = get("log.level");
   one_of("log.level", s.log_level, {"debug", "info", "warn", "error"});
-  s.log_retention_days =
-      parse_int<int>("log.retention_days", get("log.retention_days"), 1, 36500);
+  s.log_retention_days = parse_int<int>("log.retention_days", get("log.retention_days"), 1, 36500);
 
   s.jwt_secret = get("auth.jwt_secret");
   s.admin_token = get("auth.admin_token");
@@ -206,16 +209,16 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.workers_count = parse_int<int>("workers.count", get("workers.count"), 1, 512);
   s.workers_max_requests =
       parse_int<int64_t>("workers.max_requests", get("workers.max_requests"), 0, INT64_MAX);
-  s.workers_request_timeout_ms = parse_int<int>(
-      "workers.request_timeout_ms", get("workers.request_timeout_ms"), 100, 3'600'000);
+  s.workers_request_timeout_ms = parse_int<int>("workers.request_timeout_ms",
+                                                get("workers.request_timeout_ms"), 100, 3'600'000);
   s.fastcgi_socket = get("fastcgi.socket");
   if (s.fastcgi_socket.empty() || s.fastcgi_socket.size() > 100)
     throw ConfigError("fastcgi.socket", "must be a path of 1..100 characters");
   s.fastcgi_socket_mode =
       parse_int<int>("fastcgi.socket_mode", get("fastcgi.socket_mode"), 0, 0777, 8);
   s.fastcgi_backlog = parse_int<int>("fastcgi.backlog", get("fastcgi.backlog"), 1, 65535);
-  s.http_max_body_bytes = parse_int<int64_t>("http.max_body_bytes", get("http.max_body_bytes"),
-                                             1024, int64_t{1} << 30);
+  s.http_max_body_bytes =
+      parse_int<int64_t>("http.max_body_bytes", get("http.max_body_bytes"), 1024, int64_t{1} << 30);
   s.allowed_networks = get("http.allowed_networks");
   s.outbox_replay_ms =
       parse_int<int>("sync.outbox_replay_ms", get("sync.outbox_replay_ms"), 10, 3'600'000);

@@ -28,11 +28,11 @@ class ConfigError : public std::runtime_error {
 };
 
 struct KeySpec {
-  const char* key;        // dotted key in the YAML file
-  const char* env;        // environment variable
-  const char* fallback;   // default value, as text
-  bool secret;            // masked by --check-config
-  const char* help;       // one line, mirrored in conf/config.example.yaml
+  const char* key;       // dotted key in the YAML file
+  const char* env;       // environment variable
+  const char* fallback;  // default value, as text
+  bool secret;           // masked by --check-config
+  const char* help;      // one line, mirrored in conf/config.example.yaml
 };
 
 // All known keys, in display order.

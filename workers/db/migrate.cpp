@@ -1,11 +1,10 @@
 #include "db/migrate.h"
 
-#include <pqxx/pqxx>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <sstream>
 #include <stdexcept>
 

@@ -5,9 +5,8 @@
 
 #include <chrono>
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 namespace ez::db {
 

@@ -19,21 +19,36 @@ std::string param(FCGX_Request& f, const char* name) {
 
 std::string reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -114,8 +129,7 @@ void write_response(FCGX_Request& f, const Response& resp, const std::string& re
   for (const auto& [k, v] : resp.headers) head += k + ": " + v + "\r\n";
   head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
   FCGX_PutStr(head.data(), static_cast<int>(head.size()), f.out);
-  if (!resp.body.empty())
-    FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), f.out);
+  if (!resp.body.empty()) FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), f.out);
 }
 
 }  // namespace ez::http

@@ -1,10 +1,10 @@
 #include "http/request.h"
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
 #include <json/reader.h>
 #include <json/value.h>
 
-#include <Poco/Exception.h>
-#include <Poco/URI.h>
 #include <charconv>
 #include <memory>
 

@@ -12,8 +12,8 @@
 namespace ez::http {
 
 struct Request {
-  std::string method;                             // GET, POST, ...
-  std::string path;                               // decoded path, no query
+  std::string method;    // GET, POST, ...
+  std::string path;      // decoded path, no query
   std::string raw_path;  // as sent (percent-encoded); the router splits this one so
                          // that an encoded '/' stays inside its segment
   std::multimap<std::string, std::string> query;  // decoded query parameters

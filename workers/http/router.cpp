@@ -57,8 +57,10 @@ Match Router::match(Request& request) const {
     for (size_t i = 0; i < parts.size() && ok; ++i) {
       const auto& seg = route.segments[i];
       if (is_param(seg)) {
-        if (parts[i].empty()) ok = false;
-        else params[seg.substr(1, seg.size() - 2)] = parts[i];
+        if (parts[i].empty())
+          ok = false;
+        else
+          params[seg.substr(1, seg.size() - 2)] = parts[i];
       } else if (seg != parts[i]) {
         ok = false;
       }

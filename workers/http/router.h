@@ -26,9 +26,9 @@ struct Route {
 };
 
 struct Match {
-  const Route* route = nullptr;   // set when the path and method matched
-  bool path_matched = false;      // path known but method not: 405
-  std::string allowed;            // "GET, PUT" for the Allow header
+  const Route* route = nullptr;  // set when the path and method matched
+  bool path_matched = false;     // path known but method not: 405
+  std::string allowed;           // "GET, PUT" for the Allow header
 };
 
 class Router {

@@ -189,8 +189,8 @@ class Master {
         return false;
       }
     }
-    log::info("pid " + std::to_string(getpid()) + " listening on " + listen_->describe() +
-              ", " + std::to_string(settings_.workers_count) + " workers, max_requests " +
+    log::info("pid " + std::to_string(getpid()) + " listening on " + listen_->describe() + ", " +
+              std::to_string(settings_.workers_count) + " workers, max_requests " +
               std::to_string(settings_.workers_max_requests) + ", request timeout " +
               std::to_string(settings_.workers_request_timeout_ms) + " ms");
     return true;

@@ -32,7 +32,8 @@ class RedisError : public std::runtime_error {
 
 class Redis {
  public:
-  Redis(std::string host, int port, int db, std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+  Redis(std::string host, int port, int db,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
   Redis(const Redis&) = delete;
   Redis& operator=(const Redis&) = delete;
 

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <pqxx/pqxx>
-
 #include <string>
 
 namespace ez::api {

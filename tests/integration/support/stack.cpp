@@ -1,5 +1,9 @@
 #include "support/stack.h"
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 #include <hiredis/hiredis.h>
 #include <json/reader.h>
 #include <netinet/in.h>
@@ -7,10 +11,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -59,7 +59,9 @@ std::map<std::string, std::string> read_env_file(const std::string& path) {
   return out;
 }
 
-std::string source_dir() { return EZ_SOURCE_DIR; }
+std::string source_dir() {
+  return EZ_SOURCE_DIR;
+}
 
 }  // namespace
 
@@ -211,8 +213,8 @@ std::vector<std::vector<std::string>> Stack::sql(const std::string& query) const
 }
 
 std::vector<std::string> Stack::redis(const std::vector<std::string>& argv) const {
-  std::unique_ptr<redisContext, void (*)(redisContext*)> c(
-      redisConnect("127.0.0.1", redis_port), redisFree);
+  std::unique_ptr<redisContext, void (*)(redisContext*)> c(redisConnect("127.0.0.1", redis_port),
+                                                           redisFree);
   if (!c || c->err) throw std::runtime_error("redis connect failed");
   std::vector<const char*> ptrs;
   std::vector<size_t> lens;
@@ -226,10 +228,14 @@ std::vector<std::string> Stack::redis(const std::vector<std::string>& argv) cons
   std::unique_ptr<redisReply, void (*)(void*)> r(raw, freeReplyObject);
   std::vector<std::string> out;
   auto flat = [&](const redisReply* x) {
-    if (x->type == REDIS_REPLY_INTEGER) out.push_back(std::to_string(x->integer));
-    else if (x->type == REDIS_REPLY_NIL) out.push_back("");
-    else if (x->str) out.emplace_back(x->str, x->len);
-    else out.push_back("");
+    if (x->type == REDIS_REPLY_INTEGER)
+      out.push_back(std::to_string(x->integer));
+    else if (x->type == REDIS_REPLY_NIL)
+      out.push_back("");
+    else if (x->str)
+      out.emplace_back(x->str, x->len);
+    else
+      out.push_back("");
   };
   if (r->type == REDIS_REPLY_ARRAY) {
     for (size_t i = 0; i < r->elements; ++i) flat(r->element[i]);

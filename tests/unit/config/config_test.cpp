@@ -34,10 +34,10 @@ BOOST_AUTO_TEST_CASE(env_beats_file_beats_default) {
   Environment env{{"EZ_API_PORT", "9001"}};
   auto l = resolve(env, std::string("server:\n  port: 9000\nredis:\n  addr: file-host:7000\n"),
                    std::string("t.yaml"));
-  BOOST_TEST(l.settings.server_port == 9001);           // env wins
-  BOOST_TEST(l.settings.redis_host == "file-host");     // file beats default
+  BOOST_TEST(l.settings.server_port == 9001);        // env wins
+  BOOST_TEST(l.settings.redis_host == "file-host");  // file beats default
   BOOST_TEST(l.settings.redis_port == 7000);
-  BOOST_TEST(l.settings.log_batch_size == 10);          // default
+  BOOST_TEST(l.settings.log_batch_size == 10);  // default
   BOOST_TEST(value_of(l, "server.port") == "9001  # env");
   BOOST_TEST(value_of(l, "redis.addr") == "file-host:7000  # file");
   BOOST_TEST(value_of(l, "log.batch_size") == "10  # default");
@@ -74,8 +74,9 @@ BOOST_AUTO_TEST_CASE(secrets_are_masked) {
 }
 
 BOOST_AUTO_TEST_CASE(lists_and_octal) {
-  auto l = resolve({}, std::string("http:\n  allowed_networks: [10.0.0.0/8, 127.0.0.1/32]\n"
-                                   "fastcgi:\n  socket_mode: \"0600\"\n"),
+  auto l = resolve({},
+                   std::string("http:\n  allowed_networks: [10.0.0.0/8, 127.0.0.1/32]\n"
+                               "fastcgi:\n  socket_mode: \"0600\"\n"),
                    std::string("t.yaml"));
   BOOST_TEST(l.settings.allowed_networks == "10.0.0.0/8 127.0.0.1/32");
   BOOST_TEST(l.settings.fastcgi_socket_mode == 0600);
