@@ -33,7 +33,7 @@ const std::vector<KeySpec> kSpecs = {
     {"redis.db", "EZ_REDIS_DB", "0", false, "Redis database number"},
     {"log.queue_capacity", "EZ_LOG_QUEUE", "10000", false, "log queue capacity (entries)"},
     {"log.queue_bytes", "EZ_LOG_QUEUE_BYTES", "0", false,
-     "log queue size in bytes (0 = 2 KiB per entry of capacity)"},
+     "log queue size in bytes (0 = 1 KiB per entry of capacity)"},
     {"log.batch_size", "EZ_LOG_BATCH_SIZE", "10", false,
      "entries per database transaction (upper bound)"},
     {"log.flush_ms", "EZ_LOG_FLUSH_MS", "1000", false, "longest an entry waits before a flush"},
@@ -191,11 +191,15 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.redis_port = parse_int<int>("redis.addr", addr.substr(colon + 1), 1, 65535);
   s.redis_db = parse_int<int>("redis.db", get("redis.db"), 0, 15);
 
+  // The ring's own limits (logq/ring.h): at most 4 Mi entries and 4 GiB.
   s.log_queue_capacity =
-      parse_int<int64_t>("log.queue_capacity", get("log.queue_capacity"), 1, 100'000'000);
+      parse_int<int64_t>("log.queue_capacity", get("log.queue_capacity"), 1, 4'194'304);
   s.log_queue_bytes =
-      parse_int<int64_t>("log.queue_bytes", get("log.queue_bytes"), 0, int64_t{64} << 30);
-  if (s.log_queue_bytes == 0) s.log_queue_bytes = s.log_queue_capacity * 2048;
+      parse_int<int64_t>("log.queue_bytes", get("log.queue_bytes"), 0, int64_t{4} << 30);
+  // An encoded entry is ~300 bytes: 1 KiB each leaves room for long error messages
+  // without the queue's pages dominating a worker's memory.
+  if (s.log_queue_bytes == 0)
+    s.log_queue_bytes = std::min<int64_t>(s.log_queue_capacity * 1024, int64_t{4} << 30);
   s.log_batch_size = parse_int<int>("log.batch_size", get("log.batch_size"), 1, 1'000'000);
   s.log_flush_ms = parse_int<int>("log.flush_ms", get("log.flush_ms"), 1, 3'600'000);
   s.log_level = get("log.level");

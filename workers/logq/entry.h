@@ -100,7 +100,8 @@ namespace detail {
 // Whatever fast accepts, full accepts with the same result.
 [[nodiscard]] bool parse_body_fast(std::string_view body, const ParseOptions& options,
                                    std::vector<LogEntry>& out);
-void parse_body_full(std::string_view body, const ParseOptions& options, std::vector<LogEntry>& out);
+void parse_body_full(std::string_view body, const ParseOptions& options,
+                     std::vector<LogEntry>& out);
 }  // namespace detail
 
 // Queue encoding: per column, u32 length (0xFFFFFFFF = NULL) then the value as PostgreSQL

@@ -404,7 +404,10 @@ Ring::EnqueueResult Ring::enqueue(std::span<const std::string_view> entries) {
   for (auto e : entries)
     if (e.size() > UINT32_MAX) return {Status::too_large, 0};
   const uint64_t size = record_size(entries);
-  if (n > kMaxEntriesPerRecord || n > h.capacity_entries || size > cap || size > kMaxRecordBytes)
+  // Beyond half the data area a record would fit only at some tail positions (padding to the
+  // end plus the record must fit), so on an idle queue it might never fit: too large, not full.
+  if (n > kMaxEntriesPerRecord || n > h.capacity_entries || size > cap / 2 ||
+      size > kMaxRecordBytes)
     return {Status::too_large, 0};
 
   // Claim: reserve padding (if the record would straddle the end) + record, and n entries.

@@ -107,7 +107,8 @@ class Ring {
   enum class Status {
     ok,
     full,       // not enough room now (bytes or entries): nothing was queued, retry later
-    too_large,  // can never fit (more entries/bytes than the ring or a record can hold)
+    too_large,  // can never fit (more entries than the ring holds, more than half its
+                // bytes, or more than kMaxEntriesPerRecord)
     abandoned,  // the consumer gave up on this claim while we were writing: nothing queued
   };
   struct EnqueueResult {
