@@ -18,23 +18,13 @@
 #include "support/stack.h"
 
 using ez::it::Auth;
+using ez::it::describe;
 using ez::it::HttpResult;
+using ez::it::js;
 using ez::it::stack;
+using ez::it::unique;
 
 namespace {
-
-std::string unique(const std::string& base) {
-  static std::atomic<int> n{0};
-  return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
-}
-
-std::string js(const Json::Value& v) {
-  return ez::http::to_json(v);
-}
-
-std::string describe(const HttpResult& r) {
-  return std::to_string(r.status) + " " + r.body.substr(0, 300);
-}
 
 // Percent-encodes everything but unreserved characters (a path segment or a query value).
 std::string enc(const std::string& s) {

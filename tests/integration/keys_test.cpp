@@ -17,19 +17,13 @@
 #include "support/stack.h"
 
 using ez::it::Auth;
+using ez::it::describe;
 using ez::it::HttpResult;
+using ez::it::js;
 using ez::it::stack;
+using ez::it::unique;
 
 namespace {
-
-std::string unique(const std::string& base) {
-  static std::atomic<int> n{0};
-  return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
-}
-
-std::string js(const Json::Value& v) {
-  return ez::http::to_json(v);
-}
 
 Json::Value obj(std::initializer_list<std::pair<const char*, Json::Value>> fields) {
   Json::Value o(Json::objectValue);
@@ -41,10 +35,6 @@ Json::Value arr(std::initializer_list<const char*> items) {
   Json::Value a(Json::arrayValue);
   for (const char* i : items) a.append(i);
   return a;
-}
-
-std::string describe(const HttpResult& r) {
-  return std::to_string(r.status) + " " + r.body.substr(0, 300);
 }
 
 // POST /admin/masters; returns the 201 body (with master_key).

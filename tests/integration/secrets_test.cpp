@@ -15,7 +15,10 @@
 #include "http/response.h"
 #include "support/stack.h"
 
+using ez::it::describe;
+using ez::it::js;
 using ez::it::stack;
+using ez::it::unique;
 
 namespace {
 
@@ -43,10 +46,6 @@ std::string shell_quote(const std::string& s) {
       out += c;
   }
   return out + "'";
-}
-
-std::string describe(const ez::it::HttpResult& r) {
-  return std::to_string(r.status) + " " + r.body.substr(0, 300);
 }
 
 Json::Value post(const std::string& path, const std::string& body, const std::string& token = {}) {

@@ -27,26 +27,16 @@
 #include "snapshot/outbox.h"
 #include "support/stack.h"
 
+using ez::it::describe;
 using ez::it::HttpResult;
+using ez::it::js;
 using ez::it::stack;
+using ez::it::unique;
 using ez::test::load_contract;
 using ez::test::parse_json;
 using ez::test::shape_mismatches;
 
 namespace {
-
-std::string unique(const std::string& base) {
-  static std::atomic<int> n{0};
-  return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
-}
-
-std::string js(const Json::Value& v) {
-  return ez::http::to_json(v);
-}
-
-std::string describe(const HttpResult& r) {
-  return std::to_string(r.status) + " " + r.body.substr(0, 300);
-}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;

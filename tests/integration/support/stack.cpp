@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,8 @@
 #include <pqxx/pqxx>
 #include <sstream>
 #include <stdexcept>
+
+#include "http/response.h"
 
 namespace ez::it {
 namespace fs = std::filesystem;
@@ -245,6 +248,19 @@ std::vector<std::string> Stack::redis(const std::vector<std::string>& argv) cons
     flat(r.get());
   }
   return out;
+}
+
+std::string unique(const std::string& base) {
+  static std::atomic<int> n{0};
+  return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+}
+
+std::string js(const Json::Value& v) {
+  return ez::http::to_json(v);
+}
+
+std::string describe(const HttpResult& r) {
+  return std::to_string(r.status) + " " + r.body.substr(0, 300);
 }
 
 Stack& stack() {

@@ -74,6 +74,11 @@ class Stack {
 // The stack of this test binary (started on first call).
 Stack& stack();
 
+// Small helpers the test files share.
+[[nodiscard]] std::string unique(const std::string& base);  // base-<pid>-<n>, never repeats
+[[nodiscard]] std::string js(const Json::Value& v);         // compact JSON body
+[[nodiscard]] std::string describe(const HttpResult& r);    // "status body..." for messages
+
 }  // namespace ez::it
 
 #include <chrono>
