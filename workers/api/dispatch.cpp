@@ -12,10 +12,14 @@ using http::ApiError;
 using http::ErrorCode;
 
 Outcome dispatch(Context& ctx, const http::Router& router, http::Request& request) {
+  const http::Match m = router.match(request);
+  return dispatch(ctx, m, request);
+}
+
+Outcome dispatch(Context& ctx, const http::Match& m, http::Request& request) {
   Outcome out;
   out.route = "unmatched";
   try {
-    http::Match m = router.match(request);
     if (!m.route) {
       if (m.path_matched) {
         ApiError e(ErrorCode::method_not_allowed,

@@ -65,6 +65,10 @@ void clear_request_id() {
   g_request_id.clear();
 }
 
+bool enabled(Level level) {
+  return logger().is(to_priority(level));
+}
+
 void write(Level level, std::string_view message) {
   auto& l = logger();
   const auto prio = to_priority(level);

@@ -19,6 +19,8 @@ void set_request_id(std::string_view id);
 void clear_request_id();
 
 void write(Level level, std::string_view message);
+// Whether a line at `level` would be written (to skip formatting it otherwise).
+[[nodiscard]] bool enabled(Level level);
 inline void debug(std::string_view m) {
   write(Level::debug, m);
 }

@@ -187,7 +187,7 @@ class Worker {
         out.response = http::to_response(
             http::ApiError(http::ErrorCode::bad_request, "malformed query string"));
       } else {
-        out = api::dispatch(ctx_, router_, request);
+        out = api::dispatch(ctx_, m, request);
       }
     } catch (const std::exception& e) {
       // dispatch() maps every handler failure itself; this is reading the request.
@@ -204,7 +204,7 @@ class Worker {
     sb.end_request(slot, routes_(method, out.route), out.response.status, took);
     if (out.response.status >= 500)
       log::warn(method + " " + path + " -> " + std::to_string(out.response.status));
-    else
+    else if (log::enabled(log::Level::debug))  // skip building the line on the hot path
       log::debug(method + " " + path + " -> " + std::to_string(out.response.status) + " in " +
                  std::to_string(took / 1000) + " us");
     log::clear_request_id();
