@@ -6,9 +6,7 @@
 
 namespace ez::prefork {
 
-namespace {
-
-void family(std::string& out, const char* name, const char* type, const char* help) {
+void append_family(std::string& out, const char* name, const char* type, const char* help) {
   out += "# HELP ";
   out += name;
   out += ' ';
@@ -20,8 +18,8 @@ void family(std::string& out, const char* name, const char* type, const char* he
   out += '\n';
 }
 
-void sample(std::string& out, const std::string& name, const std::string& labels,
-            const std::string& value) {
+void append_sample(std::string& out, const std::string& name, const std::string& labels,
+                   const std::string& value) {
   out += name;
   if (!labels.empty()) {
     out += '{';
@@ -32,6 +30,8 @@ void sample(std::string& out, const std::string& name, const std::string& labels
   out += value;
   out += '\n';
 }
+
+namespace {
 
 std::string label(const char* name, const std::string& value) {
   return std::string(name) + "=\"" + escape_label(value) + "\"";
@@ -84,56 +84,57 @@ std::string render_pool_metrics(const GlobalView& g, const std::vector<SlotView>
   std::string out;
   out.reserve(4096 + routes.size() * 2048);
 
-  family(out, "ezapi_up", "gauge", "1 when the EZ-API worker pool answers.");
-  sample(out, "ezapi_up", "", "1");
+  append_family(out, "ezapi_up", "gauge", "1 when the EZ-API worker pool answers.");
+  append_sample(out, "ezapi_up", "", "1");
 
-  family(out, "ezapi_master_start_time_seconds", "gauge",
-         "Start time of the prefork master, Unix seconds.");
-  sample(out, "ezapi_master_start_time_seconds", "", std::to_string(g.start_unix));
+  append_family(out, "ezapi_master_start_time_seconds", "gauge",
+                "Start time of the prefork master, Unix seconds.");
+  append_sample(out, "ezapi_master_start_time_seconds", "", std::to_string(g.start_unix));
 
-  family(out, "ezapi_config_generation", "gauge",
-         "Config generation of the pool (1 at start, +1 per successful reload).");
-  sample(out, "ezapi_config_generation", "", std::to_string(g.generation));
+  append_family(out, "ezapi_config_generation", "gauge",
+                "Config generation of the pool (1 at start, +1 per successful reload).");
+  append_sample(out, "ezapi_config_generation", "", std::to_string(g.generation));
 
-  family(out, "ezapi_workers_configured", "gauge", "Worker processes configured (workers.count).");
-  sample(out, "ezapi_workers_configured", "", std::to_string(g.workers_configured));
+  append_family(out, "ezapi_workers_configured", "gauge",
+                "Worker processes configured (workers.count).");
+  append_sample(out, "ezapi_workers_configured", "", std::to_string(g.workers_configured));
 
   std::array<int, kWorkerStateCount> by_state{};
   for (const auto& s : slots) {
     const auto i = static_cast<size_t>(s.state);
     if (i < by_state.size()) ++by_state[i];
   }
-  family(out, "ezapi_workers", "gauge", "Worker processes by state.");
+  append_family(out, "ezapi_workers", "gauge", "Worker processes by state.");
   for (auto st :
        {WorkerState::starting, WorkerState::idle, WorkerState::busy, WorkerState::stopping})
-    sample(out, "ezapi_workers", label("state", std::string(state_name(st))),
-           std::to_string(by_state[static_cast<size_t>(st)]));
+    append_sample(out, "ezapi_workers", label("state", std::string(state_name(st))),
+                  std::to_string(by_state[static_cast<size_t>(st)]));
 
-  family(out, "ezapi_worker_restarts_total", "counter",
-         "Workers replaced by the master, by reason (crash, timeout, recycle).");
+  append_family(out, "ezapi_worker_restarts_total", "counter",
+                "Workers replaced by the master, by reason (crash, timeout, recycle).");
   for (int r = 0; r < kRestartReasonCount; ++r)
-    sample(out, "ezapi_worker_restarts_total",
-           label("reason", std::string(reason_name(static_cast<RestartReason>(r)))),
-           std::to_string(g.restarts[static_cast<size_t>(r)]));
+    append_sample(out, "ezapi_worker_restarts_total",
+                  label("reason", std::string(reason_name(static_cast<RestartReason>(r)))),
+                  std::to_string(g.restarts[static_cast<size_t>(r)]));
 
-  family(out, "ezapi_requests_accepted_total", "counter",
-         "Requests the workers accepted since the master started.");
-  sample(out, "ezapi_requests_accepted_total", "", std::to_string(g.accepted));
+  append_family(out, "ezapi_requests_accepted_total", "counter",
+                "Requests the workers accepted since the master started.");
+  append_sample(out, "ezapi_requests_accepted_total", "", std::to_string(g.accepted));
 
-  family(out, "ezapi_http_requests_total", "counter",
-         "Requests served, by route pattern and HTTP status.");
+  append_family(out, "ezapi_http_requests_total", "counter",
+                "Requests served, by route pattern and HTTP status.");
   for (const auto& r : routes) {
     const std::string base = label("method", r.method) + "," + label("route", r.route);
     for (int i = 0; i < kStatusSlots; ++i) {
       const uint64_t n = r.by_status[static_cast<size_t>(i)];
       if (n == 0) continue;
-      sample(out, "ezapi_http_requests_total", base + "," + label("status", status_label(i)),
-             std::to_string(n));
+      append_sample(out, "ezapi_http_requests_total", base + "," + label("status", status_label(i)),
+                    std::to_string(n));
     }
   }
 
-  family(out, "ezapi_http_request_duration_seconds", "histogram",
-         "Time from accepting a request to finishing its response, by route pattern.");
+  append_family(out, "ezapi_http_request_duration_seconds", "histogram",
+                "Time from accepting a request to finishing its response, by route pattern.");
   for (const auto& r : routes) {
     const std::string base = label("method", r.method) + "," + label("route", r.route);
     uint64_t cumulative = 0;
@@ -142,11 +143,13 @@ std::string render_pool_metrics(const GlobalView& g, const std::vector<SlotView>
       const std::string le = i < static_cast<int>(kLatencyBucketsNs.size())
                                  ? format_value(seconds(kLatencyBucketsNs[static_cast<size_t>(i)]))
                                  : "+Inf";
-      sample(out, "ezapi_http_request_duration_seconds_bucket", base + "," + label("le", le),
-             std::to_string(cumulative));
+      append_sample(out, "ezapi_http_request_duration_seconds_bucket", base + "," + label("le", le),
+                    std::to_string(cumulative));
     }
-    sample(out, "ezapi_http_request_duration_seconds_sum", base, format_value(seconds(r.sum_ns)));
-    sample(out, "ezapi_http_request_duration_seconds_count", base, std::to_string(cumulative));
+    append_sample(out, "ezapi_http_request_duration_seconds_sum", base,
+                  format_value(seconds(r.sum_ns)));
+    append_sample(out, "ezapi_http_request_duration_seconds_count", base,
+                  std::to_string(cumulative));
   }
   return out;
 }

@@ -22,6 +22,12 @@ namespace ez::prefork {
 // A float sample value as Prometheus reads it ("0.0025", "1e-05", "+Inf").
 [[nodiscard]] std::string format_value(double value);
 
+// Text-format building blocks: "# HELP"/"# TYPE" lines of a family, and one sample
+// (`labels` already rendered, e.g. `route="/x",status="200"`, or empty).
+void append_family(std::string& out, const char* name, const char* type, const char* help);
+void append_sample(std::string& out, const std::string& name, const std::string& labels,
+                   const std::string& value);
+
 // The pool's families: ezapi_up, ezapi_http_requests_total{method,route,status},
 // ezapi_http_request_duration_seconds{method,route} (cumulative buckets),
 // ezapi_worker_restarts_total{reason}, ezapi_workers{state}, and a few gauges.

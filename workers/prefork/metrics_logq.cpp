@@ -14,19 +14,8 @@ namespace {
 
 void gauge(std::string& out, const char* name, const char* help, const std::string& value,
            const char* type = "gauge") {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-  out += name;
-  out += ' ';
-  out += value;
-  out += '\n';
+  append_family(out, name, type, help);
+  append_sample(out, name, "", value);
 }
 
 int64_t now_unix_ms() {
