@@ -8,34 +8,12 @@
 #include <sstream>
 
 #include "http/error.h"
+#include "support/api_test.h"
 
 using ez::http::ApiError;
 using ez::http::ErrorCode;
-
-namespace {
-
-Json::Value parse(const std::string& text) {
-  Json::CharReaderBuilder b;
-  std::unique_ptr<Json::CharReader> r(b.newCharReader());
-  Json::Value v;
-  std::string err;
-  if (!r->parse(text.data(), text.data() + text.size(), &v, &err))
-    throw std::runtime_error("bad test json: " + err);
-  return v;
-}
-
-template <typename F>
-void expect_error(F&& f, ErrorCode code, const std::string& field) {
-  try {
-    f();
-    BOOST_FAIL("no error thrown; expected field " << field);
-  } catch (const ApiError& e) {
-    BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(code), "message: " << e.what());
-    BOOST_TEST(e.field() == field, "message: " << e.what());
-  }
-}
-
-}  // namespace
+using ez::test::expect_error;
+using ez::test::parse;
 
 BOOST_AUTO_TEST_SUITE(api_admin_input)
 

@@ -10,33 +10,15 @@
 #include "db/keys_repo.h"
 #include "db/masters_repo.h"
 #include "http/error.h"
+#include "support/api_test.h"
 
 using namespace ez::api;
 using ez::http::ApiError;
 using ez::http::ErrorCode;
+using ez::test::expect_error;
+using ez::test::parse;
 
 namespace {
-
-Json::Value parse(const std::string& text) {
-  Json::CharReaderBuilder b;
-  std::unique_ptr<Json::CharReader> r(b.newCharReader());
-  Json::Value v;
-  std::string errors;
-  BOOST_REQUIRE_MESSAGE(r->parse(text.data(), text.data() + text.size(), &v, &errors), errors);
-  return v;
-}
-
-// Runs f, expects an ApiError with `code` naming `field`.
-template <typename F>
-void expect_error(F&& f, ErrorCode code, const std::string& field) {
-  try {
-    f();
-    BOOST_ERROR("expected an ApiError for field '" << field << "'");
-  } catch (const ApiError& e) {
-    BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(code), "message: " << e.what());
-    BOOST_TEST(e.field() == field, "message: " << e.what());
-  }
-}
 
 bool is_lower_hex(const std::string& s) {
   return s.find_first_not_of("0123456789abcdef") == std::string::npos;
