@@ -32,17 +32,12 @@ using ez::it::HttpResult;
 using ez::it::js;
 using ez::it::stack;
 using ez::it::unique;
+using ez::test::joined;
 using ez::test::load_contract;
 using ez::test::parse_json;
 using ez::test::shape_mismatches;
 
 namespace {
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "; ";
-  return s;
-}
 
 Json::Value post(const std::string& path, const Json::Value& body, int want = 201) {
   auto r = stack().http("POST", path, js(body));

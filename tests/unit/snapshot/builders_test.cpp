@@ -6,17 +6,12 @@
 #include "contract.h"
 
 using namespace ez::snapshot;
+using ez::test::joined;
 using ez::test::load_contract;
 using ez::test::parse_json;
 using ez::test::shape_mismatches;
 
 namespace {
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "; ";
-  return s;
-}
 
 #define EZ_CHECK_SHAPE(expected, actual_text)                                 \
   do {                                                                        \

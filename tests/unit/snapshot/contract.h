@@ -77,4 +77,11 @@ inline std::vector<std::string> shape_mismatches(const Json::Value& expected,
   return out;
 }
 
+// The mismatches as one line, for a test message.
+inline std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += x + "; ";
+  return s;
+}
+
 }  // namespace ez::test
