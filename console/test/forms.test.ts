@@ -5,7 +5,8 @@ import {
 } from '../src/lib/forms';
 import { csvCell, toCsv } from '../src/lib/csv';
 import { summarize } from '../src/lib/resolution';
-import { clampPage } from '../src/ui/Table';
+import * as tableMod from '../src/ui/Table';
+const { clampPage } = tableMod;
 
 describe('form parsing', () => {
   it('splits lists on commas and newlines, dropping blanks and duplicates', () => {
@@ -101,5 +102,15 @@ describe('table paging', () => {
     expect(clampPage(5, 120, 50)).toBe(2);
     expect(clampPage(3, 0, 50)).toBe(0);
     expect(clampPage(-1, 10, 50)).toBe(0);
+  });
+});
+
+describe('table windowing', () => {
+  it('renders the rows around the viewport plus an overscan', () => {
+    const { windowFor } = tableMod;
+    expect(windowFor(1000, 0, 900, 30)).toEqual({ start: 0, end: 50 });
+    expect(windowFor(1000, 3000, 900, 30)).toEqual({ start: 80, end: 150 });
+    expect(windowFor(1000, 1e9, 900, 30)).toEqual({ start: 980, end: 1000 });
+    expect(windowFor(10, -500, 900, 30)).toEqual({ start: 0, end: 10 });
   });
 });

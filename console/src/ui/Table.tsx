@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { clip } from '../lib/format';
 
 export interface Column<T> {
@@ -10,6 +10,21 @@ export interface Column<T> {
 }
 
 export const PAGE_SIZES = [50, 200, 1000];
+
+// Pages longer than this are windowed: only the rows near the viewport are in the DOM,
+// with spacer rows standing in for the rest (rows are one line high in that mode).
+export const WINDOW_AFTER = 200;
+export const ROW_PX = 33;
+const OVERSCAN = 20;
+
+// Which slice of `total` rows of `rowPx` each to render, given how far the table's body
+// has scrolled above the viewport top and the viewport height.
+export function windowFor(total: number, scrolledPx: number, viewportPx: number, rowPx = ROW_PX): { start: number; end: number } {
+  const first = Math.floor(Math.max(0, scrolledPx) / rowPx);
+  const start = Math.max(0, Math.min(total, first) - OVERSCAN);
+  const end = Math.min(total, first + Math.ceil(viewportPx / rowPx) + OVERSCAN);
+  return { start, end: Math.max(start, end) };
+}
 
 // Clamp a page index to what exists once rows change (a search narrowed the list).
 export function clampPage(page: number, rows: number, size: number): number {
@@ -37,9 +52,35 @@ export function DataTable<T extends object>(props: {
   const start = p * size;
   const view = props.rows.slice(start, start + size);
   const pages = Math.max(1, Math.ceil(props.rows.length / size));
+  const windowed = view.length > WINDOW_AFTER;
+  const body = useRef<HTMLTableSectionElement>(null);
+  const [win, setWin] = useState({ start: 0, end: Math.min(view.length, 60) });
+  useEffect(() => {
+    if (!windowed) return;
+    let frame = 0;
+    const update = () => {
+      frame = 0;
+      const top = body.current ? body.current.getBoundingClientRect().top : 0;
+      const next = windowFor(view.length, -top, innerHeight);
+      setWin((w) => (w.start === next.start && w.end === next.end ? w : next));
+    };
+    const onScroll = () => {
+      if (!frame) frame = requestAnimationFrame(update);
+    };
+    update();
+    addEventListener('scroll', onScroll, { passive: true });
+    addEventListener('resize', onScroll);
+    return () => {
+      removeEventListener('scroll', onScroll);
+      removeEventListener('resize', onScroll);
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [windowed, view.length]);
+  const shown = windowed ? view.slice(win.start, win.end) : view;
+  const colSpan = props.columns.length;
   return (
     <div class="table-wrap">
-      <table class="grid" data-testid={props.testId}>
+      <table class={windowed ? 'grid windowed' : 'grid'} data-testid={props.testId} data-rows={view.length}>
         <thead>
           <tr>
             {props.columns.map((c) => (
@@ -49,7 +90,12 @@ export function DataTable<T extends object>(props: {
             ))}
           </tr>
         </thead>
-        <tbody>
+        <tbody ref={body}>
+          {windowed && win.start > 0 ? (
+            <tr class="spacer" aria-hidden="true">
+              <td colSpan={colSpan} style={{ height: `${win.start * ROW_PX}px` }} />
+            </tr>
+          ) : null}
           {view.length === 0 ? (
             <tr>
               <td colSpan={props.columns.length} class="muted">
@@ -57,7 +103,7 @@ export function DataTable<T extends object>(props: {
               </td>
             </tr>
           ) : (
-            view.map((r) => (
+            shown.map((r) => (
               <tr
                 key={props.rowKey(r)}
                 class={props.onRowClick ? 'clickable' : undefined}
@@ -74,6 +120,11 @@ export function DataTable<T extends object>(props: {
               </tr>
             ))
           )}
+          {windowed && win.end < view.length ? (
+            <tr class="spacer" aria-hidden="true">
+              <td colSpan={colSpan} style={{ height: `${(view.length - win.end) * ROW_PX}px` }} />
+            </tr>
+          ) : null}
         </tbody>
       </table>
       <div class="pager">
