@@ -270,7 +270,9 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   f.status = get_enum(body, "status", {"active", "disabled"});
   // A key born expired is a mistake (usually a wrong year or offset), not a request.
   if ((kind == KeyBody::create_admin || kind == KeyBody::create_for_master) && f.expires_at &&
-      *f.expires_at && *parse_rfc3339(**f.expires_at) <= std::chrono::system_clock::now())
+      *f.expires_at &&
+      *parse_rfc3339(**f.expires_at) <=
+          std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()))
     http::invalid("expires_at", "expires_at " + **f.expires_at +
                                     " is in the past: a new key must expire after now");
   return f;
