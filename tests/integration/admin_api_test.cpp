@@ -686,7 +686,7 @@ BOOST_AUTO_TEST_CASE(bindings_say_when_they_are_broken) {
 
   // Fixed by anchoring: the PUT answers the working resolution, no warnings.
   Json::Value fix(Json::objectValue);
-  fix["selector_value"] = "^(openai/)?gpt-4o$";
+  fix["selector_value"] = "(?i)^(openai/)?gpt-4o$";  // RE2 inline flags are fine
   auto f = stack().http("PUT", "/admin/bindings/" + id_of(cj), js(fix));
   BOOST_REQUIRE_MESSAGE(f.status == 200, describe(f));
   BOOST_TEST(f.json()["resolution"]["ok"].asBool(), describe(f));
