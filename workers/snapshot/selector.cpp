@@ -136,8 +136,17 @@ SelectorRegex::SelectorRegex(std::string_view pattern) {
     error_ = "invalid escape sequence: \\C";
     return;
   }
-  RE2::Options options;  // the defaults are Go's (see the header)
-  options.set_log_errors(false);
+  // RE2's defaults are Go's regexp.Compile; spelled out so a change of default
+  // cannot silently change the semantics.
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingUTF8);
+  options.set_posix_syntax(false);   // Perl-like syntax, ^ and $ at the ends of the text
+  options.set_longest_match(false);  // leftmost-first, as Go (not regexp.CompilePOSIX)
+  options.set_case_sensitive(true);
+  options.set_dot_nl(false);
+  options.set_never_nl(false);
+  options.set_literal(false);
+  options.set_log_errors(false);  // the error goes into the API's answer, not to stderr
   re_ = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
   if (!re_->ok()) {
     error_ = re_->error();
