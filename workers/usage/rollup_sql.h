@@ -26,9 +26,9 @@ inline constexpr size_t kLatencyBuckets = kLatencyBounds.size() + 1;
 // Column name of bucket i ("lat_h07").
 [[nodiscard]] std::string hist_column(size_t i);
 
-// The p-th percentile (0 < p <= 1) of a histogram, nearest-rank (as percentile_disc): the
-// upper bound of the bucket holding the ceil(p*n)-th smallest latency, capped by `max_ms` (the open last
-// bucket reports max_ms). nullopt when the histogram is empty.
+// The p-th percentile (0 < p <= 1) of a histogram, nearest-rank (as percentile_disc):
+// the upper bound of the bucket holding the ceil(p*n)-th smallest latency, capped by
+// `max_ms` (the open last bucket reports max_ms). nullopt when the histogram is empty.
 [[nodiscard]] std::optional<int64_t> percentile_ms(const std::array<int64_t, kLatencyBuckets>& hist,
                                                    double p, std::optional<int64_t> max_ms);
 
