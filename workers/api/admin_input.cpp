@@ -4,12 +4,15 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 
 #include "api/validate.h"
 #include "http/error.h"
 #include "snapshot/selector.h"
+#include "usage/decimal.h"
 
 namespace ez::api {
 
@@ -65,6 +68,34 @@ std::string query_enum(const http::Request& req, const char* name,
 }
 
 }  // namespace
+
+std::optional<std::optional<std::string>> get_price(const Json::Value& body, const char* field) {
+  if (!body.isMember(field)) return std::nullopt;
+  const Json::Value& v = body[field];
+  if (v.isNull()) return std::optional<std::string>();  // clears the price
+  std::optional<std::string> text;
+  if (v.isString()) {
+    text = usage::normalize_decimal(v.asString());
+  } else if (v.isNumeric()) {
+    const double d = v.asDouble();
+    // The shortest round-trip text of the double is the decimal the client wrote (for up to
+    // 15 significant digits); a decimal string carries more.
+    if (std::isfinite(d) && d >= 0) text = usage::normalize_decimal(usage::shortest(d));
+  } else {
+    invalid(field, std::string(field) + " must be a number, a decimal string or null");
+  }
+  if (!text)
+    invalid(field, std::string(field) +
+                       " must be a finite decimal >= 0 with at most 12 digits before the point "
+                       "and 18 after it (a price per million tokens)");
+  return text;
+}
+
+Json::Value price_json(const std::optional<std::string>& price) {
+  if (!price) return Json::Value(Json::nullValue);
+  // A number; the writer prints doubles in their shortest round-trip form.
+  return Json::Value(std::strtod(price->c_str(), nullptr));
+}
 
 // ---- providers ----------------------------------------------------------------
 
@@ -182,7 +213,8 @@ db::ModelValues model_values(const Json::Value& body, const db::ModelValues* cur
   reject_unknown(
       body,
       {"name", "kind", "context_window", "cost_per_token", "supports_vision", "supports_functions",
-       "supports_tool_choice", "supports_fim", "supports_stream", "max_output_tokens"},
+       "supports_tool_choice", "supports_fim", "supports_stream", "max_output_tokens",
+       "input_price", "output_price", "cache_read_price", "currency"},
       {"id", "namespace", "public_model", "created_at", "updated_at"});
   const bool create = current == nullptr;
   db::ModelValues v = create ? db::ModelValues{} : *current;
@@ -199,6 +231,26 @@ db::ModelValues model_values(const Json::Value& body, const db::ModelValues* cur
   assign(v.supports_fim, get_bool(body, "supports_fim"));
   assign(v.supports_stream, get_bool(body, "supports_stream"));
   assign(v.max_output_tokens, get_int(body, "max_output_tokens", 0, kInt32Max));
+  for (auto [field, target] :
+       {std::pair{"input_price", &v.input_price}, std::pair{"output_price", &v.output_price},
+        std::pair{"cache_read_price", &v.cache_read_price}}) {
+    if (auto p = get_price(body, field)) *target = std::move(*p);
+  }
+  if (auto c = get_string(body, "currency", {.min_len = 3, .max_len = 3, .trim = true})) {
+    std::string cur = *c;
+    std::transform(cur.begin(), cur.end(), cur.begin(), [](unsigned char ch) {
+      return static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+    });
+    if (!std::all_of(cur.begin(), cur.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+      invalid("currency", "currency must be a three-letter ISO 4217 code such as USD");
+    v.currency = std::move(cur);
+  }
+  // Half a price would price every request as if the other half were free.
+  if (v.input_price.has_value() != v.output_price.has_value())
+    invalid(v.input_price ? "output_price" : "input_price",
+            "input_price and output_price are set (or cleared) together");
+  if (v.cache_read_price && !v.input_price)
+    invalid("cache_read_price", "cache_read_price needs input_price and output_price");
   return v;
 }
 
@@ -218,6 +270,10 @@ Json::Value model_json(const db::ModelRow& m) {
   j["supports_fim"] = m.v.supports_fim;
   j["supports_stream"] = m.v.supports_stream;
   j["max_output_tokens"] = Json::Int64(m.v.max_output_tokens);
+  j["input_price"] = price_json(m.v.input_price);
+  j["output_price"] = price_json(m.v.output_price);
+  j["cache_read_price"] = price_json(m.v.cache_read_price);
+  j["currency"] = m.v.currency;
   j["created_at"] = m.created_at;
   j["updated_at"] = m.updated_at;
   return j;
