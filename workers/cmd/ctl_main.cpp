@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/context.h"
 #include "api/usage_view.h"
+#include "common/build_info.h"
 #include "config/config.h"
 #include "db/json_columns.h"
 #include "db/migrate.h"
@@ -25,19 +26,20 @@
 
 namespace {
 
-int usage() {
-  std::cerr << "usage: ezapi-ctl <command> [options]\n"
-               "  migrate [--sql-dir DIR]          apply pending SQL migrations\n"
-               "  token [--ttl 1h] [--sub NAME]    print an admin JWT (HS256, auth.jwt_secret)\n"
-               "  check-config                     print the effective configuration\n"
-               "  sync                             rebuild the Redis snapshot from PostgreSQL\n"
-               "  usage [--from T] [--to T] [--group-by master|key|model|provider|day|hour]\n"
-               "                                   print usage statistics (T: RFC 3339 or unix "
-               "seconds;\n"
-               "                                   default: the last 24 hours by master)\n"
-               "  usage rebuild --from T --to T    re-derive the usage rollups from the raw logs\n"
-               "                                   (the window is widened to whole UTC days)\n"
-               "options for every command: --config FILE\n";
+int usage(std::ostream& out = std::cerr) {
+  out << "usage: ezapi-ctl <command> [options]\n"
+         "  migrate [--sql-dir DIR]          apply pending SQL migrations\n"
+         "  token [--ttl 1h] [--sub NAME]    print an admin JWT (HS256, auth.jwt_secret)\n"
+         "  check-config                     print the effective configuration\n"
+         "  sync                             rebuild the Redis snapshot from PostgreSQL\n"
+         "  usage [--from T] [--to T] [--group-by master|key|model|provider|day|hour]\n"
+         "                                   print usage statistics (T: RFC 3339 or unix seconds;\n"
+         "                                   default: the last 24 hours by master)\n"
+         "  usage rebuild --from T --to T    re-derive the usage rollups from the raw logs\n"
+         "                                   (the window is widened to whole UTC days)\n"
+         "options for every command: --config FILE\n"
+         "  --version, -V                    print the version and exit\n"
+         "  --help, -h                       show this help\n";
   return 2;
 }
 
@@ -93,6 +95,18 @@ int usage_command(const ez::config::Settings& settings,
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
+  // Anywhere on the line: `ezapi-ctl token --help` shows the help too, and does nothing.
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h" || (i == 1 && a == "help")) {
+      (void)usage(std::cout);
+      return 0;
+    }
+    if (a == "--version" || a == "-V") {
+      std::cout << ez::build::version_line("ezapi-ctl") << "\n";
+      return 0;
+    }
+  }
   const std::string cmd = argv[1];
   std::optional<std::string> config_path;
   std::string sql_dir, ttl = "1h", sub = "ezapi-ctl";

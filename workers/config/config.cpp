@@ -16,6 +16,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "config/checks.h"
+
 extern char** environ;
 
 namespace ez::config {
@@ -134,6 +136,13 @@ std::optional<std::string> dsn_password(const std::string& dsn) {
   return out;
 }
 
+// What --check-config shows: secrets masked; of a DSN only the password (the host,
+// port and database are what an operator checks there).
+std::string displayed_value(const KeySpec& spec, const std::string& value) {
+  if (std::string_view(spec.key) == "postgres.dsn") return mask_dsn_password(value);
+  return spec.secret ? mask_secret(value) : value;
+}
+
 }  // namespace
 
 std::optional<std::string> weak_secret_reason(const std::string& value) {
@@ -245,6 +254,7 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
     }
     PQconninfoFree(opts);
   }
+  if (auto problem = check_dsn(s.pg_dsn)) throw ConfigError("postgres.dsn", *problem);
 
   const std::string addr = get("redis.addr");
   const auto colon = addr.rfind(':');
@@ -287,6 +297,8 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.http_max_body_bytes =
       parse_int<int64_t>("http.max_body_bytes", get("http.max_body_bytes"), 1024, int64_t{1} << 30);
   s.allowed_networks = get("http.allowed_networks");
+  if (auto problem = check_networks(s.allowed_networks))
+    throw ConfigError("http.allowed_networks", *problem);
   s.outbox_replay_ms =
       parse_int<int>("sync.outbox_replay_ms", get("sync.outbox_replay_ms"), 10, 3'600'000);
   s.log_rollup_retention_days =
@@ -305,8 +317,7 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
     const char* layer = from_env->hasProperty(spec.key)    ? "env"
                         : from_file->hasProperty(spec.key) ? "file"
                                                            : "default";
-    out.effective.emplace_back(spec.key,
-                               (spec.secret ? mask_secret(value) : value) + "  # " + layer);
+    out.effective.emplace_back(spec.key, displayed_value(spec, value) + "  # " + layer);
   }
   out.file = file_name;
   return out;
@@ -340,7 +351,12 @@ Loaded load(const std::optional<std::string>& explicit_path) {
   if (path) {
     std::ifstream in(*path);
     // A named file that is missing is an operator mistake, not "use the defaults".
-    if (!in) throw ConfigError("EZ_CONFIG_FILE", "cannot read config file '" + *path + "'");
+    // Named after where the path came from: the option, the variable, or the search.
+    if (!in)
+      throw ConfigError(explicit_path                 ? "--config"
+                        : env.count("EZ_CONFIG_FILE") ? "EZ_CONFIG_FILE"
+                                                      : "config file",
+                        "cannot read config file '" + *path + "'");
     std::ostringstream buf;
     buf << in.rdbuf();
     text = buf.str();

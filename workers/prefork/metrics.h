@@ -42,6 +42,19 @@ void append_sample(std::string& out, const std::string& name, const std::string&
 // edits that one file; GET /metrics calls it after render_pool_metrics.
 void append_logq_metrics(const logq::Ring* ring, std::string& out);
 
+// The sync outbox as GET /metrics reads it from PostgreSQL.
+struct OutboxBacklog {
+  int64_t rows = 0;
+  double oldest_age_seconds = 0;  // 0 when empty
+};
+
+// Operations families (workers/prefork/metrics_ops.cpp): ezapi_build_info{version,commit},
+// ezapi_outbox_pending_rows and ezapi_outbox_oldest_age_seconds (when `outbox` is known:
+// PostgreSQL answered), ezapi_redis_push_failures_total, ezapi_resyncs_total,
+// ezapi_resync_duration_seconds (summary: _sum, _count), ezapi_resync_last_duration_seconds,
+// ezapi_config_reload_failures_total. `global` is null outside the master (counters omitted).
+void append_ops_metrics(const GlobalView* global, const OutboxBacklog* outbox, std::string& out);
+
 // php-fpm-like status document for GET /admin/status. `now_ns` is monotonic_ns().
 [[nodiscard]] Json::Value render_status(const GlobalView& global,
                                         const std::vector<SlotView>& slots, uint64_t now_ns);

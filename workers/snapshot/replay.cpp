@@ -10,6 +10,7 @@
 #include "api/context.h"
 #include "common/log.h"
 #include "db/pg.h"
+#include "prefork/scoreboard.h"
 #include "redisx/publisher.h"
 #include "snapshot/sync.h"
 
@@ -49,6 +50,8 @@ void replay_tick(api::Context& ctx) noexcept {
     last_problem = "pg";
   } catch (const std::exception& e) {
     if (last_problem != e.what()) log::warn(std::string("snapshot replay: ") + e.what());
+    // PostgreSQL answered (broken connections are caught above): Redis refused the push.
+    if (ctx.scoreboard) ctx.scoreboard->count_redis_push_failure();
     last_problem = e.what();
   } catch (...) {
     last_problem = "unknown";

@@ -9,6 +9,7 @@
 #include "api/context.h"
 #include "common/log.h"
 #include "db/pg.h"
+#include "prefork/scoreboard.h"
 #include "redisx/publisher.h"
 #include "snapshot/builders.h"
 #include "snapshot/source.h"
@@ -165,6 +166,8 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
   report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - started)
                            .count();
+  if (ctx.scoreboard)
+    ctx.scoreboard->record_resync(static_cast<uint64_t>(report.duration_ms) * 1'000'000ULL);
   log::info("snapshot: resync to version " + std::to_string(report.version) + " in " +
             std::to_string(report.duration_ms) + " ms (" + std::to_string(report.counts["keys"]) +
             " keys)");

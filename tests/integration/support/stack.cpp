@@ -8,6 +8,7 @@
 #include <json/reader.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/config.h"
 #include "http/response.h"
 
 namespace ez::it {
@@ -66,6 +68,18 @@ std::string source_dir() {
   return EZ_SOURCE_DIR;
 }
 
+// The stack's shared-memory segments (log queue, scoreboard) outlive `down` on purpose
+// (queued entries survive restarts); a test stack's must not outlive the test.
+void remove_shm_segments(const std::string& dir) {
+  try {
+    const auto loaded = ez::config::load(dir + "/config.yaml");
+    ::shm_unlink(loaded.settings.logq_shm_name().c_str());
+    ::shm_unlink(loaded.settings.scoreboard_shm_name().c_str());
+  } catch (const std::exception&) {
+    // No config (the stack never got that far): nothing was created under its prefix.
+  }
+}
+
 }  // namespace
 
 Json::Value HttpResult::json() const {
@@ -105,6 +119,7 @@ Stack::Stack() {
   if (stack_cmd("up") != 0) {
     std::system(("tail -n 30 " + dir + "/log/*.log >&2").c_str());
     stack_cmd("down");
+    remove_shm_segments(dir);
     if (!std::getenv("EZ_KEEP_STACK")) {
       std::error_code ec;
       fs::remove_all(dir, ec);
@@ -120,6 +135,7 @@ Stack::Stack() {
 
 Stack::~Stack() {
   stack_cmd("down");
+  remove_shm_segments(dir);
   if (!std::getenv("EZ_KEEP_STACK")) {
     std::error_code ec;
     fs::remove_all(dir, ec);
