@@ -13,7 +13,8 @@
 
 namespace ez::logq {
 class Ring;
-}
+struct Stats;
+}  // namespace ez::logq
 
 namespace ez::prefork {
 
@@ -41,6 +42,11 @@ void append_sample(std::string& out, const std::string& name, const std::string&
 // attached; the function then appends nothing. Whoever extends the logs metrics
 // edits that one file; GET /metrics calls it after render_pool_metrics.
 void append_logq_metrics(const logq::Ring* ring, std::string& out);
+
+// The log queue and the flusher for GET /admin/status, from the same lock-free stats as
+// append_logq_metrics: depth and capacity, entries not yet durable (lag), totals, and the
+// flusher's heartbeat age and state. `now_unix_ms` is wall-clock time (the heartbeat is).
+[[nodiscard]] Json::Value render_logq_status(const logq::Stats& s, int64_t now_unix_ms);
 
 // php-fpm-like status document for GET /admin/status. `now_ns` is monotonic_ns().
 [[nodiscard]] Json::Value render_status(const GlobalView& global,
