@@ -44,12 +44,13 @@ async function api(method, path, body, token = ADMIN, contentType = 'application
   return { status: r.status, json, text, headers: r.headers };
 }
 
-// A route exists unless the router answers 404 "not_found" or 405 for it (e.g. POST
-// /admin/bindings/resolve matches /admin/bindings/{id}, which has no POST).
+// A route exists unless the router answers 405 (e.g. POST /admin/bindings/resolve matches
+// /admin/bindings/{id}, which has no POST) or its own 404 "no route for ..." (a 404 for a
+// missing resource means the route is there).
 async function routeExists(method, path, body) {
   const r = await api(method, path, body);
   if (r.status === 405) return false;
-  return r.status !== 404 || (r.json && r.json.code !== 'not_found');
+  return !(r.status === 404 && /no (such )?route/i.test(r.json?.error ?? r.text));
 }
 
 function redis(...args) {
@@ -305,6 +306,21 @@ try {
     const keys = await api('GET', `/keys?master_id=${masterId}`);
     childKeyId = keys.json.items.find((k) => k.name === `ci-${RUN}`).id;
     assert(keys.json.items.find((k) => k.id === childKeyId).issued_by === 'admin', 'issued_by must be admin');
+  });
+
+  await step('rotate the master key: the new one is shown once, the old one stops working', async () => {
+    if (!(await routeExists('POST', '/admin/masters/999999999/rotate'))) {
+      skip('master key rotation', 'POST /admin/masters/{id}/rotate is not in this build');
+      return;
+    }
+    await clickInRow('masters-table', `acme-${RUN}`, 'rotate-master');
+    await page.click('[data-testid=confirm-ok]');
+    const rotated = await readSecret();
+    assert(/^ezm_/.test(rotated) && rotated !== masterKey, 'rotation must show a new master key');
+    await closeSecret();
+    assert((await api('GET', '/master/self', undefined, masterKey)).status === 401, 'the old master key still works');
+    assert((await api('GET', '/master/self', undefined, rotated)).status === 200, 'the new master key does not work');
+    masterKey = rotated;
   });
 
   await step('keys page: rotate a key (new secret once, old hash leaves Redis)', async () => {
@@ -566,6 +582,9 @@ try {
     await nav('keys');
     await waitFor(() => page.evaluate((n) => document.querySelector('[data-testid=keys-table]')?.textContent.includes(n), `ci-${RUN}`), 'the master’s own key');
     await shot('tenant-keys');
+    // The tenant disables its own key; the balancer's snapshot follows.
+    await clickInRow('keys-table', `ci-${RUN}`, 'set-disabled');
+    await waitFor(() => JSON.parse(redis('HGET', 'config:keys', sha256(childKey)) || '{}').status === 'disabled', 'the key disabled in Redis');
     await nav('dashboard');
     await sleep(1000);
     await shot('tenant-dashboard');
