@@ -11,8 +11,10 @@ import { useCursorList } from '../ui/hooks';
 import { DataTable } from '../ui/Table';
 
 export interface LogItem {
+  id?: number;
   request_id: string;
-  timestamp?: string;
+  ts?: string;        // stored logs (GET /admin/logs)
+  timestamp?: string; // what the balancer posted, if a server echoes it under that name
   master_id?: number | null;
   key_id?: number | null;
   provider_id?: number | null;
@@ -32,7 +34,7 @@ export interface LogItem {
 
 const FILTERS = ['from', 'to', 'master_id', 'key_id', 'model', 'provider_id', 'status', 'request_id', 'error_type'] as const;
 const CSV_COLUMNS = [
-  'timestamp', 'request_id', 'master_id', 'key_id', 'provider_id', 'namespace', 'model', 'upstream_model', 'status_code',
+  'ts', 'request_id', 'master_id', 'key_id', 'provider_id', 'namespace', 'model', 'upstream_model', 'status_code',
   'latency_ms', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost', 'error_type', 'error_message',
 ];
 
@@ -187,7 +189,7 @@ export function LogsPage(props: { params: Record<string, string> }) {
       <DataTable
         testId="logs-table"
         columns={[
-          { key: 'timestamp', title: 'Time (UTC)', render: (r) => fmtTime(r.timestamp) },
+          { key: 'ts', title: 'Time (UTC)', render: (r) => fmtTime(r.ts ?? r.timestamp) },
           { key: 'request_id', title: 'Request ID', cls: 'mono' },
           ...(admin ? [{ key: 'master_id', title: 'Master', cls: 'num' }] : []),
           { key: 'key_id', title: 'Key', cls: 'num' },
@@ -205,7 +207,7 @@ export function LogsPage(props: { params: Record<string, string> }) {
           { key: 'error_type', title: 'Error' },
         ]}
         rows={list.items}
-        rowKey={(r) => `${r.request_id}|${r.timestamp ?? ''}`}
+        rowKey={(r) => r.id ?? `${r.request_id}|${r.ts ?? r.timestamp ?? ''}`}
         onRowClick={setDetail}
         empty={list.loading ? 'Loading…' : 'No log entry matches.'}
       />
