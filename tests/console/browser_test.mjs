@@ -16,6 +16,7 @@ const env = (k) => {
 const API = env('EZ_API_URL');
 const ADMIN = env('EZ_ADMIN_TOKEN');
 const INTERNAL = env('EZ_INTERNAL_TOKEN');
+const JWT = env('EZ_ADMIN_JWT');
 const REDIS_PORT = env('EZ_REDIS_PORT');
 const OUT = env('EZ_CONSOLE_TEST_OUT');
 const require = createRequire(`${env('EZ_CONSOLE_DIR')}/package.json`);
@@ -569,11 +570,19 @@ try {
     await shot('status');
   });
 
-  await step('logout clears the credential; a master key opens the tenant view', async () => {
+  await step('logout clears the credential; an admin JWT signs in; a master key opens the tenant view', async () => {
     await page.click('[data-testid=logout]');
     await page.waitForSelector('[data-testid=login]');
     const left = await page.evaluate(() => sessionStorage.length + localStorage.length);
     assert(left === 0, 'logout left something in storage');
+    // An admin JWT is an admin credential too; its subject is shown.
+    await fill('[data-testid=token]', JWT);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=nav-status]');
+    const who = await page.$eval('[data-testid=who]', (e) => e.textContent);
+    assert(who === 'admin JWT (console-test)', `signed in as "${who}"`);
+    await page.click('[data-testid=logout]');
+    await page.waitForSelector('[data-testid=login]');
     await fill('[data-testid=token]', masterKey);
     await page.click('[data-testid=login-submit]');
     await page.waitForSelector('[data-testid=nav-keys]');
