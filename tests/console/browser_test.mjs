@@ -403,9 +403,11 @@ try {
     await fill('[data-testid=flag-value]', 'true');
     await page.click('[data-testid=flag-save]');
     await waitFor(() => page.evaluate(() => document.querySelector('section[data-testid=features] table')?.textContent.includes('dp_claude_cross_upstream')), 'the flag row');
-    // Hostile values: 10k characters, markup, right-to-left override. Inert and contained.
-    const hostile = `\u202E<b>bold</b>${'W'.repeat(10000)}`;
-    assert((await api('PUT', '/admin/features', { hostile_long: hostile })).status === 200, 'PUT a 10k flag');
+    // Hostile values: markup, right-to-left override, and one unbroken 4000-character word
+    // (the longest string value a flag may hold). Inert and contained.
+    const hostile = `\u202E<b>bold</b>${'W'.repeat(4000)}`;
+    const put = await api('PUT', '/admin/features', { hostile_long: hostile });
+    assert(put.status === 200, `PUT a long flag: ${put.status} ${put.text.slice(0, 200)}`);
     await page.click('section[data-testid=features] .toolbar button');
     await waitFor(() => page.evaluate(() => document.querySelector('section[data-testid=features] table')?.textContent.includes('hostile_long')), 'the long flag');
     const layout = await page.evaluate(() => ({
@@ -413,7 +415,7 @@ try {
       bold: document.querySelectorAll('section[data-testid=features] table b').length,
     }));
     assert(layout.bold === 0, 'markup in a flag value was rendered as HTML');
-    assert(layout.overflow <= 0, `a 10k-character value widened the page by ${layout.overflow}px`);
+    assert(layout.overflow <= 0, `a 4000-character value widened the page by ${layout.overflow}px`);
     await shot('features');
     const many = {};
     for (let i = 0; i < 999; i++) many[`bench_flag_${String(i).padStart(4, '0')}`] = `value ${i} ${'x'.repeat(i % 40)}`;
