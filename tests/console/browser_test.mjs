@@ -389,6 +389,8 @@ try {
       await fill('[data-testid=form-dialog] input[name=selector_value]', 'gpt-4o');
     } else {
       skip('live binding resolution', 'POST /admin/bindings/resolve is not in this build');
+      // The preview shows the API's own error instead.
+      await page.waitForSelector('[data-testid=form-dialog] .preview [data-testid=error]', { visible: true });
     }
     await shot('binding-editor');
     await page.click('[data-testid=save]');
