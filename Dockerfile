@@ -18,7 +18,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libfcgi-dev libpqxx-dev libpq-dev libhiredis-dev libjsoncpp-dev libpoco-dev \
-      libyaml-cpp-dev libboost-test-dev libsystemd-dev \
+      libyaml-cpp-dev libboost-test-dev libsystemd-dev libre2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The whole tree (minus .dockerignore): CMakeLists.txt globs workers/ and tests/ at configure
@@ -91,7 +91,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libfcgi0ldbl libpqxx-6.4 libhiredis0.14 libjsoncpp25 libyaml-cpp0.7 \
       libpocofoundation80 libpocoutil80 libpoconet80 libpocojwt80 libpococrypto80 \
-      libsystemd0 libfcgi-bin ca-certificates \
+      libsystemd0 libre2-9 libfcgi-bin ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 ezapi \
  && useradd --system --uid 10001 --gid ezapi --home-dir /nonexistent --no-create-home \

@@ -1,16 +1,18 @@
 #include "api/admin_input.h"
 
 #include <Poco/Exception.h>
-#include <Poco/RegularExpression.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
-#include <regex>
 
 #include "api/validate.h"
 #include "http/error.h"
+#include "snapshot/selector.h"
+#include "usage/decimal.h"
 
 namespace ez::api {
 
@@ -67,39 +69,32 @@ std::string query_enum(const http::Request& req, const char* name,
 
 }  // namespace
 
-std::string regex_selector_problem(const std::string& pattern) {
-  try {
-    std::regex re(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return std::string("not a valid regular expression: ") + e.what();
+std::optional<std::optional<std::string>> get_price(const Json::Value& body, const char* field) {
+  if (!body.isMember(field)) return std::nullopt;
+  const Json::Value& v = body[field];
+  if (v.isNull()) return std::optional<std::string>();  // clears the price
+  std::optional<std::string> text;
+  if (v.isString()) {
+    text = usage::normalize_decimal(v.asString());
+  } else if (v.isNumeric()) {
+    const double d = v.asDouble();
+    // The shortest round-trip text of the double is the decimal the client wrote (for up to
+    // 15 significant digits); a decimal string carries more.
+    if (std::isfinite(d) && d >= 0) text = usage::normalize_decimal(usage::shortest(d));
+  } else {
+    invalid(field, std::string(field) + " must be a number, a decimal string or null");
   }
-  // The snapshot builder resolves selectors with PCRE: it must compile there too.
-  try {
-    Poco::RegularExpression re(pattern, Poco::RegularExpression::RE_UTF8);
-  } catch (const Poco::Exception& e) {
-    return "not a valid regular expression: " + e.message();
-  }
-  // The balancer matches with Go's regexp (RE2), which has no lookaround and no
-  // backreferences: refuse them here rather than fail at routing time.
-  bool in_class = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\') {
-      if (i + 1 < pattern.size() && !in_class && pattern[i + 1] >= '1' && pattern[i + 1] <= '9')
-        return "backreferences (\\1..\\9) are not supported by the balancer's RE2 engine";
-      ++i;
-    } else if (in_class) {
-      if (c == ']') in_class = false;
-    } else if (c == '[') {
-      in_class = true;
-      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // "[]...]": ] is literal
-    } else if (c == '(' && pattern.compare(i, 2, "(?") == 0) {
-      for (const char* look : {"(?=", "(?!", "(?<=", "(?<!"})
-        if (pattern.compare(i, std::char_traits<char>::length(look), look) == 0)
-          return "lookaround is not supported by the balancer's RE2 engine";
-    }
-  }
-  return {};
+  if (!text)
+    invalid(field, std::string(field) +
+                       " must be a finite decimal >= 0 with at most 12 digits before the point "
+                       "and 18 after it (a price per million tokens)");
+  return text;
+}
+
+Json::Value price_json(const std::optional<std::string>& price) {
+  if (!price) return Json::Value(Json::nullValue);
+  // A number; the writer prints doubles in their shortest round-trip form.
+  return Json::Value(std::strtod(price->c_str(), nullptr));
 }
 
 // ---- providers ----------------------------------------------------------------
@@ -218,7 +213,8 @@ db::ModelValues model_values(const Json::Value& body, const db::ModelValues* cur
   reject_unknown(
       body,
       {"name", "kind", "context_window", "cost_per_token", "supports_vision", "supports_functions",
-       "supports_tool_choice", "supports_fim", "supports_stream", "max_output_tokens"},
+       "supports_tool_choice", "supports_fim", "supports_stream", "max_output_tokens",
+       "input_price", "output_price", "cache_read_price", "currency"},
       {"id", "namespace", "public_model", "created_at", "updated_at"});
   const bool create = current == nullptr;
   db::ModelValues v = create ? db::ModelValues{} : *current;
@@ -235,6 +231,26 @@ db::ModelValues model_values(const Json::Value& body, const db::ModelValues* cur
   assign(v.supports_fim, get_bool(body, "supports_fim"));
   assign(v.supports_stream, get_bool(body, "supports_stream"));
   assign(v.max_output_tokens, get_int(body, "max_output_tokens", 0, kInt32Max));
+  for (auto [field, target] :
+       {std::pair{"input_price", &v.input_price}, std::pair{"output_price", &v.output_price},
+        std::pair{"cache_read_price", &v.cache_read_price}}) {
+    if (auto p = get_price(body, field)) *target = std::move(*p);
+  }
+  if (auto c = get_string(body, "currency", {.min_len = 3, .max_len = 3, .trim = true})) {
+    std::string cur = *c;
+    std::transform(cur.begin(), cur.end(), cur.begin(), [](unsigned char ch) {
+      return static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+    });
+    if (!std::all_of(cur.begin(), cur.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+      invalid("currency", "currency must be a three-letter ISO 4217 code such as USD");
+    v.currency = std::move(cur);
+  }
+  // Half a price would price every request as if the other half were free.
+  if (v.input_price.has_value() != v.output_price.has_value())
+    invalid(v.input_price ? "output_price" : "input_price",
+            "input_price and output_price are set (or cleared) together");
+  if (v.cache_read_price && !v.input_price)
+    invalid("cache_read_price", "cache_read_price needs input_price and output_price");
   return v;
 }
 
@@ -254,6 +270,10 @@ Json::Value model_json(const db::ModelRow& m) {
   j["supports_fim"] = m.v.supports_fim;
   j["supports_stream"] = m.v.supports_stream;
   j["max_output_tokens"] = Json::Int64(m.v.max_output_tokens);
+  j["input_price"] = price_json(m.v.input_price);
+  j["output_price"] = price_json(m.v.output_price);
+  j["cache_read_price"] = price_json(m.v.cache_read_price);
+  j["currency"] = m.v.currency;
   j["created_at"] = m.created_at;
   j["updated_at"] = m.updated_at;
   return j;
@@ -286,7 +306,9 @@ db::BindingValues binding_values(const Json::Value& body, const db::BindingValue
   assign(v.selector_type, get_enum(body, "selector_type", kSelectorTypes));
   StringRule selector_rule;
   selector_rule.max_len = 1024;
-  assign(v.selector_value, get_string(body, "selector_value", selector_rule));
+  if (auto value = get_string(body, "selector_value", selector_rule))
+    // Stored as the balancer reads it: trimmed like Go's strings.TrimSpace.
+    v.selector_value = std::string(snapshot::trim_space(*value));
   assign(v.weight, get_int(body, "weight", 0, kMaxWeight));
   assign(v.status, get_enum(body, "status", kActiveDisabled));
 
@@ -297,8 +319,9 @@ db::BindingValues binding_values(const Json::Value& body, const db::BindingValue
               "selector_value must be a regular expression when selector_type is regex");
     if (v.selector_value.size() > 512)
       invalid("selector_value", "a regex selector_value must be at most 512 bytes");
-    if (auto problem = regex_selector_problem(v.selector_value); !problem.empty())
-      invalid("selector_value", "selector_value: " + problem);
+    // The compile the snapshot builder and the balancer (Go's regexp) do.
+    if (auto problem = snapshot::regex_problem(v.selector_value); !problem.empty())
+      invalid("selector_value", "selector_value is not a valid RE2 regular expression: " + problem);
   }
   return v;
 }

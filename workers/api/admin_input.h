@@ -58,7 +58,14 @@ inline const std::initializer_list<std::string_view> kSelectorTypes = {"exact", 
 
 // ---- models -------------------------------------------------------------------
 
+// Prices (input_price, output_price, cache_read_price: per million tokens) are a JSON
+// number, a decimal string ("0.0000025") or null (clears); stored as numeric text.
 [[nodiscard]] db::ModelValues model_values(const Json::Value& body, const db::ModelValues* current);
+// nullopt: absent; an empty inner optional: null (clear). 400 naming the field otherwise.
+[[nodiscard]] std::optional<std::optional<std::string>> get_price(const Json::Value& body,
+                                                                  const char* field);
+// A stored price as a JSON number (null when unset).
+[[nodiscard]] Json::Value price_json(const std::optional<std::string>& price);
 [[nodiscard]] Json::Value model_json(const db::ModelRow& m);
 // ?namespace= &kind=
 [[nodiscard]] db::ModelFilter model_filter(const http::Request& req);
@@ -67,11 +74,8 @@ inline const std::initializer_list<std::string_view> kSelectorTypes = {"exact", 
 
 // ---- bindings -----------------------------------------------------------------
 
-// Empty when `pattern` is usable as a regex selector everywhere it runs: it
-// compiles as ECMAScript (std::regex) and as PCRE (the snapshot builder), and
-// uses nothing Go's RE2 (the balancer) lacks: no lookaround, no backreferences.
-[[nodiscard]] std::string regex_selector_problem(const std::string& pattern);
-
+// Regex selector values are checked with snapshot::regex_problem (RE2, as the
+// balancer's Go regexp); selector values are stored trimmed (strings.TrimSpace).
 [[nodiscard]] db::BindingValues binding_values(const Json::Value& body,
                                                const db::BindingValues* current);
 [[nodiscard]] Json::Value binding_json(const db::BindingRow& b);

@@ -19,6 +19,8 @@ void register_binding_routes(http::Router& r);   // bindings.cpp: /admin/binding
 void register_feature_routes(http::Router& r);   // features.cpp: /admin/features
 void register_audit_routes(http::Router& r);     // audit.cpp: /admin/audit
 void register_sync_routes(http::Router& r);      // sync.cpp: /sync/snapshot
+void register_usage_routes(
+    http::Router& r);  // usage.cpp: /admin/usage /admin/logs /master/usage /master/logs
 
 // All of the above, in one router.
 [[nodiscard]] http::Router build_router();

@@ -3,16 +3,23 @@
 //   ezapi-ctl token [--ttl 1h] [--sub NAME]  mint an admin JWT
 //   ezapi-ctl check-config                print the effective configuration
 //   ezapi-ctl sync                        rebuild the Redis snapshot from PostgreSQL
+//   ezapi-ctl usage [--from T] [--to T] [--group-by G]   print a usage table
+//   ezapi-ctl usage rebuild --from T --to T            re-derive the usage rollups
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "api/auth.h"
 #include "api/context.h"
+#include "api/usage_view.h"
 #include "config/config.h"
+#include "db/json_columns.h"
 #include "db/migrate.h"
+#include "db/usage_repo.h"
+#include "http/error.h"
 #include "http/response.h"
 #include "snapshot/sync.h"
 
@@ -24,8 +31,62 @@ int usage() {
                "  token [--ttl 1h] [--sub NAME]    print an admin JWT (HS256, auth.jwt_secret)\n"
                "  check-config                     print the effective configuration\n"
                "  sync                             rebuild the Redis snapshot from PostgreSQL\n"
+               "  usage [--from T] [--to T] [--group-by master|key|model|provider|day|hour]\n"
+               "                                   print usage statistics (T: RFC 3339 or unix "
+               "seconds;\n"
+               "                                   default: the last 24 hours by master)\n"
+               "  usage rebuild --from T --to T    re-derive the usage rollups from the raw logs\n"
+               "                                   (the window is widened to whole UTC days)\n"
                "options for every command: --config FILE\n";
   return 2;
+}
+
+int usage_command(const ez::config::Settings& settings,
+                  const std::multimap<std::string, std::string>& params, bool rebuild) {
+  ez::http::Request req;  // the API's own parser checks the options
+  req.query = params;
+  ez::usage::Scope scope;
+  scope.max_window_days = settings.usage_max_window_days;
+  scope.now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  try {
+    if (rebuild) {
+      if (!params.count("from") || !params.count("to") || params.count("group_by"))
+        throw std::invalid_argument("usage rebuild needs --from and --to (and nothing else)");
+      const auto from = ez::usage::parse_time_param(params.find("from")->second);
+      const auto to = ez::usage::parse_time_param(params.find("to")->second);
+      if (!from || !to || *from >= *to)
+        throw std::invalid_argument(
+            "--from and --to must be RFC 3339 times or unix seconds, --from before --to");
+      // Days past the raw-log retention have no raw logs left: rebuilding them would
+      // replace their rollups (kept longer) with nothing.
+      const int64_t oldest_kept = ez::usage::floor_to(scope.now_us, ez::usage::kDayUs) -
+                                  int64_t{settings.log_retention_days} * ez::usage::kDayUs;
+      if (ez::usage::floor_to(*from, ez::usage::kDayUs) < oldest_kept)
+        throw std::invalid_argument("--from is before " + ez::db::rfc3339_from_micros(oldest_kept) +
+                                    ": raw logs older than log.retention_days are gone, and "
+                                    "rebuilding those days would empty their rollups");
+      pqxx::connection conn(settings.pg_dsn);
+      const auto r = ez::db::rebuild_usage(conn, *from, *to);
+      std::cout << "rebuilt usage rollups for " << ez::db::rfc3339_from_micros(r.from_us) << " .. "
+                << ez::db::rfc3339_from_micros(r.to_us) << ": " << r.hourly_rows << " hourly rows, "
+                << r.daily_rows << " daily rows\n";
+      return 0;
+    }
+    const ez::usage::UsageQuery q = ez::usage::parse_usage_query(req, scope);
+    pqxx::connection conn(settings.pg_dsn);
+    pqxx::read_transaction tx(conn);
+    std::cout << ez::api::usage_table(ez::db::query_usage(tx, q), q);
+    return 0;
+  } catch (const ez::http::ApiError& e) {
+    std::string opt = e.field() == "group_by" ? "--group-by" : "--" + e.field();
+    std::cerr << "ezapi-ctl usage: " << opt << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "ezapi-ctl usage: " << e.what() << "\n";
+    return 2;
+  }
 }
 
 }  // namespace
@@ -35,6 +96,8 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   std::optional<std::string> config_path;
   std::string sql_dir, ttl = "1h", sub = "ezapi-ctl";
+  std::multimap<std::string, std::string> usage_params;  // --from --to --group-by
+  bool rebuild = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -55,6 +118,12 @@ int main(int argc, char** argv) {
         }
       } else if (a == "--sub")
         sub = next();
+      else if (cmd == "usage" && a == "rebuild" && i == 2)
+        rebuild = true;
+      else if (cmd == "usage" && (a == "--from" || a == "--to"))
+        usage_params.emplace(a.substr(2), next());
+      else if (cmd == "usage" && a == "--group-by")
+        usage_params.emplace("group_by", next());
       else
         return usage();
     } catch (const std::exception& e) {
@@ -90,6 +159,7 @@ int main(int argc, char** argv) {
       std::cout << ez::http::to_json(ez::snapshot::resync(ctx).to_json()) << "\n";
       return 0;
     }
+    if (cmd == "usage") return usage_command(loaded.settings, usage_params, rebuild);
     if (cmd == "check-config") {
       std::cout << ez::config::render_effective(loaded);
       return 0;

@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
     ro.capacity_bytes = static_cast<uint64_t>(s.log_queue_bytes);
     ez::logq::Ring ring = ez::logq::Ring::open(ro);
 
-    ez::flusher::PgSink sink(s.pg_dsn, hostname());
+    ez::flusher::PgSink sink(s.pg_dsn, hostname(), s.log_rollup_retention_days);
     ez::flusher::Options opt;
     opt.batch_size = static_cast<size_t>(s.log_batch_size);
     opt.flush_interval = std::chrono::milliseconds{s.log_flush_ms};

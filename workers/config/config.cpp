@@ -63,6 +63,15 @@ const std::vector<KeySpec> kSpecs = {
      "networks allowed to reach /logs and /sync/ (nginx allow list)"},
     {"sync.outbox_replay_ms", "EZ_OUTBOX_REPLAY_MS", "1000", false,
      "how often a worker retries pushing the Redis outbox"},
+    // usage and log search (issue 12)
+    {"log.rollup_retention_days", "EZ_LOG_ROLLUP_RETENTION_DAYS", "400", false,
+     "usage rollup rows older than this are deleted (separate from raw-log retention)"},
+    {"usage.max_window_days", "EZ_USAGE_MAX_WINDOW_DAYS", "400", false,
+     "longest from..to window of /admin/usage (400 beyond)"},
+    {"usage.logs_max_window_days", "EZ_USAGE_LOGS_MAX_WINDOW_DAYS", "31", false,
+     "longest from..to window of /admin/logs and its export (400 beyond)"},
+    {"usage.export_max_rows", "EZ_USAGE_EXPORT_MAX_ROWS", "1000000", false,
+     "most rows one export streams; past it the export ends with an error line"},
 };
 
 void flatten(const YAML::Node& node, const std::string& prefix,
@@ -280,6 +289,14 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.allowed_networks = get("http.allowed_networks");
   s.outbox_replay_ms =
       parse_int<int>("sync.outbox_replay_ms", get("sync.outbox_replay_ms"), 10, 3'600'000);
+  s.log_rollup_retention_days =
+      parse_int<int>("log.rollup_retention_days", get("log.rollup_retention_days"), 1, 36500);
+  s.usage_max_window_days =
+      parse_int<int>("usage.max_window_days", get("usage.max_window_days"), 1, 36500);
+  s.usage_logs_max_window_days =
+      parse_int<int>("usage.logs_max_window_days", get("usage.logs_max_window_days"), 1, 36500);
+  s.usage_export_max_rows =
+      parse_int<int64_t>("usage.export_max_rows", get("usage.export_max_rows"), 1, 1'000'000'000);
 
   if (s.production()) check_production_secrets(s);
 

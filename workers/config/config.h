@@ -71,6 +71,11 @@ struct Settings {
   std::string allowed_networks;
   // sync
   int outbox_replay_ms = 1000;
+  // usage and log search
+  int log_rollup_retention_days = 400;
+  int usage_max_window_days = 400;
+  int usage_logs_max_window_days = 31;
+  int64_t usage_export_max_rows = 1'000'000;
 
   bool production() const { return server_mode == "production"; }
   std::string logq_shm_name() const { return shm_prefix + "-logq"; }

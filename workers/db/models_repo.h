@@ -21,6 +21,10 @@ struct ModelValues {
   bool supports_fim = false;
   bool supports_stream = true;
   int64_t max_output_tokens = 0;
+  // Prices per million tokens as numeric text ("0.0000025"), never a double; PostgreSQL
+  // only (not in the Redis snapshot). Priced when input_price and output_price are set.
+  std::optional<std::string> input_price, output_price, cache_read_price;
+  std::string currency = "USD";
 
   bool operator==(const ModelValues&) const = default;
 };

@@ -1,6 +1,7 @@
 #include "flusher/pg_sink.h"
 
 #include <array>
+#include <charconv>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -8,6 +9,8 @@
 
 #include "common/log.h"
 #include "logq/entry.h"
+#include "usage/ingest.h"
+#include "usage/rollup_sql.h"
 
 namespace ez::flusher::detail {
 // One whole COPY row, already escaped into PostgreSQL's text format by us.
@@ -73,26 +76,105 @@ void append_escaped(std::string& out, std::string_view v) {
   }
 }
 
-// The queue entry as one COPY line; false if it is not a well-formed encoding.
-bool to_row(std::string_view data, Row& row) {
+constexpr size_t column(std::string_view name) {
+  for (size_t i = 0; i < logq::kLogColumns.size(); ++i)
+    if (name == logq::kLogColumns[i]) return i;
+  throw "unknown log column";  // compile-time error when used in a constant expression
+}
+constexpr size_t kTs = column("ts"), kMaster = column("master_id"), kKey = column("key_id"),
+                 kNs = column("namespace"), kModel = column("model"),
+                 kProvider = column("provider_id"), kStatus = column("status_code"),
+                 kLatency = column("latency_ms"), kPrompt = column("prompt_tokens"),
+                 kCompletion = column("completion_tokens"), kTotal = column("total_tokens"),
+                 kCost = column("cost"), kExtra = column("extra");
+
+// One queue entry, decoded (views into the entry's bytes) and priced.
+struct Decoded {
+  bool ok = false;
   logq::EncodedFields fields;
-  if (!logq::decode(data, fields)) return false;
+  std::optional<std::string> cost;  // computed at ingest; the entry carried none
+  [[nodiscard]] std::optional<std::string_view> get(size_t col) const {
+    if (col == kCost && cost) return std::string_view(*cost);
+    return fields[col];
+  }
+};
+
+// The entry as one COPY line.
+void to_row(const Decoded& d, Row& row) {
   std::string& line = std::get<0>(row).text;
   line.clear();
-  for (size_t i = 0; i < fields.size(); ++i) {
+  for (size_t i = 0; i < d.fields.size(); ++i) {
     if (i) line += '\t';
-    if (fields[i])
-      append_escaped(line, *fields[i]);
+    if (auto v = d.get(i))
+      append_escaped(line, *v);
     else
       line += "\\N";
   }
-  return true;
+}
+
+int64_t int_or_zero(const std::optional<std::string_view>& v) {
+  int64_t n = 0;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), n);
+  return n;
+}
+
+// Decodes every entry and prices those without a cost (usage/ingest.h), in `tx`: the
+// prices are read in the batch's own transaction.
+std::vector<Decoded> decode_and_price(pqxx::work& tx,
+                                      std::span<const logq::Consumer::Entry> entries) {
+  std::vector<Decoded> out(entries.size());
+  usage::ArrayLiteral masters, nss, models, prompts, completions, cached, idx;
+  size_t to_price = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Decoded& d = out[i];
+    d.ok = logq::decode(entries[i].data, d.fields);
+    if (!d.ok || d.fields[kCost] || !d.fields[kModel]) continue;
+    const int64_t prompt = int_or_zero(d.fields[kPrompt]);
+    int64_t cache = 0;
+    if (d.fields[kExtra]) cache = usage::cache_read_tokens(*d.fields[kExtra]).value_or(0);
+    cache = std::min(cache, prompt);
+    masters.add(d.fields[kMaster]);
+    nss.add(d.fields[kNs]);
+    models.add(d.fields[kModel]);
+    prompts.add(std::to_string(prompt));
+    completions.add(std::to_string(int_or_zero(d.fields[kCompletion])));
+    cached.add(std::to_string(cache));
+    idx.add(std::to_string(i));
+    ++to_price;
+  }
+  if (to_price == 0) return out;
+  const pqxx::result r =
+      tx.exec_prepared("ez_flusher_price", masters.finish(), nss.finish(), models.finish(),
+                       prompts.finish(), completions.finish(), cached.finish(), idx.finish());
+  for (const auto& row : r) {
+    const auto i = row[0].as<size_t>();
+    if (i < out.size() && !row[1].is_null()) out[i].cost = row[1].as<std::string>();
+  }
+  return out;
+}
+
+// Adds the written entries to usage_hourly and usage_daily (one statement).
+void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector<size_t>& written) {
+  if (written.empty()) return;
+  constexpr std::array<size_t, 11> kCols = {kTs,       kMaster, kKey,    kModel,
+                                            kProvider, kStatus, kPrompt, kCompletion,
+                                            kTotal,    kCost,   kLatency};
+  std::array<usage::ArrayLiteral, kCols.size()> arrays;
+  for (size_t i : written)
+    for (size_t c = 0; c < kCols.size(); ++c) arrays[c].add(rows[i].get(kCols[c]));
+  tx.exec_prepared("ez_flusher_rollup", arrays[0].finish(), arrays[1].finish(), arrays[2].finish(),
+                   arrays[3].finish(), arrays[4].finish(), arrays[5].finish(), arrays[6].finish(),
+                   arrays[7].finish(), arrays[8].finish(), arrays[9].finish(), arrays[10].finish());
 }
 
 // Reinterpreted, not converted: ring ids use all 64 bits; bigint holds them as they are.
 int64_t db_id(uint64_t ring_id) {
   return static_cast<int64_t>(ring_id);
 }
+
+// Shared: batches run side by side; `ezapi-ctl usage rebuild` takes it exclusively so
+// it never re-derives a window while a batch is adding to it.
+constexpr const char* kUsageLock = "SELECT pg_advisory_xact_lock_shared(ez_usage_lock_key())";
 
 constexpr const char* kAdvance =
     "UPDATE log_flusher_state SET committed_seq = $1, updated_at = now(), host = $4 "
@@ -125,7 +207,8 @@ std::string dsn_with(const std::string& dsn, const std::string& key, const std::
   return dsn + (dsn.empty() ? "" : " ") + key + "=" + value;
 }
 
-PgSink::PgSink(std::string dsn, std::string host) : dsn_(std::move(dsn)), host_(std::move(host)) {}
+PgSink::PgSink(std::string dsn, std::string host, int rollup_retention_days)
+    : dsn_(std::move(dsn)), host_(std::move(host)), rollup_retention_days_(rollup_retention_days) {}
 PgSink::~PgSink() = default;
 
 pqxx::connection& PgSink::conn() {
@@ -137,6 +220,8 @@ pqxx::connection& PgSink::conn() {
   dsn = dsn_with(dsn, "keepalives_idle", "30");
   auto c = std::make_unique<pqxx::connection>(dsn);
   c->prepare("ez_flusher_advance", kAdvance);
+  c->prepare("ez_flusher_price", usage::price_sql());
+  c->prepare("ez_flusher_rollup", usage::batch_rollup_sql());
   {
     pqxx::nontransaction tx(*c);
     // A hung statement must not hang the flusher (SIGTERM drains only between batches).
@@ -171,20 +256,26 @@ WriteResult PgSink::write(uint64_t ring_id, uint64_t expected,
   WriteResult result{entries.back().seq, 0, 0};
   try {
     pqxx::work tx(conn());
-    std::vector<size_t> undecodable;
+    tx.exec(kUsageLock);
+    const std::vector<Decoded> decoded = decode_and_price(tx, entries);
+    std::vector<size_t> undecodable, written;
+    written.reserve(entries.size());
     {
       pqxx::stream_to copy(tx, "logs", columns());
       Row row;
       for (size_t i = 0; i < entries.size(); ++i) {
-        if (!to_row(entries[i].data, row)) {
+        if (!decoded[i].ok) {
           undecodable.push_back(i);
           continue;
         }
+        to_row(decoded[i], row);
         copy << row;
-        ++result.written;
+        written.push_back(i);
       }
       copy.complete();
     }
+    result.written = written.size();
+    roll_up(tx, decoded, written);
     advance(tx, ring_id, expected, result.committed_seq, host_);
     for (size_t i : undecodable) reject(tx, ring_id, entries[i], "undecodable queue entry");
     result.rejected = undecodable.size();
@@ -202,13 +293,18 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
                                      std::span<const logq::Consumer::Entry> entries) {
   WriteResult result{entries.back().seq, 0, 0};
   pqxx::work tx(conn());
+  tx.exec(kUsageLock);
+  const std::vector<Decoded> decoded = decode_and_price(tx, entries);
+  std::vector<size_t> written;
   Row row;
-  for (const auto& e : entries) {
-    if (!to_row(e.data, row)) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    if (!decoded[i].ok) {
       reject(tx, ring_id, e, "undecodable queue entry");
       ++result.rejected;
       continue;
     }
+    to_row(decoded[i], row);
     std::string error;
     try {
       pqxx::subtransaction sub(tx, "log_row");
@@ -219,6 +315,7 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
       }
       sub.commit();
       ++result.written;
+      written.push_back(i);
       continue;
     } catch (const pqxx::sql_error& err) {
       if (!row_at_fault(err)) throw;
@@ -228,6 +325,8 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
     reject(tx, ring_id, e, error);
     ++result.rejected;
   }
+  // Only the rows that landed count in the rollups.
+  roll_up(tx, decoded, written);
   advance(tx, ring_id, expected, result.committed_seq, host_);
   tx.commit();
   return result;
@@ -239,7 +338,13 @@ void PgSink::maintain(int days_ahead, int retention_days) {
       tx.exec_params1("SELECT ez_logs_ensure_partitions($1, 1)", days_ahead)[0].as<int>();
   const int dropped =
       tx.exec_params1("SELECT ez_logs_drop_partitions($1)", retention_days)[0].as<int>();
+  // Rollups have their own, longer retention (log.rollup_retention_days).
+  const auto rollups =
+      tx.exec_params1("SELECT ez_usage_drop_old($1)", rollup_retention_days_)[0].as<int64_t>();
   tx.commit();
+  if (rollups)
+    log::info("usage rollups: deleted " + std::to_string(rollups) + " rows older than " +
+              std::to_string(rollup_retention_days_) + " days");
   if (made || dropped)
     log::info("log partitions: created " + std::to_string(made) + ", dropped " +
               std::to_string(dropped) + " (retention " + std::to_string(retention_days) + " days)");

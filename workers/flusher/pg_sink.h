@@ -15,7 +15,10 @@ namespace ez::flusher {
 class PgSink : public Sink {
  public:
   // `host` is recorded in log_flusher_state (which machine's queue a row belongs to).
-  PgSink(std::string dsn, std::string host);
+  // Each batch also gets its cost at ingest and is added to the usage rollups in the same
+  // transaction (usage/ingest.h, usage/rollup_sql.h); maintain() drops rollups older than
+  // `rollup_retention_days`.
+  PgSink(std::string dsn, std::string host, int rollup_retention_days = 400);
   ~PgSink() override;
 
   [[nodiscard]] uint64_t committed_seq(uint64_t ring_id) override;
@@ -32,6 +35,7 @@ class PgSink : public Sink {
 
   std::string dsn_;
   std::string host_;
+  int rollup_retention_days_;
   std::unique_ptr<pqxx::connection> conn_;
 };
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/log.h"
 #include "http/error.h"
 
 namespace ez::http {
@@ -127,6 +128,20 @@ void write_response(FCGX_Request& f, const Response& resp, const std::string& re
   if (!resp.content_type.empty()) head += "Content-Type: " + resp.content_type + "\r\n";
   head += "X-Request-ID: " + request_id + "\r\n";
   for (const auto& [k, v] : resp.headers) head += k + ": " + v + "\r\n";
+  if (resp.stream) {
+    head += "\r\n";
+    FCGX_PutStr(head.data(), static_cast<int>(head.size()), f.out);
+    // FCGX buffers and flushes as it fills: memory stays constant however long the body.
+    const Response::Writer put = [&f](std::string_view piece) {
+      if (!piece.empty()) FCGX_PutStr(piece.data(), static_cast<int>(piece.size()), f.out);
+    };
+    try {
+      resp.stream(put);
+    } catch (const std::exception& e) {
+      log::error(std::string("streamed response failed: ") + e.what());
+    }
+    return;
+  }
   head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
   FCGX_PutStr(head.data(), static_cast<int>(head.size()), f.out);
   if (!resp.body.empty()) FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), f.out);

@@ -2,7 +2,9 @@
 
 #include <json/value.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +15,12 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // A streamed body (exports): when set, write_response sends the headers without a
+  // Content-Length (nginx answers chunked) and calls it with a function that sends one
+  // piece at a time, so the worker never holds the whole body. It must not throw: what
+  // goes wrong after the headers are out is reported inside the body (see the exports).
+  using Writer = std::function<void(std::string_view)>;
+  std::function<void(const Writer&)> stream;
 
   Response& header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -99,6 +100,36 @@ BOOST_AUTO_TEST_CASE(production_refuses_placeholders_short_and_shared_secrets) {
   BOOST_TEST(with("EZ_ADMIN_TOKEN", std::string(16, 'i')) == "auth.admin_token");
   // Dev mode keeps working with the defaults.
   BOOST_TEST(error_key({{"EZ_ADMIN_TOKEN", "CHANGE_ME"}}, "") == "<no error>");
+}
+
+// The example env file exactly as shipped: every secret in it is a placeholder that a
+// production server refuses, naming that key.
+BOOST_AUTO_TEST_CASE(shipped_env_example_does_not_start_in_production) {
+  std::ifstream in(std::string(EZ_SOURCE_DIR) + "/conf/ezapi.env.example");
+  BOOST_REQUIRE(in.good());
+  Environment example;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] != '#' && line.find('=') != std::string::npos)
+      example[line.substr(0, line.find('='))] = line.substr(line.find('=') + 1);
+  BOOST_REQUIRE(example.at("EZ_SERVER_MODE") == "production");
+  const Environment good{{"EZ_AUTH_JWT_SECRET", std::string(32, 'x')},
+                         {"EZ_ADMIN_TOKEN", std::string(16, 'a')},
+                         {"EZ_INTERNAL_TOKEN", std::string(16, 'i')},
+                         {"EZ_PG_DSN", "host=db user=ezapi password=twelve-chars"}};
+  const std::map<std::string, std::string> key_of = {{"EZ_AUTH_JWT_SECRET", "auth.jwt_secret"},
+                                                     {"EZ_ADMIN_TOKEN", "auth.admin_token"},
+                                                     {"EZ_INTERNAL_TOKEN", "auth.internal_token"},
+                                                     {"EZ_PG_DSN", "postgres.dsn"}};
+  BOOST_TEST(error_key(example, "") != "<no error>");
+  for (const auto& [env, key] : key_of) {
+    BOOST_TEST_CONTEXT(env) {
+      Environment e = example;
+      for (const auto& [k, v] : good)
+        if (k != env) e[k] = v;
+      BOOST_TEST(error_key(e, "") == key);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(secrets_are_masked) {

@@ -1,0 +1,133 @@
+#include "api/usage_view.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "http/response.h"
+
+using namespace ez;
+using usage::GroupBy;
+
+namespace {
+
+db::UsageMetrics metrics() {
+  db::UsageMetrics m;
+  m.requests = 10;
+  m.errors = 2;
+  m.unpriced = 1;
+  m.prompt_tokens = "1000";
+  m.completion_tokens = "500";
+  m.total_tokens = "1500";
+  m.cost = "0.0000025";
+  m.latency_max = 130;
+  m.hist[usage::latency_bucket(60)] = 6;
+  m.hist[usage::latency_bucket(120)] = 4;
+  return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(api_usage_view)
+
+// The shape the web console reads: keep it.
+BOOST_AUTO_TEST_CASE(usage_json_shape) {
+  db::UsageResult r;
+  r.rows.push_back({std::string("12"), metrics()});
+  r.rows.push_back({std::nullopt, metrics()});
+  r.totals = metrics();
+  r.totals.cost.reset();
+  usage::UsageQuery q;
+  q.from_us = 1767225600LL * 1000000;
+  q.to_us = q.from_us + usage::kDayUs;
+  q.group_by = GroupBy::master;
+  const Json::Value j = api::usage_json(r, q);
+  BOOST_TEST(j["from"].asString() == "2026-01-01T00:00:00Z");
+  BOOST_TEST(j["to"].asString() == "2026-01-02T00:00:00Z");
+  BOOST_TEST(j["group_by"].asString() == "master");
+  BOOST_REQUIRE(j["rows"].size() == 2u);
+  const Json::Value& row = j["rows"][0];
+  BOOST_TEST(row["group"].asString() == "12");
+  BOOST_TEST(row["master_id"].asInt64() == 12);
+  BOOST_TEST(row["requests"].asInt64() == 10);
+  BOOST_TEST(row["errors"].asInt64() == 2);
+  BOOST_TEST(row["prompt_tokens"].asInt64() == 1000);
+  BOOST_TEST(row["completion_tokens"].asInt64() == 500);
+  BOOST_TEST(row["total_tokens"].asInt64() == 1500);
+  BOOST_TEST(row["unpriced_requests"].asInt64() == 1);
+  BOOST_TEST(row["latency_p50_ms"].asInt64() == 75);
+  BOOST_TEST(row["latency_p95_ms"].asInt64() == 130);
+  BOOST_TEST(row["latency_p99_ms"].asInt64() == 130);
+  BOOST_TEST(j["rows"][1]["group"].asString() == "");
+  BOOST_TEST(j["rows"][1]["master_id"].isNull());
+  BOOST_TEST(j["totals"]["cost"].isNull());
+  BOOST_TEST(!j["totals"].isMember("group"));
+  // Decimal costs print as the decimal, not as a binary fraction.
+  const std::string text = http::to_json(j);
+  BOOST_TEST(text.find("\"cost\":2.5e-06") != std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_CASE(typed_dimension_fields) {
+  db::UsageRow row{std::string("1767225600000000"), metrics()};
+  auto j = api::usage_row_json(row, GroupBy::day);
+  BOOST_TEST(j["bucket"].asString() == "2026-01-01T00:00:00Z");
+  BOOST_TEST(j["group"].asString() == "2026-01-01T00:00:00Z");
+  j = api::usage_row_json(row, GroupBy::hour);
+  BOOST_TEST(j["bucket"].asString() == "2026-01-01T00:00:00Z");
+  j = api::usage_row_json({std::string("gpt-4o"), metrics()}, GroupBy::model);
+  BOOST_TEST(j["model"].asString() == "gpt-4o");
+  j = api::usage_row_json({std::string("5"), metrics()}, GroupBy::key);
+  BOOST_TEST(j["key_id"].asInt64() == 5);
+  j = api::usage_row_json({std::string("6"), metrics()}, GroupBy::provider);
+  BOOST_TEST(j["provider_id"].asInt64() == 6);
+  // Token sums past int64 stay numbers.
+  auto m = metrics();
+  m.total_tokens = "99999999999999999999";
+  BOOST_TEST(api::usage_metrics_json(m)["total_tokens"].asDouble() == 1e20);
+}
+
+BOOST_AUTO_TEST_CASE(csv_and_error_lines) {
+  BOOST_TEST(api::usage_csv_header(GroupBy::model).rfind("group,model,requests,", 0) == 0);
+  const std::string line = api::usage_csv_line({std::string("a,b"), metrics()}, GroupBy::model);
+  BOOST_TEST(line == "\"a,b\",\"a,b\",10,2,1000,500,1500,0.0000025,1,75,130,130\r\n");
+  const std::string nd = api::export_error_line(usage::Format::ndjson, "export_limit", "stop");
+  BOOST_TEST(nd == "{\"code\":\"export_limit\",\"error\":\"stop\"}\n");
+  BOOST_TEST(api::export_error_line(usage::Format::csv, "export_limit", "a, b") ==
+             "#error,export_limit,\"a, b\"\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(log_rows_as_json_and_csv) {
+  db::LogCells cells(db::log_columns().size());
+  cells[0] = "77";                // id
+  cells[1] = "1767225600500000";  // ts
+  cells[2] = "1767225600600000";  // received_at
+  cells[3] = "req,1";             // request_id
+  cells[18] = "0.0000025";        // cost
+  cells[20] = "t";                // stream
+  cells[23] = R"({"k":[1,2]})";   // extra
+  const Json::Value j = db::log_json(cells);
+  BOOST_TEST(j["id"].asInt64() == 77);
+  BOOST_TEST(j["ts"].asString() == "2026-01-01T00:00:00.500000Z");
+  BOOST_TEST(j["request_id"].asString() == "req,1");
+  BOOST_TEST(j["master_id"].isNull());
+  BOOST_TEST(j["stream"].asBool());
+  BOOST_TEST(j["extra"]["k"][1].asInt() == 2);
+  BOOST_TEST(http::to_json(j).find("\"cost\":2.5e-06") != std::string::npos);
+  const std::string line = api::logs_csv_line(cells);
+  BOOST_TEST(
+      line.rfind("77,2026-01-01T00:00:00.500000Z,2026-01-01T00:00:00.600000Z,\"req,1\",", 0) == 0,
+      line);
+  BOOST_TEST(api::logs_csv_header().rfind("id,ts,received_at,request_id,", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(terminal_table) {
+  db::UsageResult r;
+  r.rows.push_back({std::string("12"), metrics()});
+  r.totals = metrics();
+  usage::UsageQuery q;
+  q.group_by = GroupBy::master;
+  const std::string t = api::usage_table(r, q);
+  BOOST_TEST(t.find("master") != std::string::npos);
+  BOOST_TEST(t.find("TOTAL") != std::string::npos);
+  BOOST_TEST(t.find("0.0000025") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
