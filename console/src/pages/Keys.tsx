@@ -62,8 +62,9 @@ export function KeysPage(props: { params: Record<string, string> }) {
     renderForm: (f, set, err, editing) => <KeyFormFields f={f} set={set} err={err} withMaster={admin} editing={editing !== null} />,
     create: (api, body) => api.post<KeyWithSecret>(base, body),
     afterCreate: (k) => {
-      const key = k as KeyWithSecret;
-      app.showSecret(`Key #${key.id} created`, key.key, `Prefix ${key.key_prefix}; master ${key.master_id}.`);
+      const key = k as KeyWithSecret & { warnings?: string[] };
+      const warn = Array.isArray(key.warnings) && key.warnings.length ? ` Warning: ${key.warnings.join('; ')}` : '';
+      app.showSecret(`Key #${key.id} created`, key.key, `Prefix ${key.key_prefix}; master ${key.master_id}.${warn}`);
     },
     // A master may change name, status and model limits of its own keys (the API names
     // any other field it refuses).

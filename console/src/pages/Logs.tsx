@@ -120,11 +120,18 @@ export function LogsPage(props: { params: Record<string, string> }) {
     }
   };
   const setD = (k: string) => (e: Event) => setDraft((d) => ({ ...d, [k]: (e.currentTarget as HTMLInputElement).value }));
-  const input = (k: string, label: string, type = 'text') =>
+  const input = (k: string, label: string, type = 'text', placeholder?: string) =>
     admin || k !== 'master_id' ? (
       <label class="field small-field">
         <span class="field-label">{label}</span>
-        <input type={type as 'text'} name={k} value={draft[k] ?? ''} onInput={setD(k)} data-testid={`filter-${k}`} />
+        <input
+          type={type as 'text'}
+          name={k}
+          value={draft[k] ?? ''}
+          placeholder={placeholder}
+          onInput={setD(k)}
+          data-testid={`filter-${k}`}
+        />
       </label>
     ) : null;
 
@@ -159,14 +166,14 @@ export function LogsPage(props: { params: Record<string, string> }) {
         </div>
       </div>
       <form class="filters" onSubmit={apply} data-testid="log-filters">
-        {input('from', 'From', 'datetime-local')}
+        {input('from', 'From (default: a day before To)', 'datetime-local')}
         {input('to', 'To', 'datetime-local')}
         {input('request_id', 'Request ID')}
         {input('master_id', 'Master ID')}
         {input('key_id', 'Key ID')}
         {input('model', 'Model')}
         {input('provider_id', 'Provider ID')}
-        {input('status', 'Status')}
+        {input('status', 'Status', 'text', '502 or 5xx')}
         {input('error_type', 'Error type')}
         <div class="filter-actions">
           <button type="submit" class="primary" data-testid="log-search">
