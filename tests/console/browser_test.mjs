@@ -382,7 +382,7 @@ try {
       await page.select('[data-testid=form-dialog] select[name=selector_type]', 'regex');
       await fill('[data-testid=form-dialog] input[name=selector_value]', '^gpt-4o');
       await waitFor(
-        () => page.evaluate(() => /✗|fail|several|ambig|more than one/i.test(document.querySelector('[data-testid=resolution]')?.textContent ?? '')),
+        () => page.evaluate(() => /ambiguous/.test(document.querySelector('[data-testid=resolution]')?.textContent ?? '')),
         'the resolution error for an ambiguous regex',
       );
       await page.select('[data-testid=form-dialog] select[name=selector_type]', 'exact');
