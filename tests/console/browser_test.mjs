@@ -101,10 +101,10 @@ page.on('dialog', async (d) => {
   await d.dismiss();
 });
 
-async function shot(name) {
+async function shot(name, fullPage = true) {
   shotNo++;
   const file = `${OUT}/${String(shotNo).padStart(2, '0')}-${name}.png`;
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 
@@ -460,7 +460,7 @@ try {
     assert(m.page_rows === 1000, `expected a page of 1000 rows, got ${m.page_rows}`);
     assert(m.last_row_shown, 'after scrolling to the end the last row must be rendered');
     measured.rows_1000 = m;
-    await shot('features-1000-rows');
+    await shot('features-1000-rows-scrolled-to-end', false);
     await page.evaluate(() => scrollTo(0, 0));
   });
 
