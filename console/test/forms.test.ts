@@ -4,7 +4,7 @@ import {
   parseOptionalNumber,
 } from '../src/lib/forms';
 import { csvCell, toCsv } from '../src/lib/csv';
-import { summarize } from '../src/lib/resolution';
+import { explain, summarize } from '../src/lib/resolution';
 import * as tableMod from '../src/ui/Table';
 const { clampPage } = tableMod;
 
@@ -89,6 +89,12 @@ describe('binding resolution summary', () => {
     });
     expect(s).toMatchObject({ ok: false, resolved: 1, failed: 1 });
     expect(s.text).toBe('1 provider resolved; 1 failing');
+  });
+  it('explains the API codes in words', () => {
+    expect(explain('ambiguous')).toMatch(/^ambiguous: several .* \(ambiguous\)$/);
+    expect(explain('no_provider')).toContain('no active provider');
+    expect(explain('something_new')).toBe('something_new');
+    expect(explain(null)).toBe('');
   });
   it('reports a group error and an empty group', () => {
     expect(summarize({ ok: false, candidates: [{ route_group: 'g', error: 'no such group', providers: [] }] }).text).toBe('g: no such group');

@@ -30,8 +30,9 @@ describe('key form', () => {
   });
   it('describes the model allowlist', () => {
     expect(modelLimitsText(key)).toBe('gpt-4o');
-    expect(modelLimitsText({ ...key, model_limits: [] })).toBe('all');
-    expect(modelLimitsText({ ...key, model_limits_enabled: false })).toBe('off (1)');
+    expect(modelLimitsText({ ...key, model_limits: [] })).toBe('none (empty allowlist)');
+    expect(modelLimitsText({ ...key, model_limits_enabled: false })).toBe('all (allowlist off: 1)');
+    expect(modelLimitsText({ ...key, model_limits: [], model_limits_enabled: false })).toBe('all');
     expect(modelLimitsText({ ...key, model_limits: {}, model_limits_enabled: undefined })).toBe('all');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorRate, rangeFor, toSeries, topN, type UsageRow } from '../src/lib/usage';
+import { errorRate, label, rangeFor, toSeries, topN, type UsageRow } from '../src/lib/usage';
 
 const now = Date.parse('2026-12-02T06:20:00Z');
 
@@ -49,5 +49,15 @@ describe('topN and errorRate', () => {
   it('has no error rate without requests', () => {
     expect(errorRate({ requests: 0, errors: 0 })).toBeNull();
     expect(errorRate({ requests: 200, errors: 3 })).toBeCloseTo(0.015);
+  });
+});
+
+describe('label', () => {
+  it('names ids it knows and clips long text', () => {
+    const names = new Map([['3', 'acme']]);
+    expect(label('3', names)).toBe('acme (#3)');
+    expect(label('4', names)).toBe('4');
+    expect(label('', names)).toBe('(none)');
+    expect(label('x'.repeat(100))).toHaveLength(40);
   });
 });

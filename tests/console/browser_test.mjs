@@ -16,6 +16,7 @@ const env = (k) => {
 const API = env('EZ_API_URL');
 const ADMIN = env('EZ_ADMIN_TOKEN');
 const INTERNAL = env('EZ_INTERNAL_TOKEN');
+const JWT = env('EZ_ADMIN_JWT');
 const REDIS_PORT = env('EZ_REDIS_PORT');
 const OUT = env('EZ_CONSOLE_TEST_OUT');
 const require = createRequire(`${env('EZ_CONSOLE_DIR')}/package.json`);
@@ -44,12 +45,13 @@ async function api(method, path, body, token = ADMIN, contentType = 'application
   return { status: r.status, json, text, headers: r.headers };
 }
 
-// A route exists unless the router answers 404 "not_found" or 405 for it (e.g. POST
-// /admin/bindings/resolve matches /admin/bindings/{id}, which has no POST).
+// A route exists unless the router answers 405 (e.g. POST /admin/bindings/resolve matches
+// /admin/bindings/{id}, which has no POST) or its own 404 "no route for ..." (a 404 for a
+// missing resource means the route is there).
 async function routeExists(method, path, body) {
   const r = await api(method, path, body);
   if (r.status === 405) return false;
-  return r.status !== 404 || (r.json && r.json.code !== 'not_found');
+  return !(r.status === 404 && /no (such )?route/i.test(r.json?.error ?? r.text));
 }
 
 function redis(...args) {
@@ -99,10 +101,10 @@ page.on('dialog', async (d) => {
   await d.dismiss();
 });
 
-async function shot(name) {
+async function shot(name, fullPage = true) {
   shotNo++;
   const file = `${OUT}/${String(shotNo).padStart(2, '0')}-${name}.png`;
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 
@@ -307,6 +309,21 @@ try {
     assert(keys.json.items.find((k) => k.id === childKeyId).issued_by === 'admin', 'issued_by must be admin');
   });
 
+  await step('rotate the master key: the new one is shown once, the old one stops working', async () => {
+    if (!(await routeExists('POST', '/admin/masters/999999999/rotate'))) {
+      skip('master key rotation', 'POST /admin/masters/{id}/rotate is not in this build');
+      return;
+    }
+    await clickInRow('masters-table', `acme-${RUN}`, 'rotate-master');
+    await page.click('[data-testid=confirm-ok]');
+    const rotated = await readSecret();
+    assert(/^ezm_/.test(rotated) && rotated !== masterKey, 'rotation must show a new master key');
+    await closeSecret();
+    assert((await api('GET', '/master/self', undefined, masterKey)).status === 401, 'the old master key still works');
+    assert((await api('GET', '/master/self', undefined, rotated)).status === 200, 'the new master key does not work');
+    masterKey = rotated;
+  });
+
   await step('keys page: rotate a key (new secret once, old hash leaves Redis)', async () => {
     await nav('keys');
     await clickInRow('keys-table', `ci-${RUN}`, 'rotate');
@@ -365,13 +382,15 @@ try {
       await page.select('[data-testid=form-dialog] select[name=selector_type]', 'regex');
       await fill('[data-testid=form-dialog] input[name=selector_value]', '^gpt-4o');
       await waitFor(
-        () => page.evaluate(() => /✗|fail|several|ambig|more than one/i.test(document.querySelector('[data-testid=resolution]')?.textContent ?? '')),
+        () => page.evaluate(() => /ambiguous/.test(document.querySelector('[data-testid=resolution]')?.textContent ?? '')),
         'the resolution error for an ambiguous regex',
       );
       await page.select('[data-testid=form-dialog] select[name=selector_type]', 'exact');
       await fill('[data-testid=form-dialog] input[name=selector_value]', 'gpt-4o');
     } else {
       skip('live binding resolution', 'POST /admin/bindings/resolve is not in this build');
+      // The preview shows the API's own error instead.
+      await page.waitForSelector('[data-testid=form-dialog] .preview [data-testid=error]', { visible: true });
     }
     await shot('binding-editor');
     await page.click('[data-testid=save]');
@@ -386,6 +405,19 @@ try {
     await fill('[data-testid=flag-value]', 'true');
     await page.click('[data-testid=flag-save]');
     await waitFor(() => page.evaluate(() => document.querySelector('section[data-testid=features] table')?.textContent.includes('dp_claude_cross_upstream')), 'the flag row');
+    // Hostile values: markup, right-to-left override, and one unbroken 4000-character word
+    // (the longest string value a flag may hold). Inert and contained.
+    const hostile = `\u202E<b>bold</b>${'W'.repeat(4000)}`;
+    const put = await api('PUT', '/admin/features', { hostile_long: hostile });
+    assert(put.status === 200, `PUT a long flag: ${put.status} ${put.text.slice(0, 200)}`);
+    await page.click('section[data-testid=features] .toolbar button');
+    await waitFor(() => page.evaluate(() => document.querySelector('section[data-testid=features] table')?.textContent.includes('hostile_long')), 'the long flag');
+    const layout = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - innerWidth,
+      bold: document.querySelectorAll('section[data-testid=features] table b').length,
+    }));
+    assert(layout.bold === 0, 'markup in a flag value was rendered as HTML');
+    assert(layout.overflow <= 0, `a 4000-character value widened the page by ${layout.overflow}px`);
     await shot('features');
     const many = {};
     for (let i = 0; i < 999; i++) many[`bench_flag_${String(i).padStart(4, '0')}`] = `value ${i} ${'x'.repeat(i % 40)}`;
@@ -428,7 +460,7 @@ try {
     assert(m.page_rows === 1000, `expected a page of 1000 rows, got ${m.page_rows}`);
     assert(m.last_row_shown, 'after scrolling to the end the last row must be rendered');
     measured.rows_1000 = m;
-    await shot('features-1000-rows');
+    await shot('features-1000-rows-scrolled-to-end', false);
     await page.evaluate(() => scrollTo(0, 0));
   });
 
@@ -542,11 +574,19 @@ try {
     await shot('status');
   });
 
-  await step('logout clears the credential; a master key opens the tenant view', async () => {
+  await step('logout clears the credential; an admin JWT signs in; a master key opens the tenant view', async () => {
     await page.click('[data-testid=logout]');
     await page.waitForSelector('[data-testid=login]');
     const left = await page.evaluate(() => sessionStorage.length + localStorage.length);
     assert(left === 0, 'logout left something in storage');
+    // An admin JWT is an admin credential too; its subject is shown.
+    await fill('[data-testid=token]', JWT);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=nav-status]');
+    const who = await page.$eval('[data-testid=who]', (e) => e.textContent);
+    assert(who === 'admin JWT (console-test)', `signed in as "${who}"`);
+    await page.click('[data-testid=logout]');
+    await page.waitForSelector('[data-testid=login]');
     await fill('[data-testid=token]', masterKey);
     await page.click('[data-testid=login-submit]');
     await page.waitForSelector('[data-testid=nav-keys]');
@@ -555,6 +595,9 @@ try {
     await nav('keys');
     await waitFor(() => page.evaluate((n) => document.querySelector('[data-testid=keys-table]')?.textContent.includes(n), `ci-${RUN}`), 'the master’s own key');
     await shot('tenant-keys');
+    // The tenant disables its own key; the balancer's snapshot follows.
+    await clickInRow('keys-table', `ci-${RUN}`, 'set-disabled');
+    await waitFor(() => JSON.parse(redis('HGET', 'config:keys', sha256(childKey)) || '{}').status === 'disabled', 'the key disabled in Redis');
     await nav('dashboard');
     await sleep(1000);
     await shot('tenant-dashboard');

@@ -48,9 +48,11 @@ log "starting a stack in $STACK (http://127.0.0.1:$EZ_API_PORT)"
 "$EZ_SOURCE_DIR/scripts/stack" up >"$OUT/stack-up.log" 2>&1 || { cat "$OUT/stack-up.log" >&2; fail "the stack did not start"; }
 # shellcheck disable=SC1091
 source "$STACK/stack.env"
+# An admin JWT as an operator mints it (ezapi-ctl reads the stack's secret from stack.env).
+EZ_ADMIN_JWT=$("$EZ_BUILD_DIR/ezapi-ctl" token --ttl 1h --sub console-test) || fail "ezapi-ctl token failed"
 
 log "driving Chromium; output in $OUT"
-EZ_API_URL=$EZ_API_URL EZ_ADMIN_TOKEN=$EZ_ADMIN_TOKEN EZ_INTERNAL_TOKEN=$EZ_INTERNAL_TOKEN \
+EZ_API_URL=$EZ_API_URL EZ_ADMIN_TOKEN=$EZ_ADMIN_TOKEN EZ_ADMIN_JWT=$EZ_ADMIN_JWT EZ_INTERNAL_TOKEN=$EZ_INTERNAL_TOKEN \
   EZ_REDIS_PORT=$EZ_STACK_REDIS_PORT EZ_CHROMIUM=$CHROMIUM EZ_CHROMIUM_PROFILE=$PROFILE \
   EZ_CONSOLE_DIR=$EZ_SOURCE_DIR/console EZ_CONSOLE_TEST_OUT=$OUT \
   node "$EZ_SOURCE_DIR/tests/console/browser_test.mjs"

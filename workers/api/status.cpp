@@ -2,6 +2,8 @@
 // internal networks) and GET /admin/status (admin; php-fpm-like pool status).
 // Both read the scoreboard the master shares with every worker; rendering lives in
 // prefork/metrics.h so it is tested without processes.
+#include <sys/time.h>
+
 #include <chrono>
 #include <optional>
 #include <pqxx/pqxx>
@@ -12,9 +14,11 @@
 #include "api/routes.h"
 #include "http/error.h"
 #include "http/response.h"
+#include "logq/ring.h"
 #include "prefork/metrics.h"
 #include "prefork/scoreboard.h"
 #include "snapshot/backlog.h"
+#include "redisx/publisher.h"
 
 namespace ez::api {
 
@@ -70,6 +74,28 @@ http::Response metrics(Context& ctx, http::Request&) {
   return http::text(200, std::move(body), "text/plain; version=0.0.4; charset=utf-8");
 }
 
+int64_t unix_ms() {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+// The snapshot version Redis holds (meta:snapshot), so an operator sees whether the
+// balancer's copy is there and moving. Redis being down is a status, not an error.
+Json::Value sync_status(Context& ctx) {
+  Json::Value out(Json::objectValue);
+  try {
+    const redisx::RedisState st = redisx::Publisher(ctx.redis()).state();
+    out["redis_snapshot_present"] = st.present;
+    out["redis_version"] = st.present ? Json::Value(Json::Int64(st.version)) : Json::Value();
+  } catch (const std::exception&) {
+    ctx.redis().mark_broken();  // reconnect on the next use, as every other Redis caller does
+    out["redis_snapshot_present"] = false;
+    out["error"] = "Redis is unreachable";
+  }
+  return out;
+}
+
 http::Response admin_status(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   if (!ctx.scoreboard)
@@ -77,6 +103,9 @@ http::Response admin_status(Context& ctx, http::Request& req) {
   const prefork::Scoreboard& sb = *ctx.scoreboard;
   Json::Value doc = prefork::render_status(sb.global(), sb.active_slots(), prefork::monotonic_ns());
   doc["served_by"] = ctx.worker_slot;
+  if (ctx.log_queue)
+    doc["log_queue"] = prefork::render_logq_status(ctx.log_queue->stats(), unix_ms());
+  doc["sync"] = sync_status(ctx);
   return http::json(200, doc);
 }
 

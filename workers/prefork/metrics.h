@@ -13,7 +13,8 @@
 
 namespace ez::logq {
 class Ring;
-}
+struct Stats;
+}  // namespace ez::logq
 
 namespace ez::prefork {
 
@@ -54,6 +55,10 @@ struct OutboxBacklog {
 // ezapi_resync_duration_seconds (summary: _sum, _count), ezapi_resync_last_duration_seconds,
 // ezapi_config_reload_failures_total. `global` is null outside the master (counters omitted).
 void append_ops_metrics(const GlobalView* global, const OutboxBacklog* outbox, std::string& out);
+// The log queue and the flusher for GET /admin/status, from the same lock-free stats as
+// append_logq_metrics: depth and capacity, entries not yet durable (lag), totals, and the
+// flusher's heartbeat age and state. `now_unix_ms` is wall-clock time (the heartbeat is).
+[[nodiscard]] Json::Value render_logq_status(const logq::Stats& s, int64_t now_unix_ms);
 
 // php-fpm-like status document for GET /admin/status. `now_ns` is monotonic_ns().
 [[nodiscard]] Json::Value render_status(const GlobalView& global,

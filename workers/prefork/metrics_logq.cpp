@@ -1,6 +1,7 @@
 // The log pipeline's families on GET /metrics: the hook declared in metrics.h.
 // The log-queue work owns what is reported here; it reads only logq::Ring::stats(),
 // which is lock-free, so a scrape never waits on a producer or the flusher.
+#include <json/value.h>
 #include <sys/time.h>
 
 #include <string>
@@ -62,6 +63,36 @@ void append_logq_metrics(const logq::Ring* ring, std::string& out) {
         u(f.db_errors), "counter");
   gauge(out, "ezapi_flusher_last_flush_seconds", "Duration of the last committed batch.",
         format_value(static_cast<double>(f.last_flush_us) / 1e6));
+}
+
+Json::Value render_logq_status(const logq::Stats& s, int64_t now_unix_ms) {
+  const auto u = [](uint64_t v) { return Json::Value(Json::UInt64(v)); };
+  Json::Value q(Json::objectValue);
+  q["capacity_entries"] = u(s.capacity_entries);
+  q["capacity_bytes"] = u(s.capacity_bytes);
+  q["depth_entries"] = u(s.depth_entries);
+  q["depth_bytes"] = u(s.depth_bytes);
+  q["lag_entries"] = u(s.lag);
+  q["enqueued_total"] = u(s.enqueued);
+  q["refused_total"] = u(s.refused);
+  q["abandoned_total"] = u(s.abandoned);
+
+  const logq::FlusherStats& f = s.flusher;
+  Json::Value fl(Json::objectValue);
+  const bool attached = f.pid != 0;
+  const int64_t age_ms = attached ? now_unix_ms - f.heartbeat_unix_ms : -1;
+  // Same rule as ezapi_flusher_up: attached and a heartbeat younger than 10 s.
+  fl["up"] = attached && age_ms < 10'000;
+  fl["pid"] = Json::Int64(f.pid);
+  fl["heartbeat_age_ms"] = attached ? Json::Value(Json::Int64(age_ms)) : Json::Value();
+  fl["db_connected"] = f.db_connected;
+  fl["committed_seq"] = u(f.committed_seq);
+  fl["flushed_entries_total"] = u(f.flushed_entries);
+  fl["batches_total"] = u(f.batches);
+  fl["db_errors_total"] = u(f.db_errors);
+  fl["last_flush_ms"] = static_cast<double>(f.last_flush_us) / 1000.0;
+  q["flusher"] = fl;
+  return q;
 }
 
 }  // namespace ez::prefork

@@ -19,6 +19,19 @@ export interface Resolution {
   candidates: ResolvedCandidate[];
 }
 
+// The codes the API uses (config:bindings carries the same), in words.
+const WORDS: Record<string, string> = {
+  no_match: 'no upstream model of this provider matches',
+  ambiguous: 'ambiguous: several upstream models of this provider match',
+  no_provider: 'no active provider in this group, or no model matches',
+  config_error: 'configuration error: several models of one provider match, or the selector cannot be evaluated',
+};
+
+export function explain(code: string | null | undefined): string {
+  if (!code) return '';
+  return WORDS[code] ? `${WORDS[code]} (${code})` : code;
+}
+
 export interface ResolutionSummary {
   ok: boolean;
   resolved: number; // providers with exactly one upstream
@@ -32,7 +45,7 @@ export function summarize(r: Resolution | null | undefined): ResolutionSummary {
   let failed = 0;
   const groupErrors: string[] = [];
   for (const c of r.candidates) {
-    if (c.error) groupErrors.push(`${c.route_group}: ${c.error}`);
+    if (c.error) groupErrors.push(`${c.route_group}: ${explain(c.error)}`);
     for (const p of c.providers ?? []) {
       if (p.error || p.upstream === null) failed++;
       else resolved++;

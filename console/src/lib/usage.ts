@@ -106,3 +106,10 @@ export function errorRate(m: Partial<UsageMetrics> | undefined): number | null {
   const req = num(m?.requests);
   return req > 0 ? num(m?.errors) / req : null;
 }
+
+// "acme (#3)" when the id has a known name; long names clipped (full text in the title).
+export function label(group: string, names?: Map<string, string>): string {
+  const name = names?.get(group);
+  const text = group === '' ? '(none)' : name ? `${name} (#${group})` : group;
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}

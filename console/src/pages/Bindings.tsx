@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { seg, type Page } from '../lib/api';
 import { parseIntField } from '../lib/forms';
-import { type Resolution, summarize } from '../lib/resolution';
+import { explain, type Resolution, summarize } from '../lib/resolution';
 import { useApp } from '../ui/context';
 import { ErrorBox } from '../ui/ErrorBox';
 import { type FormState, SelectField, TextField } from '../ui/fields';
@@ -42,7 +42,7 @@ export function ResolutionView(props: { resolution: Resolution }) {
         <div key={c.route_group} class="candidate">
           <h4>
             group <code>{c.route_group}</code>
-            {c.error ? <span class="bad-text"> — {c.error}</span> : null}
+            {c.error ? <span class="bad-text"> — {explain(c.error)}</span> : null}
           </h4>
           <table class="grid compact">
             <thead>
@@ -64,7 +64,7 @@ export function ResolutionView(props: { resolution: Resolution }) {
                     <td>
                       {p.provider_name} <span class="muted">#{p.provider_id}</span>
                     </td>
-                    <td class={p.error ? 'bad-text' : 'mono'}>{p.error ?? p.upstream ?? '–'}</td>
+                    <td class={p.error ? 'bad-text' : 'mono'}>{p.error ? explain(p.error) : (p.upstream ?? '–')}</td>
                   </tr>
                 ))
               )}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtPct } from '../lib/format';
-import { errorRate, type GroupBy, RANGES, type RangePreset, rangeFor, toSeries, topN, type UsageReport, type UsageRow } from '../lib/usage';
+import { errorRate, type GroupBy, label, RANGES, type RangePreset, rangeFor, toSeries, topN, type UsageReport, type UsageRow } from '../lib/usage';
 import { TimeChart } from '../ui/Chart';
 import { useApp } from '../ui/context';
 import { ErrorBox } from '../ui/ErrorBox';
@@ -15,7 +15,7 @@ function Tile(props: { label: string; value: string; sub?: string; bad?: boolean
   );
 }
 
-function TopTable(props: { title: string; rows: UsageRow[]; currency: string; testId: string }) {
+function TopTable(props: { title: string; rows: UsageRow[]; currency: string; testId: string; names?: Map<string, string> }) {
   return (
     <div class="top" data-testid={props.testId}>
       <h3>{props.title}</h3>
@@ -39,7 +39,7 @@ function TopTable(props: { title: string; rows: UsageRow[]; currency: string; te
           ) : (
             props.rows.map((r) => (
               <tr key={r.group}>
-                <td title={r.group}>{r.group.length > 40 ? `${r.group.slice(0, 39)}…` : r.group}</td>
+                <td title={r.group}>{label(r.group, props.names)}</td>
                 <td class="num">{fmtInt(r.requests)}</td>
                 <td class="num">{fmtPct(r.errors ?? 0, r.requests ?? 0)}</td>
                 <td class="num">{fmtCompact(r.total_tokens)}</td>
@@ -82,6 +82,22 @@ export function DashboardPage() {
       live = false;
     };
   }, [app.api, range]);
+
+  // Names for the ids the usage API groups by (masters, providers).
+  const [names, setNames] = useState<{ masters: Map<string, string>; providers: Map<string, string> }>({
+    masters: new Map(),
+    providers: new Map(),
+  });
+  useEffect(() => {
+    if (!admin) return;
+    const toMap = (items: { id: number; name: string }[]) => new Map(items.map((x) => [String(x.id), x.name]));
+    Promise.all([
+      app.api.all<{ id: number; name: string }>('/admin/masters'),
+      app.api.all<{ id: number; name: string }>('/providers'),
+    ])
+      .then(([m, p]) => setNames({ masters: toMap(m.items), providers: toMap(p.items) }))
+      .catch(() => {});
+  }, [app.api]);
 
   const series = data[range.unit];
   const s = useMemo(() => (series ? toSeries(series.rows, range.from, range.to, range.unit) : null), [series]);
@@ -143,10 +159,10 @@ export function DashboardPage() {
         </div>
       ) : null}
       <div class="tops">
-        {admin ? <TopTable title="Top masters" rows={topN(data.master?.rows ?? [], 10)} currency={currency} testId="top-masters" /> : null}
+        {admin ? <TopTable title="Top masters" rows={topN(data.master?.rows ?? [], 10)} currency={currency} testId="top-masters" names={names.masters} /> : null}
         <TopTable title="Top models" rows={topN(data.model?.rows ?? [], 10)} currency={currency} testId="top-models" />
         {admin ? (
-          <TopTable title="Top providers" rows={topN(data.provider?.rows ?? [], 10)} currency={currency} testId="top-providers" />
+          <TopTable title="Top providers" rows={topN(data.provider?.rows ?? [], 10)} currency={currency} testId="top-providers" names={names.providers} />
         ) : (
           <TopTable title="Top keys" rows={topN(data.key?.rows ?? [], 10)} currency={currency} testId="top-keys" />
         )}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { parseFlagValue } from '../lib/forms';
 import { matchesSearch } from '../lib/forms';
+import { clip } from '../lib/format';
 import { useApp } from '../ui/context';
 import { ConfirmDialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
@@ -83,7 +84,14 @@ export function FeaturesPage() {
       <DataTable
         columns={[
           { key: 'name', title: 'Flag', cls: 'mono' },
-          { key: 'value', title: 'Value', render: (r) => JSON.stringify(r.value) },
+          {
+            key: 'value',
+            title: 'Value',
+            render: (r) => {
+              const text = JSON.stringify(r.value);
+              return <span title={clip(text, 2000)}>{clip(text, 120)}</span>;
+            },
+          },
           { key: 'type', title: 'Type' },
           {
             key: 'actions',

@@ -62,10 +62,13 @@ export function KeysPage(props: { params: Record<string, string> }) {
     renderForm: (f, set, err, editing) => <KeyFormFields f={f} set={set} err={err} withMaster={admin} editing={editing !== null} />,
     create: (api, body) => api.post<KeyWithSecret>(base, body),
     afterCreate: (k) => {
-      const key = k as KeyWithSecret;
-      app.showSecret(`Key #${key.id} created`, key.key, `Prefix ${key.key_prefix}; master ${key.master_id}.`);
+      const key = k as KeyWithSecret & { warnings?: string[] };
+      const warn = Array.isArray(key.warnings) && key.warnings.length ? ` Warning: ${key.warnings.join('; ')}` : '';
+      app.showSecret(`Key #${key.id} created`, key.key, `Prefix ${key.key_prefix}; master ${key.master_id}.${warn}`);
     },
-    ...(admin ? { update: (api, r, body) => api.put(`/keys/${seg(r.id)}`, body) } : {}),
+    // A master may change name, status and model limits of its own keys (the API names
+    // any other field it refuses).
+    update: (api, r, body) => api.put(`${base}/${seg(r.id)}`, body),
     remove: (api, r) => api.del(`${base}/${seg(r.id)}`),
     rowActions: admin
       ? (r, tools) => (
@@ -76,7 +79,7 @@ export function KeysPage(props: { params: Record<string, string> }) {
             </button>
           </>
         )
-      : undefined,
+      : (r, tools) => <StatusToggle api={app.api} path={`${base}/${seg(r.id)}`} status={r.status} tools={tools} />,
     toolbar: (
       <>
         {masterFilter ? (

@@ -11,8 +11,10 @@ import { useCursorList } from '../ui/hooks';
 import { DataTable } from '../ui/Table';
 
 export interface LogItem {
+  id?: number;
   request_id: string;
-  timestamp?: string;
+  ts?: string;        // stored logs (GET /admin/logs)
+  timestamp?: string; // what the balancer posted, if a server echoes it under that name
   master_id?: number | null;
   key_id?: number | null;
   provider_id?: number | null;
@@ -32,7 +34,7 @@ export interface LogItem {
 
 const FILTERS = ['from', 'to', 'master_id', 'key_id', 'model', 'provider_id', 'status', 'request_id', 'error_type'] as const;
 const CSV_COLUMNS = [
-  'timestamp', 'request_id', 'master_id', 'key_id', 'provider_id', 'namespace', 'model', 'upstream_model', 'status_code',
+  'ts', 'request_id', 'master_id', 'key_id', 'provider_id', 'namespace', 'model', 'upstream_model', 'status_code',
   'latency_ms', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost', 'error_type', 'error_message',
 ];
 
@@ -118,11 +120,18 @@ export function LogsPage(props: { params: Record<string, string> }) {
     }
   };
   const setD = (k: string) => (e: Event) => setDraft((d) => ({ ...d, [k]: (e.currentTarget as HTMLInputElement).value }));
-  const input = (k: string, label: string, type = 'text') =>
+  const input = (k: string, label: string, type = 'text', placeholder?: string) =>
     admin || k !== 'master_id' ? (
       <label class="field small-field">
         <span class="field-label">{label}</span>
-        <input type={type as 'text'} name={k} value={draft[k] ?? ''} onInput={setD(k)} data-testid={`filter-${k}`} />
+        <input
+          type={type as 'text'}
+          name={k}
+          value={draft[k] ?? ''}
+          placeholder={placeholder}
+          onInput={setD(k)}
+          data-testid={`filter-${k}`}
+        />
       </label>
     ) : null;
 
@@ -157,14 +166,14 @@ export function LogsPage(props: { params: Record<string, string> }) {
         </div>
       </div>
       <form class="filters" onSubmit={apply} data-testid="log-filters">
-        {input('from', 'From', 'datetime-local')}
+        {input('from', 'From (default: a day before To)', 'datetime-local')}
         {input('to', 'To', 'datetime-local')}
         {input('request_id', 'Request ID')}
         {input('master_id', 'Master ID')}
         {input('key_id', 'Key ID')}
         {input('model', 'Model')}
         {input('provider_id', 'Provider ID')}
-        {input('status', 'Status')}
+        {input('status', 'Status', 'text', '502 or 5xx')}
         {input('error_type', 'Error type')}
         <div class="filter-actions">
           <button type="submit" class="primary" data-testid="log-search">
@@ -187,7 +196,7 @@ export function LogsPage(props: { params: Record<string, string> }) {
       <DataTable
         testId="logs-table"
         columns={[
-          { key: 'timestamp', title: 'Time (UTC)', render: (r) => fmtTime(r.timestamp) },
+          { key: 'ts', title: 'Time (UTC)', render: (r) => fmtTime(r.ts ?? r.timestamp) },
           { key: 'request_id', title: 'Request ID', cls: 'mono' },
           ...(admin ? [{ key: 'master_id', title: 'Master', cls: 'num' }] : []),
           { key: 'key_id', title: 'Key', cls: 'num' },
@@ -205,7 +214,7 @@ export function LogsPage(props: { params: Record<string, string> }) {
           { key: 'error_type', title: 'Error' },
         ]}
         rows={list.items}
-        rowKey={(r) => `${r.request_id}|${r.timestamp ?? ''}`}
+        rowKey={(r) => r.id ?? `${r.request_id}|${r.ts ?? r.timestamp ?? ''}`}
         onRowClick={setDetail}
         empty={list.loading ? 'Loading…' : 'No log entry matches.'}
       />

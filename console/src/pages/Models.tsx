@@ -12,9 +12,10 @@ export interface Model {
   kind: string;
   context_window: number;
   max_output_tokens: number;
-  input_price?: number | null;
-  output_price?: number | null;
-  cache_read_price?: number | null;
+  // Per million tokens; the API may send decimals as strings to keep their digits.
+  input_price?: number | string | null;
+  output_price?: number | string | null;
+  cache_read_price?: number | string | null;
   currency?: string;
   supports_vision: boolean;
   supports_functions: boolean;
@@ -26,7 +27,7 @@ export interface Model {
 const FLAGS = ['supports_stream', 'supports_functions', 'supports_tool_choice', 'supports_vision', 'supports_fim'] as const;
 const PRICES = ['input_price', 'output_price', 'cache_read_price'] as const;
 
-const price = (v: unknown) => (typeof v === 'number' ? String(v) : '');
+const price = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? String(v) : '');
 
 export function ModelsPage() {
   const spec: ResourceSpec<Model> = {
@@ -62,7 +63,7 @@ export function ModelsPage() {
       currency: r.currency ?? '', supports_stream: r.supports_stream, supports_functions: r.supports_functions,
       supports_tool_choice: r.supports_tool_choice, supports_vision: r.supports_vision, supports_fim: r.supports_fim,
     }),
-    toBody: (f) => {
+    toBody: (f, editing) => {
       const b: Record<string, unknown> = {
         name: String(f.name).trim(),
         kind: f.kind,
@@ -72,7 +73,10 @@ export function ModelsPage() {
       for (const k of FLAGS) b[k] = f[k] === true;
       for (const k of PRICES) {
         const v = parseOptionalNumber(k, String(f[k]), 0);
+        // Blank: left out on create; on edit null clears a price that was set (the
+        // partial PUT only sends it when it changed).
         if (v !== undefined) b[k] = v;
+        else if (editing) b[k] = null;
       }
       if (String(f.currency).trim()) b['currency'] = String(f.currency).trim();
       return b;

@@ -15,7 +15,17 @@ function Scalars(props: { doc: Doc }) {
       {entries.map(([k, v]) => (
         <div class="card" key={k}>
           <dt>{k.replace(/_/g, ' ')}</dt>
-          <dd>{k.endsWith('_time') && typeof v === 'number' ? fmtTime(v * 1000) : String(v)}</dd>
+          <dd>
+            {typeof v === 'boolean' ? (
+              <Badge value={v ? 'yes' : 'no'} />
+            ) : k.endsWith('_time') && typeof v === 'number' ? (
+              fmtTime(v * 1000)
+            ) : v === null ? (
+              '–'
+            ) : (
+              String(v)
+            )}
+          </dd>
         </div>
       ))}
     </dl>

@@ -113,10 +113,14 @@ export function KeyFormFields(props: {
   );
 }
 
+// What the key may call. The allowlist applies only when model_limits_enabled is true;
+// true with an empty list means no model at all (the API warns about it).
 export function modelLimitsText(k: Key): string {
   if (Array.isArray(k.model_limits)) {
-    if (!k.model_limits_enabled && k.model_limits_enabled !== undefined) return k.model_limits.length ? `off (${k.model_limits.length})` : 'all';
-    return k.model_limits.length ? k.model_limits.join(', ') : 'all';
+    const list = k.model_limits;
+    if (k.model_limits_enabled === true) return list.length ? list.join(', ') : 'none (empty allowlist)';
+    if (k.model_limits_enabled === false) return list.length ? `all (allowlist off: ${list.length})` : 'all';
+    return list.length ? list.join(', ') : 'all';
   }
   const n = k.model_limits ? Object.keys(k.model_limits).length : 0;
   return n ? JSON.stringify(k.model_limits) : 'all';

@@ -105,9 +105,9 @@ export function CheckField(props: {
 }
 
 export function Badge(props: { value: string }) {
-  const cls = /^(active|ok|ready|idle)$/.test(props.value)
+  const cls = /^(active|ok|ready|idle|yes)$/.test(props.value)
     ? 'badge ok'
-    : /^(disabled|suspended|error|failing|busy)$/.test(props.value)
+    : /^(disabled|suspended|error|failing|no|not_ready)$/.test(props.value)
       ? 'badge bad'
       : 'badge';
   return <span class={cls}>{props.value}</span>;
