@@ -71,6 +71,10 @@ struct Settings {
   std::string allowed_networks;
   // sync
   int outbox_replay_ms = 1000;
+  // several hosts (docs/operations.md "Several hosts")
+  std::string pg_read_dsn;                                   // empty: reads go to the primary
+  std::vector<std::pair<std::string, int>> redis_sentinels;  // empty: redis.addr
+  std::string redis_master_name;
 
   bool production() const { return server_mode == "production"; }
   std::string logq_shm_name() const { return shm_prefix + "-logq"; }
