@@ -16,7 +16,9 @@ std::vector<const Statement*>& registry() {
 }
 
 constexpr std::chrono::milliseconds kMinBackoff{100};
-constexpr std::chrono::milliseconds kMaxBackoff{5000};
+// At most one connect attempt a second per process while PostgreSQL is away, so
+// a returning (or newly promoted) primary is found within a second.
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
 
 }  // namespace
 
