@@ -50,7 +50,8 @@ Fingerprint postgres_fingerprint(api::Context& ctx, bool exact_keys) {
   fp.version = row[0].as<int64_t>();
   fp.pending = row[1].as<bool>();
   const auto& keys = fingerprint_keys();
-  for (size_t i = 0; i + 1 < keys.size(); ++i) fp.fields[keys[i]] = row[static_cast<pqxx::row::size_type>(2 + i)].as<int64_t>();
+  for (size_t i = 0; i + 1 < keys.size(); ++i)
+    fp.fields[keys[i]] = row[static_cast<pqxx::row::size_type>(2 + i)].as<int64_t>();
   fp.fields[std::string(layout::models_meta)] = kSomeRows;  // written by every resync
   return fp;
 }
