@@ -26,6 +26,9 @@ struct Fingerprint {
 // every few ticks; in between only whether any key exists).
 inline constexpr int64_t kSomeRows = -1;
 
+// Whether the moment is quiet enough to compare the counts at all.
+[[nodiscard]] bool comparable(const Fingerprint& postgres, const Fingerprint& redis);
+
 // The Redis keys whose field count disagrees with PostgreSQL, in key order;
 // empty when they agree or when the moment is not quiet enough to judge
 // (pending rows; Redis behind or without meta:snapshot — the version check

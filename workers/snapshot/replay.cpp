@@ -72,6 +72,31 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
+// A resync for a partial loss, at most once per kHealPause for the same
+// difference: if a rebuild does not make the counts agree, they disagree for
+// a reason a resync cannot fix (a bug), and a million-key resync every tick
+// would only load PostgreSQL and Redis.
+constexpr std::chrono::minutes kHealPause{5};
+
+std::vector<std::string> g_last_heal;  // what the last heal was for; cleared once counts agree
+std::chrono::steady_clock::time_point g_last_heal_at{};
+
+void heal(api::Context& ctx, const std::vector<std::string>& lost) {
+  auto& last = g_last_heal;
+  auto& last_at = g_last_heal_at;
+  const auto now = std::chrono::steady_clock::now();
+  if (lost == last && now - last_at < kHealPause) return;
+  if (lost == last)
+    log::error("snapshot: the field counts of " + joined(lost) +
+               " still differ from PostgreSQL after a resync; resyncing again");
+  else
+    log::warn("snapshot: Redis is missing fields of " + joined(lost) +
+              " (the version is current, so part of it was lost): resyncing");
+  last = lost;
+  last_at = now;
+  (void)resync(ctx, ResyncMode::always);
+}
+
 }  // namespace
 
 void replay_tick(api::Context& ctx) noexcept {
@@ -91,9 +116,9 @@ void replay_tick(api::Context& ctx) noexcept {
     if (!redis.present || redis.version < pg.version) {
       (void)resync(ctx, ResyncMode::if_stale);
     } else if (const auto lost = diverged(pg, redis); !lost.empty()) {
-      log::warn("snapshot: Redis is missing fields of " + joined(lost) +
-                " (the version is current, so part of it was lost): resyncing");
-      (void)resync(ctx, ResyncMode::always);
+      heal(ctx, lost);
+    } else if (comparable(pg, redis)) {
+      g_last_heal.clear();  // healed: the next loss is healed at once again
     }
     if (pg.pending) {
       const size_t n = push_outbox(ctx);

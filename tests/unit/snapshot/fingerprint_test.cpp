@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+using ez::snapshot::comparable;
 using ez::snapshot::diverged;
 using ez::snapshot::Fingerprint;
 using ez::snapshot::kSomeRows;
@@ -29,6 +30,7 @@ using Names = std::vector<std::string>;
 BOOST_AUTO_TEST_SUITE(snapshot_fingerprint)
 
 BOOST_AUTO_TEST_CASE(agreeing_counts) {
+  BOOST_TEST(comparable(pg(3), redis(3)));
   BOOST_TEST(diverged(pg(3), redis(3)).empty());
   BOOST_TEST(diverged(pg(kSomeRows), redis(3)).empty());
 }
@@ -54,6 +56,7 @@ BOOST_AUTO_TEST_CASE(not_judged_while_writes_are_in_flight) {
   Fingerprint p = pg(3);
   p.pending = true;
   BOOST_TEST(diverged(p, redis(0)).empty());
+  BOOST_TEST(!comparable(p, redis(0)));
   Fingerprint r = redis(0);
   r.version = 6;  // behind: lost writes, the version check's case
   BOOST_TEST(diverged(pg(3), r).empty());
