@@ -127,7 +127,7 @@ redisContext* Redis::ctx() {
   if (now < next_attempt_) throw RedisError("redis unavailable: " + last_error_);
   std::unique_ptr<redisContext, ContextDeleter> c;
   const std::string error = open(c);
-  if (!sentinels_.empty()) endpoint_ = host_ + ":" + std::to_string(port_);
+  if (!sentinels_.empty() && !host_.empty()) endpoint_ = host_ + ":" + std::to_string(port_);
   if (!error.empty()) {
     backoff_ = backoff_.count() == 0 ? kMinBackoff : std::min(backoff_ * 2, kMaxBackoff);
     next_attempt_ = now + backoff_;
