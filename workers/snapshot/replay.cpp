@@ -88,13 +88,13 @@ void heal(api::Context& ctx, const std::vector<std::string>& lost) {
   if (lost == last && now - last_at < kHealPause) return;
   if (lost == last)
     log::error("snapshot: the field counts of " + joined(lost) +
-               " still differ from PostgreSQL after a resync; resyncing again");
+               " still differ from PostgreSQL after a rebuild; rebuilding again");
   else
     log::warn("snapshot: Redis is missing fields of " + joined(lost) +
-              " (the version is current, so part of it was lost): resyncing");
+              " (the version is current, so part of it was lost): rebuilding them");
   last = lost;
   last_at = now;
-  (void)resync(ctx, ResyncMode::always);
+  (void)resync_keys(ctx, lost);
 }
 
 }  // namespace
