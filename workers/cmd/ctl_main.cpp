@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/auth.h"
@@ -20,6 +21,7 @@
 #include "db/json_columns.h"
 #include "db/migrate.h"
 #include "db/usage_repo.h"
+#include "db/pg.h"
 #include "http/error.h"
 #include "http/response.h"
 #include "snapshot/sync.h"
@@ -91,6 +93,27 @@ int usage_command(const ez::config::Settings& settings,
   }
 }
 
+// migrate and sync are idempotent (each migration is recorded in its own
+// transaction under the migration lock; a resync rebuilds everything), so a
+// connection lost to a failover is retried until the new primary answers.
+template <typename F>
+auto retrying(const char* what, F&& f) -> decltype(f()) {
+  constexpr auto kBudget = std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + kBudget;
+  for (;;) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      const auto* api = dynamic_cast<const ez::http::ApiError*>(&e);
+      const bool lost =
+          ez::db::is_connection_loss(e) || (api && api->code() == ez::http::ErrorCode::unavailable);
+      if (!lost || std::chrono::steady_clock::now() >= deadline) throw;
+      std::cerr << "ezapi-ctl " << what << ": " << e.what() << " (retrying)\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,7 +172,7 @@ int main(int argc, char** argv) {
     auto loaded = ez::config::load(config_path);
     if (cmd == "migrate") {
       auto dir = ez::db::find_sql_dir(sql_dir, argv[0]);
-      auto r = ez::db::migrate(loaded.settings.pg_dsn, dir);
+      auto r = retrying("migrate", [&] { return ez::db::migrate(loaded.settings.pg_dsn, dir); });
       for (const auto& n : r.applied) std::cout << "applied " << n << "\n";
       std::cout << "migrations: " << r.applied.size() << " applied, " << r.skipped.size()
                 << " already present\n";
@@ -170,7 +193,11 @@ int main(int argc, char** argv) {
     }
     if (cmd == "sync") {
       ez::api::Context ctx(loaded.settings);
-      std::cout << ez::http::to_json(ez::snapshot::resync(ctx).to_json()) << "\n";
+      const auto report = retrying("sync", [&] {
+        ctx.mark_pg_broken();  // a retry starts on a fresh connection
+        return ez::snapshot::resync(ctx);
+      });
+      std::cout << ez::http::to_json(report.to_json()) << "\n";
       return 0;
     }
     if (cmd == "usage") return usage_command(loaded.settings, usage_params, rebuild);

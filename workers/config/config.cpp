@@ -74,6 +74,13 @@ const std::vector<KeySpec> kSpecs = {
      "longest from..to window of /admin/logs and its export (400 beyond)"},
     {"usage.export_max_rows", "EZ_USAGE_EXPORT_MAX_ROWS", "1000000", false,
      "most rows one export streams; past it the export ends with an error line"},
+    {"postgres.read_dsn", "EZ_PG_READ_DSN", "", true,
+     "optional replica for read-heavy queries (lists, log search, usage, exports); "
+     "empty or down = the primary"},
+    {"redis.sentinels", "EZ_REDIS_SENTINELS", "", false,
+     "Sentinels as host:port, comma or space separated; when set, redis.addr is ignored"},
+    {"redis.master_name", "EZ_REDIS_MASTER_NAME", "", false,
+     "the master's name in Sentinel (required with redis.sentinels)"},
 };
 
 void flatten(const YAML::Node& node, const std::string& prefix,
@@ -141,6 +148,19 @@ std::optional<std::string> dsn_password(const std::string& dsn) {
 std::string displayed_value(const KeySpec& spec, const std::string& value) {
   if (std::string_view(spec.key) == "postgres.dsn") return mask_dsn_password(value);
   return spec.secret ? mask_secret(value) : value;
+}
+
+// libpq must be able to parse it (several hosts, URIs and key=value all are).
+void require_parsable_dsn(const char* key, const std::string& dsn) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  if (!opts) {
+    std::string msg = err ? err : "unparsable";
+    if (err) PQfreemem(err);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    throw ConfigError(key, "unparsable connection string: " + msg);
+  }
+  PQconninfoFree(opts);
 }
 
 }  // namespace
@@ -243,18 +263,13 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
     throw ConfigError("server.shm_prefix", "must look like /name (one leading slash, no other)");
 
   s.pg_dsn = get("postgres.dsn");
-  {
-    char* err = nullptr;
-    PQconninfoOption* opts = PQconninfoParse(s.pg_dsn.c_str(), &err);
-    if (!opts) {
-      std::string msg = err ? err : "unparsable";
-      if (err) PQfreemem(err);
-      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-      throw ConfigError("postgres.dsn", "unparsable connection string: " + msg);
-    }
-    PQconninfoFree(opts);
-  }
+  require_parsable_dsn("postgres.dsn", s.pg_dsn);
   if (auto problem = check_dsn(s.pg_dsn)) throw ConfigError("postgres.dsn", *problem);
+  s.pg_read_dsn = get("postgres.read_dsn");
+  if (!s.pg_read_dsn.empty()) {
+    require_parsable_dsn("postgres.read_dsn", s.pg_read_dsn);
+    if (auto problem = check_dsn(s.pg_read_dsn)) throw ConfigError("postgres.read_dsn", *problem);
+  }
 
   const std::string addr = get("redis.addr");
   const auto colon = addr.rfind(':');
@@ -263,6 +278,21 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.redis_host = addr.substr(0, colon);
   s.redis_port = parse_int<int>("redis.addr", addr.substr(colon + 1), 1, 65535);
   s.redis_db = parse_int<int>("redis.db", get("redis.db"), 0, 15);
+  s.redis_master_name = get("redis.master_name");
+  {
+    std::string list = get("redis.sentinels");
+    std::replace(list.begin(), list.end(), ',', ' ');
+    std::istringstream words(list);
+    for (std::string hp; words >> hp;) {
+      const auto c = hp.rfind(':');
+      if (c == std::string::npos || c == 0)
+        throw ConfigError("redis.sentinels", "'" + hp + "' is not host:port");
+      s.redis_sentinels.emplace_back(hp.substr(0, c),
+                                     parse_int<int>("redis.sentinels", hp.substr(c + 1), 1, 65535));
+    }
+    if (!s.redis_sentinels.empty() && s.redis_master_name.empty())
+      throw ConfigError("redis.master_name", "required when redis.sentinels is set");
+  }
 
   // The ring's own limits (logq/ring.h): at most 4 Mi entries and 4 GiB.
   s.log_queue_capacity =

@@ -159,8 +159,14 @@ HttpResult Stack::http(const std::string& method, const std::string& path, const
 HttpResult Stack::http_token(const std::string& method, const std::string& path,
                              const std::string& token, const std::string& body,
                              const std::map<std::string, std::string>& headers) const {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(api_port));
-  session.setTimeout(Poco::Timespan(30, 0));
+  return http_at(api_port, method, path, token, body, headers);
+}
+
+HttpResult http_at(int port, const std::string& method, const std::string& path,
+                   const std::string& token, const std::string& body,
+                   const std::map<std::string, std::string>& headers, int timeout_s) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(timeout_s, 0));
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!token.empty()) req.set("Authorization", "Bearer " + token);
   bool has_type = false;

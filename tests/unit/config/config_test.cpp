@@ -224,3 +224,39 @@ BOOST_AUTO_TEST_CASE(a_missing_file_names_where_its_path_came_from) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_cluster)
+
+BOOST_AUTO_TEST_CASE(sentinels_from_env_and_file) {
+  Environment env{{"EZ_REDIS_SENTINELS", "127.0.0.1:26379, 127.0.0.1:26380,h3:26381"},
+                  {"EZ_REDIS_MASTER_NAME", "ezapi"}};
+  auto l = resolve(env, std::nullopt, std::nullopt);
+  BOOST_REQUIRE(l.settings.redis_sentinels.size() == 3u);
+  BOOST_TEST(l.settings.redis_sentinels[1].first == "127.0.0.1");
+  BOOST_TEST(l.settings.redis_sentinels[1].second == 26380);
+  BOOST_TEST(l.settings.redis_sentinels[2].first == "h3");
+  BOOST_TEST(l.settings.redis_master_name == "ezapi");
+  auto f = resolve({}, std::string("redis:\n  sentinels: [a:1, b:2]\n  master_name: m\n"),
+                   std::string("t.yaml"));
+  BOOST_TEST(f.settings.redis_sentinels.size() == 2u);
+  // Without Sentinels, redis.addr as before.
+  BOOST_TEST(resolve({}, std::nullopt, std::nullopt).settings.redis_sentinels.empty());
+}
+
+BOOST_AUTO_TEST_CASE(bad_cluster_settings_name_their_key) {
+  BOOST_TEST(error_key({{"EZ_REDIS_SENTINELS", "a:1"}}, "") == "redis.master_name");
+  BOOST_TEST(error_key({{"EZ_REDIS_SENTINELS", "nope"}, {"EZ_REDIS_MASTER_NAME", "m"}}, "") ==
+             "redis.sentinels");
+  BOOST_TEST(error_key({{"EZ_REDIS_SENTINELS", "a:0"}, {"EZ_REDIS_MASTER_NAME", "m"}}, "") ==
+             "redis.sentinels");
+  BOOST_TEST(error_key({{"EZ_PG_READ_DSN", "host='unterminated"}}, "") == "postgres.read_dsn");
+}
+
+BOOST_AUTO_TEST_CASE(multi_host_dsn_is_accepted) {
+  Environment env{{"EZ_PG_DSN",
+                   "host=127.0.0.1,127.0.0.1 port=5432,5433 dbname=ezapi "
+                   "target_session_attrs=read-write"}};
+  BOOST_TEST(resolve(env, std::nullopt, std::nullopt).settings.pg_dsn == env["EZ_PG_DSN"]);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
