@@ -95,6 +95,10 @@ class Cluster {
     if (run("up") != 0) {
       std::system(("tail -n 20 " + dir + "/log/*.log " + dir + "/hosts/*/log/*.log >&2").c_str());
       (void)run("down");
+      if (!std::getenv("EZ_KEEP_STACK")) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+      }
       throw std::runtime_error("scripts/cluster up failed in " + dir);
     }
     env = read_env_file(dir + "/cluster.env");
@@ -105,6 +109,10 @@ class Cluster {
   ~Cluster() {
     (void)run("down");
     if (!std::getenv("EZ_KEEP_STACK")) {
+      // The hosts' log queues outlive `down` by design (queued entries wait
+      // for the next start); this cluster will not start again.
+      (void)std::system(
+          ("rm -f /dev/shm/ezc-$(printf '%s' '" + dir + "' | md5sum | cut -c1-8)-[ab]-*").c_str());
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
     }
