@@ -796,9 +796,9 @@ BOOST_AUTO_TEST_CASE(master_updates_and_deletes_its_own_keys) {
 
   Json::Value limits(Json::objectValue);
   limits["gpt-4o"]["rpm"] = 60;
-  auto u =
-      s.http_token("PUT", path, ka,
-                   js(obj({{"name", "after"}, {"status", "disabled"}, {"model_rate_limits", limits}})));
+  auto u = s.http_token(
+      "PUT", path, ka,
+      js(obj({{"name", "after"}, {"status", "disabled"}, {"model_rate_limits", limits}})));
   BOOST_REQUIRE_MESSAGE(u.status == 200, describe(u));
   BOOST_TEST(u.json()["name"].asString() == "after");
   BOOST_TEST(u.json()["status"].asString() == "disabled");
@@ -925,6 +925,8 @@ BOOST_AUTO_TEST_CASE(key_group_is_the_same_in_api_and_redis) {
       },
       5000));
   BOOST_TEST(s.http("GET", "/keys/" + id_of(pinned)).json()["group"].asString() == "silver");
+}
+
 // New API's convention: model_limits is the allowlist a migrating admin sends,
 // and the key snapshot in Redis carries it as a list with its flag.
 BOOST_AUTO_TEST_CASE(model_limits_allowlist) {

@@ -227,7 +227,8 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
          {"master_id", "group", "namespaces", "scopes", "allow_ips", "expires_at"})
       if (body.isMember(admin_only))
         http::invalid(admin_only, std::string(admin_only) + " can only be changed by an admin");
-    reject_unknown(body, {"name", "status", "model_limits"},
+    reject_unknown(body,
+                   {"name", "status", "model_limits", "model_limits_enabled", "model_rate_limits"},
                    {"id", "issued_by", "key_prefix", "created_at", "updated_at"});
   } else if (kind == KeyBody::create_for_master) {
     reject_unknown(body,
