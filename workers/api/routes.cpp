@@ -16,6 +16,7 @@ http::Router build_router() {
   register_feature_routes(r);
   register_audit_routes(r);
   register_sync_routes(r);
+  register_import_routes(r);
   return r;
 }
 

@@ -19,6 +19,7 @@ void register_binding_routes(http::Router& r);   // bindings.cpp: /admin/binding
 void register_feature_routes(http::Router& r);   // features.cpp: /admin/features
 void register_audit_routes(http::Router& r);     // audit.cpp: /admin/audit
 void register_sync_routes(http::Router& r);      // sync.cpp: /sync/snapshot
+void register_import_routes(http::Router& r);    // import.cpp: /admin/import
 
 // All of the above, in one router.
 [[nodiscard]] http::Router build_router();
