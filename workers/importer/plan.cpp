@@ -207,7 +207,8 @@ void plan_masters(const ExportFile& file, const Existing& existing,
   }
 }
 
-void plan_keys(const ExportFile& file, const Existing& existing, Plan& plan, Warnings& warn,
+void plan_keys(const ExportFile& file, const Existing& existing,
+               const SecretMaker& new_client_secret, Plan& plan, Warnings& warn,
                const std::unordered_map<std::string, size_t>& masters_by_name) {
   std::unordered_map<std::string, size_t> refs, hashes;
   size_t without_token = 0;
@@ -274,6 +275,12 @@ void plan_keys(const ExportFile& file, const Existing& existing, Plan& plan, War
         conflict(path + ".original_token", "this token is already key " +
                                                std::to_string(it->second) +
                                                ", which was not imported from this record");
+    }
+    if (out.action == Action::create && out.token_hash.empty()) {
+      // token_hash is NOT NULL UNIQUE: a random one nobody knows.
+      const api::IssuedSecret s = new_client_secret();
+      out.token_hash = s.hash;
+      out.token_prefix = s.prefix;
     }
     plan.counts["keys"].add(out.action);
     plan.keys.push_back(std::move(out));
@@ -381,14 +388,15 @@ void convert_quota(const ImportedKey& k, KeyImportValues& v) {
 }
 
 Plan make_plan(const ExportFile& file, const Existing& existing,
-               const SecretMaker& new_master_secret, size_t max_warnings) {
+               const SecretMaker& new_master_secret, const SecretMaker& new_client_secret,
+               size_t max_warnings) {
   Plan plan;
   for (const char* r : {"providers", "masters", "keys", "bindings"}) plan.counts[r] = {};
   Warnings warn(plan, max_warnings);
   plan_providers(file, existing, plan, warn);
   std::unordered_map<std::string, size_t> masters_by_name;
   plan_masters(file, existing, new_master_secret, plan, warn, masters_by_name);
-  plan_keys(file, existing, plan, warn, masters_by_name);
+  plan_keys(file, existing, new_client_secret, plan, warn, masters_by_name);
   plan_bindings(file, existing, plan, warn);
   return plan;
 }

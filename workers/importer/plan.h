@@ -129,7 +129,12 @@ using SecretMaker = std::function<api::IssuedSecret()>;
 // Throws http::ApiError naming the file path of the first conflict (duplicate
 // identity or name in the file, a name or token already used by a row this
 // source did not import, a key whose master_ref names no master of the file).
+// `new_master_secret` gives each new master its key; `new_client_secret` gives a
+// new key without plaintext in the export a random token (never shown: the key
+// is disabled until an admin rotates it).
 [[nodiscard]] Plan make_plan(const ExportFile& file, const Existing& existing,
-                             const SecretMaker& new_master_secret, size_t max_warnings = 200);
+                             const SecretMaker& new_master_secret,
+                             const SecretMaker& new_client_secret = api::new_client_key,
+                             size_t max_warnings = 200);
 
 }  // namespace ez::importer

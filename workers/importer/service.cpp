@@ -7,6 +7,7 @@
 #include "api/key_rules.h"
 #include "common/log.h"
 #include "db/audit.h"
+#include "http/error.h"
 #include "importer/plan.h"
 #include "importer/store.h"
 #include "snapshot/sync.h"
@@ -92,7 +93,15 @@ Json::Value run_import(api::Context& ctx, std::string_view file_text,
   }
 
   t = Clock::now();
-  apply_plan(tx, plan);
+  try {
+    apply_plan(tx, plan);
+  } catch (const pqxx::unique_violation&) {
+    // The plan checked names and tokens under the import lock; an API write
+    // that landed meanwhile (API writes do not take the import lock) wins.
+    throw http::ApiError(http::ErrorCode::conflict,
+                         "a provider, master or key written while the import ran uses one of its "
+                         "names or tokens; run the import again");
+  }
   // One audit row for the whole import (not one per row): the source, the
   // counts, who ran it, and what the importer did not understand.
   Json::Value event(Json::objectValue);

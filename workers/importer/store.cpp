@@ -292,8 +292,12 @@ Existing load_existing(pqxx::transaction_base& tx, const ExportFile& file) {
     if (ref.rfind(prefix, 0) == 0)
       e.masters.emplace(std::move(ref), ExistingRef{id, r[3].as<std::string>()});
   }
-  for (const auto& r : tx.exec_prepared(kKeys.name(), file.source.type))
-    e.keys.emplace(r[1].as<std::string>(), ExistingRef{r[0].as<int64_t>(), r[2].as<std::string>()});
+  for (const auto& r : tx.exec_prepared(kKeys.name(), file.source.type)) {
+    std::string ref = r[1].as<std::string>();
+    // LIKE treats '_' in the source type as a wildcard: keep exact prefixes only.
+    if (ref.rfind(prefix, 0) == 0)
+      e.keys.emplace(std::move(ref), ExistingRef{r[0].as<int64_t>(), r[2].as<std::string>()});
+  }
   Json::Value hashes(Json::arrayValue);
   auto lookup = [&] {
     if (hashes.empty()) return;
