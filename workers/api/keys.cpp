@@ -35,6 +35,9 @@ db::KeyValues values_of(const db::KeyRow& k) {
   v.allow_ips = k.allow_ips;
   v.expires_at = k.expires_at;
   v.status = k.status;
+  v.quota_limit = k.quota_limit;
+  v.quota_used = k.quota_used;
+  v.unlimited_quota = k.unlimited_quota;
   return v;
 }
 
@@ -47,6 +50,9 @@ void apply(db::KeyValues& v, const KeyFields& f) {
   if (f.allow_ips) v.allow_ips = *f.allow_ips;
   if (f.expires_at) v.expires_at = *f.expires_at;
   if (f.status) v.status = *f.status;
+  if (f.quota_limit) v.quota_limit = *f.quota_limit;
+  if (f.quota_used) v.quota_used = *f.quota_used;
+  if (f.unlimited_quota) v.unlimited_quota = *f.unlimited_quota;
 }
 
 // Looks the key up, takes the master's share lock, then the key's row lock

@@ -13,7 +13,8 @@ namespace {
   "array_to_json(scopes)::text AS scopes, model_limits::text AS model_limits, "                 \
   "array_to_json(allow_ips)::text AS allow_ips, "                                               \
   EZ_SQL_MICROS("expires_at") " AS expires_us, status, issued_by, token_hash, token_prefix, " \
-  EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us"
+  EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us, " \
+  "status_reason, quota_limit, quota_used, unlimited_quota"
 
 const Statement kGet{"keys_get", "SELECT " EZ_KEY_COLS " FROM keys WHERE id = $1"};
 const Statement kGetUpdate{"keys_get_update",
@@ -27,16 +28,20 @@ const Statement kCount{"keys_count_of_master", "SELECT count(*) FROM keys WHERE 
 const Statement kInsert{
     "keys_insert",
     "INSERT INTO keys (master_id, name, group_name, namespaces, scopes, model_limits, allow_ips, "
-    "expires_at, status, issued_by, token_hash, token_prefix) "
+    "expires_at, status, issued_by, token_hash, token_prefix, quota_limit, quota_used, "
+    "unlimited_quota) "
     "VALUES ($1, $2, $3, " EZ_SQL_TEXT_ARRAY("$4") ", " EZ_SQL_TEXT_ARRAY("$5") ", $6::jsonb, "
     EZ_SQL_TEXT_ARRAY("$7") ", $8::timestamptz, $9, "
-    "$10, $11, $12) RETURNING " EZ_KEY_COLS};
+    "$10, $11, $12, $13, $14, $15) RETURNING " EZ_KEY_COLS};
 const Statement kUpdate{
     "keys_update",
     "UPDATE keys SET name = $2, group_name = $3, namespaces = " EZ_SQL_TEXT_ARRAY("$4") ", "
     "scopes = " EZ_SQL_TEXT_ARRAY("$5") ", model_limits = $6::jsonb, "
     "allow_ips = " EZ_SQL_TEXT_ARRAY("$7") ", expires_at = $8::timestamptz, "
-    "status = $9, updated_at = now() WHERE id = $1 RETURNING " EZ_KEY_COLS};
+    "status = $9, updated_at = now(), quota_limit = $10, quota_used = $11, "
+    "unlimited_quota = $12, "
+    "status_reason = CASE WHEN $9 = 'active' THEN '' ELSE status_reason END "
+    "WHERE id = $1 RETURNING " EZ_KEY_COLS};
 const Statement kSetToken{"keys_set_token",
                           "UPDATE keys SET token_hash = $2, token_prefix = $3, updated_at = now() "
                           "WHERE id = $1 RETURNING " EZ_KEY_COLS};
@@ -73,6 +78,10 @@ KeyRow to_row(const pqxx::row& r) {
   k.token_prefix = r["token_prefix"].as<std::string>();
   k.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
   k.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
+  k.status_reason = r["status_reason"].as<std::string>();
+  k.quota_limit = r["quota_limit"].as<int64_t>();
+  k.quota_used = r["quota_used"].as<int64_t>();
+  k.unlimited_quota = r["unlimited_quota"].as<bool>();
   return k;
 }
 
@@ -99,6 +108,10 @@ Json::Value to_json(const KeyRow& k) {
   j["key_prefix"] = k.token_prefix;
   j["created_at"] = k.created_at;
   j["updated_at"] = k.updated_at;
+  j["status_reason"] = k.status_reason;
+  j["quota_limit"] = Json::Int64(k.quota_limit);
+  j["quota_used"] = Json::Int64(k.quota_used);
+  j["unlimited_quota"] = k.unlimited_quota;
   return j;
 }
 
@@ -121,13 +134,15 @@ KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id, const KeyValues
   return to_row(tx.exec_prepared1(kInsert.name(), master_id, v.name, v.group,
                                   json_array_text(v.namespaces), json_array_text(v.scopes),
                                   http::to_json(v.model_limits), json_array_text(v.allow_ips),
-                                  v.expires_at, v.status, issued_by, token_hash, token_prefix));
+                                  v.expires_at, v.status, issued_by, token_hash, token_prefix,
+                                  v.quota_limit, v.quota_used, v.unlimited_quota));
 }
 
 KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v) {
   return to_row(tx.exec_prepared1(
       kUpdate.name(), id, v.name, v.group, json_array_text(v.namespaces), json_array_text(v.scopes),
-      http::to_json(v.model_limits), json_array_text(v.allow_ips), v.expires_at, v.status));
+      http::to_json(v.model_limits), json_array_text(v.allow_ips), v.expires_at, v.status,
+      v.quota_limit, v.quota_used, v.unlimited_quota));
 }
 
 KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id, const std::string& token_hash,
