@@ -3,7 +3,11 @@
 # (with and without the TLS snippet), then runs it in a temp prefix in front of a stub FastCGI
 # responder and checks what the site promises: request ids, JSON errors and access log,
 # internal-only paths, body limit, admin rate limit, no kept FastCGI connections.
+# The dev stack's nginx (scripts/stack, rendered by render_dev_nginx) runs in front of the
+# same stub and must pass the same routing and error cases (site_cases).
 source "$(dirname "${BASH_SOURCE[0]}")/support/common.sh"
+# shellcheck source=../../scripts/lib.sh
+source "$EZ_SOURCE_DIR/scripts/lib.sh"
 
 need nginx envsubst curl openssl
 
@@ -92,13 +96,75 @@ req h3 -H 'X-Request-ID: "quoted" id with spaces' "$base/healthz" >/dev/null
 id=$(json "$T/h3.b" 'j["params"]["HTTP_X_REQUEST_ID"]')
 [[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "an invalid client id was passed through: '$id'"
 
-log "internal-only paths"
-for path in /logs /logs/ /sync/snapshot /metrics; do
-  expect "$path from 127.0.0.1" "$(req deny -X POST "$base$path")" 403
-  expect "$path 403 body" "$(json "$T/deny.b" 'j["code"]')" forbidden
-  expect "$path from 127.0.0.2" "$(req allow --interface 127.0.0.2 -X POST "$base$path")" 200
-done
-expect "encoded /logs from 127.0.0.1" "$(req deny "$base/%6Cogs")" 403
+# raw NAME PORT BYTES: sends BYTES (printf %b escapes) as they are, the response to
+# $T/NAME.h (status line and headers) and $T/NAME.b (body); prints the status.
+raw() {
+  local name=$1 port=$2 out
+  out=$("$SYS_PYTHON" - "$port" "$3" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode("latin-1").decode("unicode_escape").encode("latin-1"))
+data = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    pass
+sys.stdout.write(data.decode("latin-1"))
+PY
+)
+  printf '%s' "${out%%$'\r\n\r\n'*}" >"$T/$name.h"
+  printf '%s' "${out#*$'\r\n\r\n'}" >"$T/$name.b"
+  awk 'NR==1 {print $2}' "$T/$name.h"
+}
+
+# json_error WHAT NAME STATUS GOT CODE: an nginx-made error in the API's JSON shape.
+json_error() {
+  local what=$1 name=$2 status=$3 got=$4 code=$5
+  expect "$what: status" "$got" "$status"
+  grep -qi '^Content-Type: application/json' "$T/$name.h" || fail "$what: not JSON: $(head -c 300 "$T/$name.b")"
+  expect "$what: code" "$(json "$T/$name.b" 'j["code"]')" "$code"
+  [[ -n "$(json "$T/$name.b" 'j["error"]')" ]] || fail "$what: no error message"
+}
+
+# site_cases LABEL PORT: what the production site and the dev stack's nginx must both do.
+site_cases() {
+  local label=$1 port=$2 path
+  local b="http://127.0.0.1:$port"
+  log "$label: internal-only paths (/logs, /sync, /metrics, however spelled)"
+  for path in /logs /logs/ /logs/x /%6Cogs /%6Cogs/ //logs /sync /sync/snapshot /metrics; do
+    json_error "$label $path from 127.0.0.1" deny 403 "$(req deny -X POST "$b$path")" forbidden
+    expect "$label $path from 127.0.0.2" "$(req allow --interface 127.0.0.2 -X POST "$b$path")" 200
+  done
+
+  log "$label: malformed requests get JSON, never an HTML page or a 500"
+  json_error "$label /providers/%zz" m1 400 "$(req m1 "$b/providers/%zz")" bad_request
+  json_error "$label /providers/%00" m2 400 "$(req m2 "$b/providers/%00")" bad_request
+  json_error "$label space in the URI" m3 400 \
+    "$(raw m3 "$port" 'GET /providers/a b HTTP/1.1\r\nHost: x\r\n\r\n')" bad_request
+  json_error "$label TLS hello on the plain port" m4 400 \
+    "$(raw m4 "$port" '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n')" bad_request
+  json_error "$label HTTP/2.0 request line" m5 505 \
+    "$(raw m5 "$port" 'GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n')" http_version_not_supported
+  json_error "$label URI too long" m6 414 \
+    "$(req m6 "$b/providers/$(head -c 20000 /dev/zero | tr '\0' a)")" uri_too_long
+  json_error "$label header too large" m7 400 \
+    "$(req m7 -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" "$b/healthz")" bad_request
+  json_error "$label unknown transfer encoding" m8 501 \
+    "$(req m8 -H 'Transfer-Encoding: foo' -d x "$b/healthz")" not_implemented
+  json_error "$label TRACE" m9 405 "$(req m9 -X TRACE "$b/healthz")" method_not_allowed
+  json_error "$label unknown route" m10 404 "$(req m10 "$b/nope")" not_found
+  json_error "$label error pages are not routes" m11 404 "$(req m11 "$b/_ezapi_error/400")" not_found
+  expect "$label a good request still passes" "$(req ok "$b/healthz?q=a%20b")" 200
+  grep -q '\[error\].*empty URI' "$T/logs/error.log" "$T/dev/log/nginx-error.log" 2>/dev/null &&
+    fail "$label: nginx logged 'empty URI in redirect'"
+  return 0
+}
+
+site_cases "production site" "$http_port"
 
 log "body limit"
 head -c 2000 /dev/zero | tr '\0' 'x' >"$T/big.json"
@@ -131,18 +197,37 @@ log "JSON access log"
 wait_until 5 grep -q '"uri":"/nope"' "$EZ_NGINX_ACCESS_LOG" || fail "access log has no /nope line"
 "$SYS_PYTHON" - "$EZ_NGINX_ACCESS_LOG" <<'EOF' || fail "access log is not JSON lines"
 import json, sys
-lines = open(sys.argv[1]).read().splitlines()
+lines = open(sys.argv[1], errors="surrogateescape").read().splitlines()
 assert lines, "empty access log"
 for line in lines:
     entry = json.loads(line)
     for key in ("time", "request_id", "status", "uri", "request_time"):
         assert key in entry, (key, line)
-assert not any(json.loads(l)["uri"] in ("/healthz", "/readyz") for l in lines), "probes logged"
+# Probes that succeed are not logged (errors on those paths are).
+assert not any(json.loads(l)["uri"] in ("/healthz", "/readyz") and json.loads(l)["status"] == 200
+               for l in lines), "probes logged"
+bad = [json.loads(l) for l in lines if "%zz" in json.loads(l)["request"]]
+assert bad and bad[0]["status"] == 400, "a malformed request is not logged with its request line"
+denied = [json.loads(l) for l in lines if json.loads(l)["uri"] == "/logs" and json.loads(l)["status"] == 403]
+assert denied and denied[0]["method"] == "POST", "an error is logged with the client's method"
 EOF
+
+log "the dev stack's nginx (scripts/stack) in front of the same stub"
+dev_port=$(free_port)
+mkdir -p "$T/dev/run" "$T/dev/log"
+render_dev_nginx "$T/dev/nginx" "$T/dev/run" "$T/dev/log" "$EZ_FASTCGI_SOCKET" "$dev_port" 1024 \
+  "127.0.0.2/32 ::1/128" 5s
+nginx -t -q -p "$T/dev/nginx" -c "$T/dev/nginx/nginx.conf" -e "$T/dev/log/nginx-error.log" ||
+  fail "nginx -t rejected the dev stack's config"
+nginx -p "$T/dev/nginx" -c "$T/dev/nginx/nginx.conf" -e "$T/dev/log/nginx-error.log"
+on_exit "[[ -f '$T/dev/run/nginx.pid' ]] && stop_pid \$(cat '$T/dev/run/nginx.pid')"
+wait_until 10 curl -s -o /dev/null "http://127.0.0.1:$dev_port/" || fail "dev nginx did not start"
+site_cases "dev stack" "$dev_port"
 
 log "pool down"
 stop_pid "$stub_pid"
 expect "GET /readyz without workers" "$(req down "$base/readyz")" 503
-expect "503 body" "$(json "$T/down.b" 'j["code"]')" unavailable
+json_error "503 without workers" down 503 "$(req down "$base/readyz")" unavailable
+json_error "503 without workers (dev)" down 503 "$(req down "http://127.0.0.1:$dev_port/readyz")" unavailable
 
 log "OK"

@@ -4,6 +4,7 @@
 // audit rows with masked secrets, and the outbox reaching Redis.
 #define BOOST_TEST_MODULE admin_api
 #include <Poco/URI.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/response.h"
@@ -104,6 +106,21 @@ std::string ctl_token(const std::string& sub) {
   return out;
 }
 
+// Runs a shell command in an empty environment (PATH only) from /, as a fresh login shell
+// would; returns the exit code and what it printed (stdout and stderr).
+std::pair<int, std::string> clean_shell(const std::string& script) {
+  const std::string cmd =
+      "cd / && env -i PATH=/usr/local/bin:/usr/bin:/bin bash -c '" + script + "' 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(p);
+  std::string out;
+  char buf[512];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = ::pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
 // Strings that break naive code: quotes, SQL, control characters, other scripts.
 const std::vector<std::string> kHostile = {
     "'; DROP TABLE providers; --",
@@ -157,7 +174,71 @@ BOOST_AUTO_TEST_CASE(auth_matrix_on_every_route) {
   expect_error(stack().http_token("GET", "/providers", bad), 401, "unauthorized");
 }
 
+// The README's `. var/stack.env` is all ezapi-ctl needs: token signs with the stack's
+// secret, sync reaches the stack's PostgreSQL and Redis; no secret means no token.
+BOOST_AUTO_TEST_CASE(ctl_after_sourcing_stack_env) {
+  const std::string env = ". " + stack().dir + "/stack.env; ";
+  const std::string ctl = std::string(EZ_BUILD_DIR) + "/ezapi-ctl";
+  auto [rc, token] = clean_shell(env + ctl + " token --ttl 5m --sub from-stack-env");
+  BOOST_REQUIRE_MESSAGE(rc == 0, token);
+  auto r = stack().http_token("GET", "/providers", token);
+  BOOST_TEST(r.status == 200, describe(r));
+  auto [sync_rc, sync_out] = clean_shell(env + ctl + " sync");
+  BOOST_TEST(sync_rc == 0, sync_out);
+  BOOST_TEST(sync_out.find("\"version\"") != std::string::npos, sync_out);
+  // Without the stack's secret there is only the built-in default: refused, naming the key.
+  auto [bare_rc, bare_out] = clean_shell(ctl + " token");
+  BOOST_TEST(bare_rc != 0);
+  BOOST_TEST(bare_out.find("EZ_AUTH_JWT_SECRET") != std::string::npos, bare_out);
+  BOOST_TEST(bare_out.find("eyJ") == std::string::npos, bare_out);  // no token printed
+  auto [empty_rc, empty_out] = clean_shell(env + "EZ_AUTH_JWT_SECRET= " + ctl + " token");
+  BOOST_TEST(empty_rc != 0, empty_out);
+  auto [ttl_rc, ttl_out] = clean_shell(env + ctl + " token --ttl bogus");
+  BOOST_TEST(ttl_rc == 2);
+  BOOST_TEST(ttl_out.find("15m") != std::string::npos, ttl_out);
+}
+
 // ---- providers -------------------------------------------------------------------
+
+// Parallel PUTs that move a provider between groups, and a DELETE racing them: the
+// locking lookup once joined provider_groups and answered 404 for a row that existed.
+BOOST_AUTO_TEST_CASE(provider_put_delete_race_has_no_false_404) {
+  for (int round = 0; round < 20; ++round) {
+    BOOST_TEST_CONTEXT("round " << round) {
+      Json::Value b(Json::objectValue);
+      b["name"] = unique("race");
+      b["type"] = "openai";
+      b["group"] = unique("race-g");
+      auto created = stack().http("POST", "/providers", js(b));
+      BOOST_REQUIRE_MESSAGE(created.status == 201, describe(created));
+      const std::string path = "/providers/" + id_of(created.json());
+      const bool with_delete = round % 2 == 1;  // even rounds: PUTs alone, all must be 200
+      constexpr int kPuts = 6;
+      std::vector<int> put_status(kPuts, 0);
+      int delete_status = 0;
+      std::vector<std::thread> threads;
+      for (int i = 0; i < kPuts; ++i)
+        threads.emplace_back([&, i] {
+          Json::Value u(Json::objectValue);
+          u["group"] = "race-" + std::to_string(round) + "-" + std::to_string(i % 3);
+          put_status[i] = stack().http("PUT", path, js(u)).status;
+        });
+      if (with_delete)
+        threads.emplace_back([&] { delete_status = stack().http("DELETE", path).status; });
+      for (auto& t : threads) t.join();
+      for (int i = 0; i < kPuts; ++i)
+        BOOST_TEST((put_status[i] == 200 || (with_delete && put_status[i] == 404)),
+                   "PUT " << i << " answered " << put_status[i]);
+      if (with_delete) {
+        BOOST_TEST(delete_status == 204);
+        BOOST_TEST(stack().http("GET", path).status == 404);  // it is really gone
+      } else {
+        BOOST_TEST(stack().http("GET", path).status == 200);
+        BOOST_TEST(stack().http("DELETE", path).status == 204);
+      }
+    }
+  }
+}
 
 BOOST_AUTO_TEST_CASE(provider_crud) {
   Json::Value b(Json::objectValue);
@@ -701,4 +782,84 @@ BOOST_AUTO_TEST_CASE(wrong_methods_are_405) {
   BOOST_TEST(r.header("allow").find("PUT") != std::string::npos);
   expect_error(stack().http("POST", "/admin/audit", "{}"), 405, "method_not_allowed");
   expect_error(stack().http("DELETE", "/admin/features"), 405, "method_not_allowed");
+}
+
+// ---- issue 11: input that used to give 5xx or silently do nothing -------------------------
+
+// Masking cut a UTF-8 character in half: 500 and nothing created.
+BOOST_AUTO_TEST_CASE(multibyte_secrets_are_masked_by_character) {
+  Json::Value b(Json::objectValue);
+  b["name"] = unique("euro");
+  b["type"] = "openai";
+  b["api_key"] = "ab€defghijklmn";
+  auto r = stack().http("POST", "/providers", js(b));
+  BOOST_REQUIRE_MESSAGE(r.status == 201, describe(r));
+  BOOST_TEST(r.json()["api_key"].asString() == "ab€****klmn");
+  const std::string id = id_of(r.json());
+  auto audit = stack().sql(
+      "SELECT after->>'api_key' FROM audit_log WHERE resource = 'provider' "
+      "AND resource_id = '" +
+      id + "'");
+  BOOST_REQUIRE_EQUAL(audit.size(), 1u);
+  BOOST_TEST(audit[0][0] == "ab€****klmn");
+  // The masked form sent back keeps the stored key.
+  Json::Value u(Json::objectValue);
+  u["api_key"] = "ab€****klmn";
+  u["weight"] = 3;
+  BOOST_TEST(stack().http("PUT", "/providers/" + id, js(u)).status == 200);
+  BOOST_TEST(stack().sql("SELECT api_key FROM providers WHERE id = " + id)[0][0] ==
+             "ab€defghijklmn");
+}
+
+BOOST_AUTO_TEST_CASE(json_comments_are_refused) {
+  const std::string name = unique("commented");
+  for (const std::string& body : {"{/*x*/\"name\":\"" + name + "\",\"type\":\"openai\"}",
+                                  "{\"name\":\"" + name + "\", // x\n\"type\":\"openai\"}"}) {
+    BOOST_TEST_CONTEXT(body) {
+      expect_error(stack().http("POST", "/providers", body), 400, "bad_json");
+      expect_error(stack().http("POST", "/logs", R"({"request_id":"c"/*x*/})", Auth::internal), 400,
+                   "bad_json");
+    }
+  }
+  BOOST_TEST(stack().sql("SELECT id FROM providers WHERE name = '" + name + "'").empty());
+}
+
+// A typo or a parameter the route does not have is a 400 naming it, not an unfiltered 200.
+BOOST_AUTO_TEST_CASE(unknown_query_parameters_are_refused) {
+  expect_error(stack().http("GET", "/providers?naem=x"), 400, "bad_request", "naem");
+  expect_error(stack().http("GET", "/admin/audit?resource=keys"), 400, "bad_request", "resource");
+  expect_error(stack().http("GET", "/admin/audit?resourse=key"), 400, "bad_request", "resourse");
+  expect_error(stack().http("GET", "/models?group=x"), 400, "bad_request", "group");
+  expect_error(stack().http("GET", "/admin/bindings?model=x"), 400, "bad_request", "model");
+  expect_error(stack().http("GET", "/keys?master=1"), 400, "bad_request", "master");
+  expect_error(stack().http("GET", "/admin/masters?status=active"), 400, "bad_request", "status");
+  BOOST_TEST(stack().http("GET", "/admin/audit?resource=key&limit=1").status == 200);
+  BOOST_TEST(stack().http("GET", "/providers?group=x&limit=2").status == 200);
+}
+
+// Unknown /logs fields keep the number text; entries the retention pass would drop are refused.
+BOOST_AUTO_TEST_CASE(logs_keep_big_numbers_and_refuse_expired_entries) {
+  const std::string id = unique("bigint");
+  auto r = stack().http(
+      "POST", "/logs",
+      R"({"request_id":")" + id + R"(","big":123456789012345678901234567890,"price":0.10})",
+      Auth::internal);
+  BOOST_REQUIRE_MESSAGE(r.status == 202, describe(r));
+  std::vector<std::vector<std::string>> rows;
+  BOOST_REQUIRE(stack().wait_until(
+      [&] {
+        rows = stack().sql("SELECT extra->>'big', extra->>'price' FROM logs WHERE request_id = '" +
+                           id + "'");
+        return !rows.empty();
+      },
+      30000));
+  BOOST_TEST(rows[0][0] == "123456789012345678901234567890");
+  BOOST_TEST(rows[0][1] == "0.10");
+
+  auto old = stack().http(
+      "POST", "/logs",
+      R"([{"request_id":"fresh"},{"request_id":"old","timestamp":"2001-01-01T00:00:00Z"}])",
+      Auth::internal);
+  expect_error(old, 400, "invalid_field", "[1].timestamp");
+  BOOST_TEST(old.body.find("retention") != std::string::npos, describe(old));
 }

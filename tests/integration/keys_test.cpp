@@ -243,6 +243,9 @@ BOOST_AUTO_TEST_CASE(key_crud) {
   const std::string secret = k["key"].asString();
   BOOST_TEST(secret.rfind("ezk_", 0) == 0u);
   BOOST_TEST(k["key_prefix"].asString() == secret.substr(0, 8));
+  // One name in the API and in both tables (masters.key_prefix, keys.key_prefix).
+  BOOST_TEST(s.sql("SELECT key_prefix FROM keys WHERE id = " + kid).at(0).at(0) ==
+             secret.substr(0, 8));
   BOOST_TEST(k["issued_by"].asString() == "admin");
   BOOST_TEST(k["master_id"].asInt64() == m["id"].asInt64());
   BOOST_TEST(k["expires_at"].asString() == "2031-06-01T10:00:00Z");
@@ -681,4 +684,230 @@ BOOST_AUTO_TEST_CASE(redis_follows_deletes) {
   BOOST_TEST(s.wait_until([&] {
     return !present(h2) && s.redis({"HEXISTS", "config:masters", id_of(m)}).at(0) == "0";
   }));
+}
+
+// ---- issue 11: rotation of masters, master-managed keys, no-op writes, timestamps ----
+
+namespace {
+
+long long snapshot_version() {
+  auto v = stack().redis({"HGET", "meta:snapshot", "version"});
+  return v.empty() || v[0].empty() ? 0 : std::stoll(v[0]);
+}
+
+size_t audit_rows(const std::string& resource, const std::string& id) {
+  return stack()
+      .sql("SELECT id FROM audit_log WHERE resource = '" + resource + "' AND resource_id = '" + id +
+           "'")
+      .size();
+}
+
+// The key's snapshot in Redis (config:keys), or null when absent within the wait.
+Json::Value redis_key(const std::string& hash) {
+  Json::Value out;
+  (void)stack().wait_until(
+      [&] {
+        auto v = stack().redis({"HGET", "config:keys", hash});
+        if (v.empty() || v[0].empty()) return false;
+        HttpResult as_body;
+        as_body.body = v[0];
+        out = as_body.json();
+        return true;
+      },
+      5000);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(master_key_rotation) {
+  auto& s = stack();
+  auto m = create_master();
+  const std::string id = id_of(m);
+  const std::string old_key = m["master_key"].asString();
+  auto child = create_key(m);
+  BOOST_REQUIRE(s.http_token("GET", "/master/self", old_key).status == 200);
+  const long long version = snapshot_version();
+
+  auto r = s.http("POST", "/admin/masters/" + id + "/rotate");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, describe(r));
+  BOOST_TEST(r.header("cache-control") == "no-store");
+  const std::string new_key = r.json()["master_key"].asString();
+  BOOST_TEST(new_key.rfind("ezm_", 0) == 0u);
+  BOOST_TEST(new_key != old_key);
+  BOOST_TEST(r.json()["key_prefix"].asString() == new_key.substr(0, 8));
+  BOOST_TEST(s.sql("SELECT key_hash FROM masters WHERE id = " + id)[0][0] ==
+             ez::api::sha256_hex(new_key));
+  // The old key stops at once; the new one works; the child keys are untouched.
+  expect_error(s.http_token("GET", "/master/self", old_key), 401, "unauthorized");
+  BOOST_TEST(s.http_token("GET", "/master/self", new_key).status == 200);
+  BOOST_TEST(stored_key_hash(id_of(child)) == ez::api::sha256_hex(child["key"].asString()));
+  // Shown once: never again on a read.
+  BOOST_TEST(!s.http("GET", "/admin/masters/" + id).json().isMember("master_key"));
+  auto audit = s.sql(
+      "SELECT actor, action, after->>'key_prefix' FROM audit_log WHERE resource = "
+      "'master' AND resource_id = '" +
+      id + "' ORDER BY id DESC LIMIT 1");
+  BOOST_TEST(audit[0][0] == "admin-token");
+  BOOST_TEST(audit[0][1] == "rotate");
+  BOOST_TEST(audit[0][2] == new_key.substr(0, 8));
+  BOOST_TEST(r.body.find(ez::api::sha256_hex(new_key)) == std::string::npos);
+  // Pushed: the snapshot version moves and nothing is left in the outbox.
+  BOOST_TEST(s.wait_until([&] { return snapshot_version() > version; }, 5000));
+  BOOST_TEST(s.wait_until(
+      [&] {
+        return s
+            .sql("SELECT 1 FROM sync_outbox WHERE resource = 'master' AND resource_id = '" + id +
+                 "'")
+            .empty();
+      },
+      5000));
+  // Errors: unknown master, master key, no auth.
+  expect_error(s.http("POST", "/admin/masters/999999999/rotate"), 404, "not_found");
+  expect_error(s.http_token("POST", "/admin/masters/" + id + "/rotate", new_key), 403, "forbidden");
+  expect_error(s.http("POST", "/admin/masters/" + id + "/rotate", "", Auth::none), 401,
+               "unauthorized");
+}
+
+BOOST_AUTO_TEST_CASE(master_updates_and_deletes_its_own_keys) {
+  auto& s = stack();
+  auto a = create_master();
+  auto b = create_master();
+  const std::string ka = a["master_key"].asString();
+  auto own = create_key(a, obj({{"name", "before"}}));
+  auto other = create_key(b);
+  const std::string path = "/master/keys/" + id_of(own);
+  const std::string hash = ez::api::sha256_hex(own["key"].asString());
+
+  Json::Value limits(Json::objectValue);
+  limits["gpt-4o"]["rpm"] = 60;
+  auto u =
+      s.http_token("PUT", path, ka,
+                   js(obj({{"name", "after"}, {"status", "disabled"}, {"model_limits", limits}})));
+  BOOST_REQUIRE_MESSAGE(u.status == 200, describe(u));
+  BOOST_TEST(u.json()["name"].asString() == "after");
+  BOOST_TEST(u.json()["status"].asString() == "disabled");
+  BOOST_TEST(u.json()["model_limits"]["gpt-4o"]["rpm"].asInt() == 60);
+  // Pushed: the balancer sees the key disabled.
+  BOOST_TEST(s.wait_until(
+      [&] {
+        auto v = s.redis({"HGET", "config:keys", hash});
+        return !v.empty() && v[0].find("\"status\":\"disabled\"") != std::string::npos;
+      },
+      5000));
+  auto audit = s.sql(
+      "SELECT actor, action FROM audit_log WHERE resource = 'key' AND "
+      "resource_id = '" +
+      id_of(own) + "' ORDER BY id DESC LIMIT 1");
+  BOOST_TEST(audit[0][0] == "master:" + id_of(a));
+  BOOST_TEST(audit[0][1] == "update");
+  // What stays the admin's, and what is not the master's.
+  expect_error(s.http_token("PUT", path, ka, R"({"group":"g2"})"), 400, "invalid_field", "group");
+  expect_error(s.http_token("PUT", path, ka, R"({"allow_ips":[]})"), 400, "invalid_field",
+               "allow_ips");
+  expect_error(s.http_token("PUT", "/master/keys/" + id_of(other), ka, R"({"status":"disabled"})"),
+               404, "not_found");
+  BOOST_TEST(s.http("GET", "/keys/" + id_of(other)).json()["status"].asString() == "active");
+  // DELETE: the field leaves Redis, audited as the master.
+  BOOST_TEST(s.http_token("DELETE", path, ka).status == 204);
+  BOOST_TEST(s.wait_until(
+      [&] {
+        return s.redis({"HEXISTS", "config:keys", hash}).at(0) == "0";
+      },
+      5000));
+  BOOST_TEST(audit_rows("key", id_of(own)) == 3u);  // create, update, delete
+  expect_error(s.http_token("PUT", path, ka, R"({"name":"x"})"), 404, "not_found");
+}
+
+// A PUT that changes nothing writes nothing: no audit row, updated_at stays.
+BOOST_AUTO_TEST_CASE(no_op_puts_write_nothing) {
+  auto& s = stack();
+  auto m = create_master(obj({{"namespaces", arr({"a", "b"})}, {"global_qps", 5}}));
+  const std::string mid = id_of(m);
+  auto k = create_key(m, obj({{"name", "k"},
+                              {"allow_ips", arr({"10.0.0.0/8", "::1"})},
+                              {"expires_at", "2099-01-01T00:00:00+02:00"}}));
+  const std::string kid = id_of(k);
+  const size_t master_audit = audit_rows("master", mid), key_audit = audit_rows("key", kid);
+  ::usleep(20000);  // so that a bumped updated_at would differ
+
+  // The GET results sent back as they are.
+  auto gm = s.http("GET", "/admin/masters/" + mid).json();
+  auto pm = s.http("PUT", "/admin/masters/" + mid, js(gm));
+  BOOST_REQUIRE_MESSAGE(pm.status == 200, describe(pm));
+  BOOST_TEST(pm.json()["updated_at"] == gm["updated_at"]);
+  BOOST_TEST(s.http("PUT", "/admin/masters/" + mid, R"({"global_qps":5})").status == 200);
+  auto gk = s.http("GET", "/keys/" + kid).json();
+  auto pk = s.http("PUT", "/keys/" + kid, js(gk));
+  BOOST_REQUIRE_MESSAGE(pk.status == 200, describe(pk));
+  BOOST_TEST(pk.json()["updated_at"] == gk["updated_at"]);
+  auto own = s.http_token("PUT", "/master/keys/" + kid, m["master_key"].asString(),
+                          R"({"name":"k","status":"active"})");
+  BOOST_TEST(own.status == 200, describe(own));
+  BOOST_TEST(audit_rows("master", mid) == master_audit);
+  BOOST_TEST(audit_rows("key", kid) == key_audit);
+  BOOST_TEST(s.http("GET", "/keys/" + kid).json()["updated_at"] == gk["updated_at"]);
+  // A real change still writes.
+  BOOST_TEST(s.http("PUT", "/admin/masters/" + mid, R"({"global_qps":6})").status == 200);
+  BOOST_TEST(audit_rows("master", mid) == master_audit + 1);
+}
+
+// Timestamps outside what PostgreSQL and the balancer hold are a 400 naming the field.
+BOOST_AUTO_TEST_CASE(unrepresentable_and_past_timestamps) {
+  auto& s = stack();
+  auto m = create_master();
+  const std::string mkey = m["master_key"].asString();
+  auto k = create_key(m);
+  for (const char* t : {"0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59"}) {
+    BOOST_TEST_CONTEXT(t) {
+      const std::string body = js(obj({{"expires_at", t}}));
+      expect_error(s.http("POST", "/admin/masters/" + id_of(m) + "/keys", body), 400,
+                   "invalid_field", "expires_at");
+      Json::Value with_master = obj({{"expires_at", t}, {"master_id", m["id"]}});
+      expect_error(s.http("POST", "/keys", js(with_master)), 400, "invalid_field", "expires_at");
+      expect_error(s.http_token("POST", "/master/keys", mkey, body), 400, "invalid_field",
+                   "expires_at");
+      expect_error(s.http("PUT", "/keys/" + id_of(k), body), 400, "invalid_field", "expires_at");
+      const std::string q =
+          t[0] == '0' ? "0001-01-01T00%3A00%3A00%2B01%3A00" : "9999-12-31T23%3A59%3A59-23%3A59";
+      expect_error(s.http("GET", "/admin/audit?since=" + q), 400, "bad_request", "since");
+    }
+  }
+  // The extremes that are representable work.
+  auto far = s.http("PUT", "/keys/" + id_of(k), R"({"expires_at":"9999-12-31T23:59:59Z"})");
+  BOOST_TEST(far.status == 200, describe(far));
+  BOOST_TEST(far.json()["expires_at"].asString() == "9999-12-31T23:59:59Z");
+  // A key born expired is refused; an existing one may be expired now.
+  expect_error(s.http("POST", "/admin/masters/" + id_of(m) + "/keys",
+                      R"({"expires_at":"2001-01-01T00:00:00Z"})"),
+               400, "invalid_field", "expires_at");
+  BOOST_TEST(
+      s.http("PUT", "/keys/" + id_of(k), R"({"expires_at":"2001-01-01T00:00:00Z"})").status == 200);
+}
+
+// A key's group reads the same in the API and in Redis (inherited from its master or its own).
+BOOST_AUTO_TEST_CASE(key_group_is_the_same_in_api_and_redis) {
+  auto& s = stack();
+  auto m = create_master(obj({{"group", "gold"}}));
+  auto inherits = create_key(m);
+  auto pinned = create_key(m, obj({{"group", "silver"}}));
+  BOOST_TEST(inherits["group"].asString() == "gold");
+  BOOST_TEST(pinned["group"].asString() == "silver");
+  for (const auto* k : {&inherits, &pinned}) {
+    const Json::Value api = s.http("GET", "/keys/" + id_of(*k)).json();
+    const Json::Value redis = redis_key(ez::api::sha256_hex((*k)["key"].asString()));
+    BOOST_TEST(api["group"].asString() == redis["group"].asString());
+  }
+  // GET -> PUT keeps the key inheriting: a new group of the master reaches it.
+  auto g = s.http("GET", "/keys/" + id_of(inherits)).json();
+  BOOST_TEST(s.http("PUT", "/keys/" + id_of(inherits), js(g)).status == 200);
+  BOOST_TEST(s.http("PUT", "/admin/masters/" + id_of(m), R"({"group":"platinum"})").status == 200);
+  BOOST_TEST(s.http("GET", "/keys/" + id_of(inherits)).json()["group"].asString() == "platinum");
+  BOOST_TEST(s.wait_until(
+      [&] {
+        return redis_key(ez::api::sha256_hex(inherits["key"].asString()))["group"].asString() ==
+               "platinum";
+      },
+      5000));
+  BOOST_TEST(s.http("GET", "/keys/" + id_of(pinned)).json()["group"].asString() == "silver");
 }

@@ -190,9 +190,15 @@ void restart_missing_services() {
 
 BOOST_AUTO_TEST_CASE(object_array_and_ndjson_bodies_land) {
   auto& s = stack();
+  // Yesterday (UTC): inside the retention window, which refuses older entries.
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const std::string day = ez::logq::format_timestamp_us(now_us - 86400LL * 1000000).substr(0, 10);
   auto one =
-      post_logs(entry("shape-obj", R"("timestamp":"2024-05-06T07:08:09.5+02:00","cost":0.25,)"
-                                   R"("stream":true,"client_ip":"10.1.2.3","tier":"gold")"));
+      post_logs(entry("shape-obj", R"("timestamp":")" + day +
+                                       R"(T07:08:09.5+02:00","cost":0.25,)"
+                                       R"("stream":true,"client_ip":"10.1.2.3","tier":"gold")"));
   BOOST_TEST(one.status == 202);
   BOOST_TEST(one.json()["accepted"].asInt() == 1);
   auto arr = post_logs(batch("shape-arr", 3));
@@ -205,9 +211,10 @@ BOOST_AUTO_TEST_CASE(object_array_and_ndjson_bodies_land) {
   BOOST_TEST(nd.json()["accepted"].asInt() == 3);
   BOOST_REQUIRE(s.wait_until([] { return landed("shape-") >= 7; }, 30000));
 
-  auto row = s.sql(
-      "SELECT ts = '2024-05-06T05:08:09.5Z'::timestamptz, model, status_code, cost, stream, "
-      "client_ip, extra->>'tier', prompt_tokens FROM logs WHERE request_id = 'shape-obj'");
+  auto row =
+      s.sql("SELECT ts = '" + day +
+            "T05:08:09.5Z'::timestamptz, model, status_code, cost, stream, "
+            "client_ip, extra->>'tier', prompt_tokens FROM logs WHERE request_id = 'shape-obj'");
   BOOST_REQUIRE(row.size() == 1u);
   BOOST_TEST(row[0][0] == "t");
   BOOST_TEST(row[0][1] == "m");

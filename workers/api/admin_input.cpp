@@ -189,6 +189,7 @@ Json::Value provider_json(const db::ProviderRow& p, bool mask_key) {
 }
 
 db::ProviderFilter provider_filter(const http::Request& req) {
+  check_query_params(req.query, {"group", "type", "status"});
   db::ProviderFilter f;
   f.group = query(req, "group");
   f.type = query_enum(req, "type", kProviderTypes);
@@ -259,6 +260,7 @@ Json::Value model_json(const db::ModelRow& m) {
 }
 
 db::ModelFilter model_filter(const http::Request& req) {
+  check_query_params(req.query, {"namespace", "kind"});
   db::ModelFilter f;
   f.ns = query(req, "namespace", 128);
   f.kind = query_enum(req, "kind", kModelKinds);
@@ -317,6 +319,7 @@ Json::Value binding_json(const db::BindingRow& b) {
 }
 
 db::BindingFilter binding_filter(const http::Request& req) {
+  check_query_params(req.query, {"namespace", "public_model"});
   db::BindingFilter f;
   f.ns = query(req, "namespace", 128);
   f.public_model = query(req, "public_model");
@@ -369,8 +372,10 @@ std::vector<FeatureChange> feature_changes(const Json::Value& body) {
 // ---- audit --------------------------------------------------------------------
 
 db::audit::Filter audit_filter(const http::Request& req) {
+  check_query_params(req.query, {"resource", "actor", "resource_id", "since", "until"});
   db::audit::Filter f;
-  f.resource = query(req, "resource", 64);
+  // The names audit rows carry: a plural or a typo would match nothing and look empty.
+  f.resource = query_enum(req, "resource", kAuditResources);
   f.actor = query(req, "actor");
   f.resource_id = query(req, "resource_id");
   std::optional<TimePoint> since, until;
@@ -378,9 +383,7 @@ db::audit::Filter audit_filter(const http::Request& req) {
     const std::string text = query(req, name, 64);
     if (text.empty()) return;
     t = parse_rfc3339(text);
-    if (!t)
-      fail(ErrorCode::bad_request,
-           std::string(name) + " must be an RFC 3339 time such as 2025-01-31T12:00:00Z", name);
+    if (!t) fail(ErrorCode::bad_request, std::string(name) + " " + kTimeRule, name);
     out = format_rfc3339(*t);
   };
   time_param("since", f.since, since);

@@ -7,6 +7,9 @@
 #include <Poco/SHA2Engine.h>
 #include <Poco/Timestamp.h>
 
+#include <charconv>
+#include <cstdint>
+
 #include "api/master_auth.h"
 #include "http/error.h"
 
@@ -46,7 +49,68 @@ std::string mint_admin_jwt(const std::string& secret, const std::string& subject
   return signer.sign(token, Poco::JWT::Signer::ALGO_HS256);
 }
 
-std::string verify_admin_jwt(const std::string& secret, const std::string& jwt) {
+std::optional<std::chrono::seconds> parse_token_ttl(std::string_view text) {
+  long long n = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc() || ptr == text.data() || n <= 0) return std::nullopt;
+  const std::string_view unit(ptr, static_cast<size_t>(end - ptr));
+  const long long mult = unit.empty() || unit == "s" ? 1
+                         : unit == "m"               ? 60
+                         : unit == "h"               ? 3600
+                         : unit == "d"               ? 86400
+                                                     : 0;
+  constexpr long long kMax = 366LL * 86400;
+  if (mult == 0 || n > kMax / mult) return std::nullopt;
+  return std::chrono::seconds(n * mult);
+}
+
+std::optional<std::string> decode_base64url_strict(std::string_view text) {
+  // Exactly one spelling per byte string: RFC 7515 §2 unpadded base64url with zero
+  // trailing bits. A lenient decoder maps several spellings to one value, so a
+  // changed last character of a signature could still verify.
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+  };
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  // 2 or 4 bits left over: they must be zero in the canonical encoding.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+std::string verify_admin_jwt(const std::string& secret, const std::string& jwt,
+                             std::chrono::system_clock::time_point now) {
+  size_t segments = 0;
+  for (size_t start = 0;; ++segments) {
+    const size_t dot = jwt.find('.', start);
+    const std::string_view seg(jwt.data() + start,
+                               (dot == std::string::npos ? jwt.size() : dot) - start);
+    if (seg.empty() || !decode_base64url_strict(seg))
+      throw ApiError(ErrorCode::unauthorized, "malformed token");
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (segments != 2) throw ApiError(ErrorCode::unauthorized, "malformed token");
+
   Poco::JWT::Signer signer(secret);  // accepts HS256 only by default
   Poco::JWT::Token token;
   try {
@@ -55,9 +119,26 @@ std::string verify_admin_jwt(const std::string& secret, const std::string& jwt) 
   } catch (const Poco::Exception&) {
     throw ApiError(ErrorCode::unauthorized, "malformed token");
   }
-  if (!token.payload().has("exp")) throw ApiError(ErrorCode::unauthorized, "token has no expiry");
-  if (token.getExpiration() < Poco::Timestamp())
-    throw ApiError(ErrorCode::unauthorized, "token expired");
+  const auto& claims = token.payload();
+  auto seconds = [&](const char* claim) -> std::optional<long long> {
+    if (!claims.has(claim)) return std::nullopt;
+    try {
+      return claims.getValue<Poco::Int64>(claim);
+    } catch (const Poco::Exception&) {
+      throw ApiError(ErrorCode::unauthorized,
+                     std::string("token claim ") + claim + " is not a number");
+    }
+  };
+  const long long t =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const auto exp = seconds("exp");
+  if (!exp) throw ApiError(ErrorCode::unauthorized, "token has no expiry");
+  if (*exp <= t) throw ApiError(ErrorCode::unauthorized, "token expired");
+  if (const auto nbf = seconds("nbf"); nbf && t < *nbf)
+    throw ApiError(ErrorCode::unauthorized, "token not valid yet (nbf)");
+  // A clock a little ahead on the minting host is normal; a minute is not.
+  if (const auto iat = seconds("iat"); iat && *iat > t + kJwtIatLeewaySeconds)
+    throw ApiError(ErrorCode::unauthorized, "token issued in the future (iat)");
   if (token.payload().optValue<std::string>("role", "") != "admin")
     throw ApiError(ErrorCode::forbidden, "token does not carry role=admin");
   return token.getSubject();
@@ -93,6 +174,14 @@ Actor require_internal(Context& ctx, const http::Request& req) {
   if (!s.internal_token.empty() && equal_secret(*token, s.internal_token))
     return {"internal", "internal", 0};
   if (!s.admin_token.empty() && equal_secret(*token, s.admin_token))
+    throw ApiError(ErrorCode::forbidden, "this route takes the internal token");
+  // Good credentials of another kind are a 403 here too, as on admin and master routes
+  // (verify_admin_jwt throws 401 for a bad JWT).
+  if (looks_like_jwt(*token)) {
+    (void)verify_admin_jwt(s.jwt_secret, *token);
+    throw ApiError(ErrorCode::forbidden, "this route takes the internal token");
+  }
+  if (is_master_key(ctx, *token))
     throw ApiError(ErrorCode::forbidden, "this route takes the internal token");
   throw ApiError(ErrorCode::unauthorized, "invalid internal credentials");
 }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/context.h"
 #include "http/request.h"
@@ -28,8 +30,23 @@ struct Actor {
 // Mints an admin JWT (ezapi-ctl token). Pure.
 [[nodiscard]] std::string mint_admin_jwt(const std::string& secret, const std::string& subject,
                                          std::chrono::seconds ttl);
-// Verifies signature, role=admin and expiry; returns the subject or throws ApiError(401).
-[[nodiscard]] std::string verify_admin_jwt(const std::string& secret, const std::string& token);
+// A token lifetime as `ezapi-ctl token --ttl` takes it: a positive whole number with an
+// optional unit s, m, h or d ("90s", "15m", "1h", "7d", "600"), at most 366 days.
+[[nodiscard]] std::optional<std::chrono::seconds> parse_token_ttl(std::string_view text);
+inline constexpr const char* kTokenTtlHelp =
+    "a positive whole number with an optional unit s, m, h or d (90s, 15m, 1h, 7d), at most 366d";
+
+// Verifies the encoding (strict base64url, see below), signature, role=admin, exp,
+// nbf and iat (at most kJwtIatLeewaySeconds ahead of `now`); returns the subject or
+// throws ApiError(401), or 403 for a valid token without role=admin.
+inline constexpr long long kJwtIatLeewaySeconds = 60;
+[[nodiscard]] std::string verify_admin_jwt(
+    const std::string& secret, const std::string& token,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// Unpadded base64url (RFC 7515 §2) in its one canonical spelling: no padding, no
+// characters outside [A-Za-z0-9_-], unused trailing bits zero. nullopt otherwise.
+[[nodiscard]] std::optional<std::string> decode_base64url_strict(std::string_view text);
 
 // sha256 in lowercase hex (the token digest the balancer validates against).
 [[nodiscard]] std::string sha256_hex(const std::string& data);

@@ -4,6 +4,7 @@
 // comma-separated, or the parameter repeated) renames provider types.
 #include "api/auth.h"
 #include "api/routes.h"
+#include "api/validate.h"
 #include "http/error.h"
 #include "http/response.h"
 #include "importer/service.h"
@@ -21,6 +22,8 @@ bool flag(const http::Request& req, const char* name) {
 
 http::Response import_export(Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
+  // A typo ("dryrun=true") must not turn a rehearsal into a real import.
+  check_query_params(req.query, {"dry_run", "map_type"});
   importer::ImportOptions options;
   options.dry_run = flag(req, "dry_run");
   for (auto [it, end] = req.query.equal_range("map_type"); it != end; ++it)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <set>
@@ -174,7 +175,14 @@ MasterFields parse_master_fields(const Json::Value& body, bool create) {
 
 KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   require_object(body);
-  if (kind == KeyBody::create_for_master) {
+  if (kind == KeyBody::update_by_master) {
+    for (const char* admin_only :
+         {"master_id", "group", "namespaces", "scopes", "allow_ips", "expires_at"})
+      if (body.isMember(admin_only))
+        http::invalid(admin_only, std::string(admin_only) + " can only be changed by an admin");
+    reject_unknown(body, {"name", "status", "model_limits"},
+                   {"id", "issued_by", "key_prefix", "created_at", "updated_at"});
+  } else if (kind == KeyBody::create_for_master) {
     reject_unknown(body,
                    {"name", "group", "namespaces", "scopes", "model_limits", "allow_ips",
                     "expires_at", "status", "quota_limit", "quota_used", "unlimited_quota"},
@@ -187,7 +195,7 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
         {"id", "issued_by", "key_prefix", "created_at", "updated_at", "status_reason"});
   }
   KeyFields f;
-  if (kind != KeyBody::create_for_master)
+  if (kind == KeyBody::create_admin || kind == KeyBody::update)
     f.master_id = get_int(body, "master_id", 1, INT64_MAX, kind == KeyBody::create_admin);
   f.name = get_string(body, "name", {.max_len = 256});
   f.group = get_string(body, "group", {.max_len = 128, .no_control = true});
@@ -209,6 +217,11 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   f.quota_limit = get_int(body, "quota_limit", 0, INT64_MAX);
   f.quota_used = get_int(body, "quota_used", 0, INT64_MAX);
   f.unlimited_quota = get_bool(body, "unlimited_quota");
+  // A key born expired is a mistake (usually a wrong year or offset), not a request.
+  if ((kind == KeyBody::create_admin || kind == KeyBody::create_for_master) && f.expires_at &&
+      *f.expires_at && *parse_rfc3339(**f.expires_at) <= std::chrono::system_clock::now())
+    http::invalid("expires_at", "expires_at " + **f.expires_at +
+                                    " is in the past: a new key must expire after now");
   return f;
 }
 

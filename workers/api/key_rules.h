@@ -111,6 +111,8 @@ enum class KeyBody {
   create_admin,       // POST /keys: master_id required
   create_for_master,  // POST /admin/masters/{id}/keys and POST /master/keys: no master_id
   update,             // PUT /keys/{id}: master_id accepted only if unchanged (checked by caller)
+  update_by_master,   // PUT /master/keys/{id}: name, status, model_limits; read-only fields
+                      // ignored; the admin-only fields are a 400 naming them
 };
 [[nodiscard]] KeyFields parse_key_fields(const Json::Value& body, KeyBody kind);
 

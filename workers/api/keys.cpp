@@ -110,6 +110,7 @@ Json::Value list_page(Context& ctx, const db::KeyFilter& filter, const PageReque
 
 http::Response list_keys(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
+  check_query_params(req.query, {"master_id", "status"});
   const PageRequest page = parse_page(req);
   db::KeyFilter filter;
   if (auto m = req.query_param("master_id")) {
@@ -126,6 +127,7 @@ http::Response list_keys(Context& ctx, http::Request& req) {
 http::Response list_keys_of_master(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t master_id = parse_id(req.param("id"), "master");
+  check_query_params(req.query, {"status"});
   const PageRequest page = parse_page(req);
   db::KeyFilter filter;
   filter.master_id = master_id;
@@ -155,19 +157,7 @@ http::Response update_key(Context& ctx, http::Request& req) {
   const db::KeyRow before = lock_key(tx, id);
   if (f.master_id && *f.master_id != before.master_id)
     http::invalid("master_id", "a key cannot move to another master; issue a new key instead");
-  db::KeyValues v = values_of(before);
-  apply(v, f);
-  if (f.namespaces) {
-    // The share lock taken by lock_key() keeps the master's namespaces stable
-    // until commit.
-    auto master = db::find_master(tx, before.master_id);
-    if (!master) http::not_found("key " + std::to_string(id));
-    check_key_namespaces(v.namespaces, master->namespaces);
-  }
-  const db::KeyRow after = db::update_key(tx, id, v);
-  snapshot::record_change(tx, snapshot::Resource::key, std::to_string(id));
-  db::audit::record(tx, actor.name, "update", "key", std::to_string(id), db::to_json(before),
-                    db::to_json(after), req.request_id);
+  const db::KeyRow after = update_child_key(tx, before, f, actor, req.request_id);
   tx.commit();
   snapshot::push_pending(ctx);
   return http::json(200, db::to_json(after));
@@ -229,6 +219,33 @@ IssuedKey issue_child_key(pqxx::transaction_base& tx, int64_t master_id, const K
   db::audit::record(tx, actor.name, "create", "key", std::to_string(k.row.id), Json::Value(),
                     db::to_json(k.row), request_id);
   return k;
+}
+
+db::KeyRow update_child_key(pqxx::transaction_base& tx, const db::KeyRow& before,
+                            const KeyFields& fields, const Actor& actor,
+                            const std::string& request_id) {
+  const db::KeyValues current = values_of(before);
+  db::KeyValues v = current;
+  apply(v, fields);
+  // GET shows an inheriting key's group as its master's: sending that back keeps the
+  // key inheriting instead of pinning it to today's group of the master.
+  if (fields.group && before.group.empty() && *fields.group == before.master_group) v.group.clear();
+  if (fields.namespaces) {
+    // The caller's share lock on the master keeps its namespaces stable until commit.
+    auto master = db::find_master(tx, before.master_id);
+    if (!master) http::not_found("key " + std::to_string(before.id));
+    check_key_namespaces(v.namespaces, master->namespaces);
+  }
+  if (v.name == current.name && v.group == current.group && v.namespaces == current.namespaces &&
+      v.scopes == current.scopes && v.model_limits == current.model_limits &&
+      v.allow_ips == current.allow_ips && v.expires_at == current.expires_at &&
+      v.status == current.status)
+    return before;
+  const db::KeyRow after = db::update_key(tx, before.id, v);
+  snapshot::record_change(tx, snapshot::Resource::key, std::to_string(before.id));
+  db::audit::record(tx, actor.name, "update", "key", std::to_string(before.id), db::to_json(before),
+                    db::to_json(after), request_id);
+  return after;
 }
 
 Json::Value key_json_with_secret(const IssuedKey& k) {

@@ -40,6 +40,14 @@ struct IssuedKey {
 // The key's JSON plus "key": the plaintext secret (creation and rotation only).
 [[nodiscard]] Json::Value key_json_with_secret(const IssuedKey& k);
 
+// Applies `fields` to `before` (locked FOR UPDATE, master share-locked) and writes the
+// result with its outbox and audit rows; a change to namespaces is checked against the
+// master's. When nothing changes nothing is written (no audit row, updated_at stays)
+// and `before` is returned.
+[[nodiscard]] db::KeyRow update_child_key(pqxx::transaction_base& tx, const db::KeyRow& before,
+                                          const KeyFields& fields, const Actor& actor,
+                                          const std::string& request_id);
+
 // Deletes `key` (already looked up, locked FOR UPDATE): outbox with its hash so
 // the balancer drops it, audit row, then the DELETE.
 void delete_child_key(pqxx::transaction_base& tx, const db::KeyRow& key, const Actor& actor,

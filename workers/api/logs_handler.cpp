@@ -66,12 +66,12 @@ bool is_ndjson(const http::Request& req) {
 
 http::Response post_logs(Context& ctx, http::Request& req) {
   (void)require_internal(ctx, req);
-  return accept_logs(ctx.log_queue, req);
+  return accept_logs(ctx.log_queue, req, ctx.settings().log_retention_days);
 }
 
 }  // namespace
 
-http::Response accept_logs(logq::Ring* ring, const http::Request& req) {
+http::Response accept_logs(logq::Ring* ring, const http::Request& req, int retention_days) {
   if (!ring)
     throw ApiError(ErrorCode::queue_full, "the log queue is not available on this worker")
         .with_retry_after(kLogsRetryAfterSeconds);
@@ -80,6 +80,7 @@ http::Response accept_logs(logq::Ring* ring, const http::Request& req) {
   logq::ParseOptions opt;
   opt.ndjson = ndjson;
   opt.arrival_us = now_unix_us();
+  opt.retention_days = retention_days;
   opt.max_entries = static_cast<size_t>(
       std::min<uint64_t>(ring->capacity_entries(), logq::Ring::kMaxEntriesPerRecord));
   // Reused across requests (a worker serves one at a time): no allocation per request for

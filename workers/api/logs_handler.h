@@ -25,8 +25,10 @@ class Context;
 void register_logs_routes(http::Router& r);  // also declared in routes.h
 
 // The work behind the route once the caller is authenticated; null ring => 503.
+// retention_days > 0: entries older than the retention window are a 400 (timestamp).
 // Exposed for unit tests (no FastCGI, no auth).
-[[nodiscard]] http::Response accept_logs(logq::Ring* ring, const http::Request& req);
+[[nodiscard]] http::Response accept_logs(logq::Ring* ring, const http::Request& req,
+                                         int retention_days = 0);
 
 // Seconds a client should wait after queue_full.
 inline constexpr int kLogsRetryAfterSeconds = 1;

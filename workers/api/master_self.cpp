@@ -27,6 +27,7 @@ http::Response get_self(Context& ctx, http::Request& req) {
 
 http::Response list_own_keys(Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
+  check_query_params(req.query, {"status"});
   const PageRequest page = parse_page(req);
   db::KeyFilter filter;
   filter.master_id = p.master.id;
@@ -66,17 +67,37 @@ http::Response create_own_key(Context& ctx, http::Request& req) {
   return r;
 }
 
+// Same lock order as the admin routes: master (share), then the key. Another
+// master's key is a 404, like a missing one.
+db::KeyRow lock_own_key(pqxx::transaction_base& tx, int64_t id, int64_t master_id) {
+  if (!db::find_owned_key(tx, id, master_id)) http::not_found("key " + std::to_string(id));
+  if (!db::find_master(tx, master_id, db::Lock::share))
+    http::not_found("key " + std::to_string(id));
+  auto key = db::find_owned_key(tx, id, master_id, /*for_update=*/true);
+  if (!key) http::not_found("key " + std::to_string(id));
+  return *key;
+}
+
+// A master may rename, disable/enable and re-limit its own keys; what they may reach
+// (group, namespaces, scopes, networks, expiry) stays the admin's.
+http::Response update_own_key(Context& ctx, http::Request& req) {
+  const MasterPrincipal p = require_master(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "key");
+  const KeyFields f = parse_key_fields(req.json_body(), KeyBody::update_by_master);
+  pqxx::work tx(ctx.pg().conn());
+  const db::KeyRow before = lock_own_key(tx, id, p.master.id);
+  const db::KeyRow after = update_child_key(tx, before, f, p.actor, req.request_id);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  return http::json(200, db::to_json(after));
+}
+
 http::Response delete_own_key(Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   pqxx::work tx(ctx.pg().conn());
-  // Same lock order as the admin routes: master (share), then the key.
-  if (!db::find_owned_key(tx, id, p.master.id)) http::not_found("key " + std::to_string(id));
-  if (!db::find_master(tx, p.master.id, db::Lock::share))
-    http::not_found("key " + std::to_string(id));
-  auto key = db::find_owned_key(tx, id, p.master.id, /*for_update=*/true);
-  if (!key) http::not_found("key " + std::to_string(id));
-  delete_child_key(tx, *key, p.actor, req.request_id);
+  const db::KeyRow key = lock_own_key(tx, id, p.master.id);
+  delete_child_key(tx, key, p.actor, req.request_id);
   tx.commit();
   snapshot::push_pending(ctx);
   return http::no_content();
@@ -90,6 +111,7 @@ void register_self_routes(http::Router& r) {
   r.add("POST", "/master/keys", create_own_key);
   r.add("GET", "/master/keys/{id}", get_own_key);
   r.add("DELETE", "/master/keys/{id}", delete_own_key);
+  r.add("PUT", "/master/keys/{id}", update_own_key);
 }
 
 }  // namespace ez::api

@@ -44,6 +44,12 @@ void apply(db::MasterValues& v, const MasterFields& f) {
   if (f.status) v.status = *f.status;
 }
 
+bool same_values(const db::MasterValues& a, const db::MasterValues& b) {
+  return a.name == b.name && a.group == b.group && a.namespaces == b.namespaces &&
+         a.default_namespace == b.default_namespace && a.max_child_keys == b.max_child_keys &&
+         a.global_qps == b.global_qps && a.status == b.status;
+}
+
 void check_default_namespace(const db::MasterValues& v) {
   if (v.default_namespace.empty()) return;
   if (std::find(v.namespaces.begin(), v.namespaces.end(), v.default_namespace) ==
@@ -90,6 +96,7 @@ http::Response create_master(Context& ctx, http::Request& req) {
 
 http::Response list_masters(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
+  check_query_params(req.query, {});
   const PageRequest page = parse_page(req);
   pqxx::read_transaction tx(ctx.pg().conn());
   auto rows = db::list_masters(tx, page.after, page.fetch_limit());
@@ -120,6 +127,8 @@ http::Response update_master(Context& ctx, http::Request& req) {
   db::MasterValues v = values_of(before);
   apply(v, f);
   check_default_namespace(v);
+  // Nothing changes: no write, no audit row, no outbox row, updated_at stays.
+  if (same_values(v, values_of(before))) return http::json(200, db::to_json(before));
   const bool namespaces_changed = !same_set(v.namespaces, before.namespaces);
   if (namespaces_changed) {
     if (auto used = db::key_outside_namespaces(tx, id, v.namespaces))
@@ -144,6 +153,28 @@ http::Response update_master(Context& ctx, http::Request& req) {
   tx.commit();
   snapshot::push_pending(ctx);
   return http::json(200, db::to_json(after));
+}
+
+// A leaked master key: a new one, shown once; the old one stops at commit (master auth
+// looks the hash up in PostgreSQL on every request). Child keys are untouched.
+http::Response rotate_master(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "master");
+  pqxx::work tx(ctx.pg().conn());
+  auto before = db::find_master(tx, id, db::Lock::update);
+  if (!before) http::not_found("master " + std::to_string(id));
+  const IssuedSecret s = new_master_key();
+  const db::MasterRow after = db::set_master_key(tx, id, s.hash, s.prefix);
+  snapshot::record_change(tx, snapshot::Resource::master, std::to_string(id));
+  db::audit::record(tx, actor.name, "rotate", "master", std::to_string(id), db::to_json(*before),
+                    db::to_json(after), req.request_id);
+  tx.commit();
+  snapshot::push_pending(ctx);
+  Json::Value body = db::to_json(after);
+  body["master_key"] = s.secret;
+  http::Response r = http::json(200, body);
+  r.header("Cache-Control", "no-store");  // the body carries a secret
+  return r;
 }
 
 http::Response delete_master(Context& ctx, http::Request& req) {
@@ -177,6 +208,7 @@ void register_master_routes(http::Router& r) {
   r.add("GET", "/admin/masters/{id}", get_master);
   r.add("PUT", "/admin/masters/{id}", update_master);
   r.add("DELETE", "/admin/masters/{id}", delete_master);
+  r.add("POST", "/admin/masters/{id}/rotate", rotate_master);
 }
 
 }  // namespace ez::api

@@ -307,6 +307,12 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   const auto t = sys_days{ymd} + hours{h} + minutes{m} + seconds{sec} - minutes{offset_min};
+  // Only what PostgreSQL's timestamptz and the balancer (Go's RFC 3339 years 0..9999)
+  // both hold: years 1..9999 once converted to UTC ("0001-01-01T00:00:00+01:00" is in
+  // year 0, "9999-12-31T23:59:59-23:59" in year 10000).
+  constexpr sys_days kFirst{year{1} / January / 1};
+  constexpr sys_days kEnd{year{10000} / January / 1};
+  if (t < kFirst || t >= kEnd) return std::nullopt;
   return time_point_cast<microseconds>(t) + microseconds{micros};
 }
 
@@ -333,9 +339,27 @@ std::optional<std::string> get_time(const Json::Value& obj, const char* field, b
   if (!v) return std::nullopt;
   if (!v->isString()) wrong_type(field, "an RFC 3339 time string", *v);
   auto t = parse_rfc3339(v->asString());
-  if (!t)
-    invalid(field, std::string(field) + " must be an RFC 3339 time such as 2025-01-31T12:00:00Z");
+  if (!t) invalid(field, std::string(field) + " " + kTimeRule);
   return format_rfc3339(*t);
+}
+
+// ---- query parameters ---------------------------------------------------------
+
+void check_query_params(const std::multimap<std::string, std::string>& query,
+                        std::initializer_list<std::string_view> filters) {
+  for (const auto& [name, value] : query) {
+    (void)value;
+    if (name == "limit" || name == "cursor") continue;
+    if (std::find(filters.begin(), filters.end(), name) != filters.end()) continue;
+    std::string known;
+    for (auto f : filters) known += std::string(f) + ", ";
+    known += "limit, cursor";
+    // Names are client text: keep the message printable and short.
+    std::string shown;
+    for (unsigned char c : name.substr(0, 64)) shown += (c >= 0x20 && c < 0x7f) ? char(c) : '?';
+    fail(http::ErrorCode::bad_request,
+         "unknown query parameter '" + shown + "' (known: " + known + ")", shown);
+  }
 }
 
 // ---- networks -----------------------------------------------------------------

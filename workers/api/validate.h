@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,8 +85,13 @@ struct StringRule {
 using TimePoint = std::chrono::sys_time<std::chrono::microseconds>;
 
 // Strict RFC 3339 ("2024-05-01T12:00:00Z", "2024-05-01t12:00:00.5+02:00"):
-// date and time required, real calendar dates, offset required.
+// date and time required, real calendar dates, offset required, and years 1..9999
+// once converted to UTC (what PostgreSQL and the balancer can both represent).
 [[nodiscard]] std::optional<TimePoint> parse_rfc3339(std::string_view text);
+// The rule above as an error message ends it: "<field> " + kTimeRule.
+inline constexpr const char* kTimeRule =
+    "must be an RFC 3339 time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z "
+    "(after conversion to UTC), such as 2025-01-31T12:00:00Z";
 // "2024-05-01T10:00:00Z" (".123456" only when there are sub-second digits).
 [[nodiscard]] std::string format_rfc3339(TimePoint t);
 // A body field holding an RFC 3339 time; returned normalized to UTC (safe for ::timestamptz).
@@ -102,6 +108,14 @@ using TimePoint = std::chrono::sys_time<std::chrono::microseconds>;
 [[nodiscard]] std::optional<std::vector<std::string>> get_cidr_list(const Json::Value& obj,
                                                                     const char* field,
                                                                     size_t max_items = 256);
+
+// ---- query parameters ---------------------------------------------------------
+
+// List routes declare their query parameters here: any other (a typo such as
+// ?naem=x) is a 400 naming it, instead of an unfiltered 200. `limit` and `cursor`
+// (pagination.h) are always allowed: every list pages.
+void check_query_params(const std::multimap<std::string, std::string>& query,
+                        std::initializer_list<std::string_view> filters);
 
 // ---- ids --------------------------------------------------------------------
 

@@ -40,21 +40,6 @@ int usage() {
   return 2;
 }
 
-// "90s", "15m", "1h", "7d" or plain seconds.
-long long parse_ttl(const std::string& text) {
-  if (text.empty()) throw std::invalid_argument("empty ttl");
-  size_t used = 0;
-  long long n = std::stoll(text, &used);
-  std::string unit = text.substr(used);
-  long long mult = unit.empty() || unit == "s" ? 1
-                   : unit == "m"               ? 60
-                   : unit == "h"               ? 3600
-                   : unit == "d"               ? 86400
-                                               : -1;
-  if (mult < 0 || n <= 0 || n > 366LL * 86400) throw std::invalid_argument("bad ttl: " + text);
-  return n * mult;
-}
-
 // The export file, mapped read-only: no size cap and no copy of a file that
 // may be hundreds of megabytes (the parser walks it element by element).
 class MappedFile {
@@ -132,9 +117,14 @@ int main(int argc, char** argv) {
         config_path = next();
       else if (a == "--sql-dir")
         sql_dir = next();
-      else if (a == "--ttl")
+      else if (a == "--ttl") {
         ttl = next();
-      else if (a == "--sub")
+        if (!ez::api::parse_token_ttl(ttl)) {
+          std::cerr << "ezapi-ctl: --ttl '" << ttl << "' is not a TTL: " << ez::api::kTokenTtlHelp
+                    << "\n";
+          return 2;
+        }
+      } else if (a == "--sub")
         sub = next();
       else if (cmd == "import" && a == "--dry-run")
         dry_run = true;
@@ -164,8 +154,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "token") {
+      // A token signed with a well-known secret is one anybody could have made, and one a
+      // server with a real secret rejects: say so instead of printing it.
+      if (const auto why = ez::config::weak_secret_reason(loaded.settings.jwt_secret)) {
+        std::cerr << "ezapi-ctl token: auth.jwt_secret (EZ_AUTH_JWT_SECRET): " << *why
+                  << "; refusing to sign (set it, e.g. `. var/stack.env` for the dev stack)\n";
+        return 1;
+      }
       std::cout << ez::api::mint_admin_jwt(loaded.settings.jwt_secret, sub,
-                                           std::chrono::seconds(parse_ttl(ttl)))
+                                           *ez::api::parse_token_ttl(ttl))
                 << "\n";
       return 0;
     }

@@ -91,6 +91,15 @@ struct Loaded {
 [[nodiscard]] Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_text,
                              const std::optional<std::string>& file_name);
 
+// Why `value` must never be used as a secret (empty, the built-in default, or a
+// CHANGE_ME... placeholder of conf/ezapi.env.example), or nullopt when it may be.
+[[nodiscard]] std::optional<std::string> weak_secret_reason(const std::string& value);
+
+// Production mode only: refuses a default, empty or placeholder (CHANGE_ME...) secret,
+// one shorter than the Ansible role's minimum, and an admin token equal to the
+// internal token. Throws ConfigError naming the key.
+void check_production_secrets(const Settings& s);
+
 // Finds the file (explicit path, EZ_CONFIG_FILE, ./config.yaml, ./config/config.yaml),
 // reads it and resolves the layers against the process environment. Throws ConfigError.
 [[nodiscard]] Loaded load(const std::optional<std::string>& explicit_path = std::nullopt);

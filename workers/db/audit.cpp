@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <string_view>
+#include <vector>
 
 #include "db/json_columns.h"
 #include "db/pg.h"
@@ -63,9 +64,14 @@ bool is_secret_field(const std::string& raw_name) {
 
 std::string mask_secret_value(const std::string& value) {
   if (value.empty()) return value;
+  // Counted and cut in characters (UTF-8 code points), never inside one: half a
+  // character is invalid UTF-8 that PostgreSQL and JSON writers refuse.
+  std::vector<size_t> starts;  // byte offset of each character
+  for (size_t i = 0; i < value.size(); ++i)
+    if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80) starts.push_back(i);
   // Long enough to show a recognisable hint without enabling a guess.
-  if (value.size() < 12) return "****";
-  return value.substr(0, 3) + "****" + value.substr(value.size() - 4);
+  if (starts.size() < 12) return "****";
+  return value.substr(0, starts[3]) + "****" + value.substr(starts[starts.size() - 4]);
 }
 
 Json::Value mask_secrets(const Json::Value& value) {

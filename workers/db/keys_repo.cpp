@@ -12,8 +12,9 @@ namespace {
   "id, master_id, name, group_name, array_to_json(namespaces)::text AS namespaces, "            \
   "array_to_json(scopes)::text AS scopes, model_limits::text AS model_limits, "                 \
   "array_to_json(allow_ips)::text AS allow_ips, "                                               \
-  EZ_SQL_MICROS("expires_at") " AS expires_us, status, issued_by, token_hash, token_prefix, " \
+  EZ_SQL_MICROS("expires_at") " AS expires_us, status, issued_by, token_hash, key_prefix, " \
   EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us, " \
+  "(SELECT m.group_name FROM masters m WHERE m.id = keys.master_id) AS master_group, "          \
   "status_reason, quota_limit, quota_used, unlimited_quota"
 
 const Statement kGet{"keys_get", "SELECT " EZ_KEY_COLS " FROM keys WHERE id = $1"};
@@ -28,7 +29,7 @@ const Statement kCount{"keys_count_of_master", "SELECT count(*) FROM keys WHERE 
 const Statement kInsert{
     "keys_insert",
     "INSERT INTO keys (master_id, name, group_name, namespaces, scopes, model_limits, allow_ips, "
-    "expires_at, status, issued_by, token_hash, token_prefix, quota_limit, quota_used, "
+    "expires_at, status, issued_by, token_hash, key_prefix, quota_limit, quota_used, "
     "unlimited_quota) "
     "VALUES ($1, $2, $3, " EZ_SQL_TEXT_ARRAY("$4") ", " EZ_SQL_TEXT_ARRAY("$5") ", $6::jsonb, "
     EZ_SQL_TEXT_ARRAY("$7") ", $8::timestamptz, $9, "
@@ -43,7 +44,7 @@ const Statement kUpdate{
     "status_reason = CASE WHEN $9 = 'active' THEN '' ELSE status_reason END "
     "WHERE id = $1 RETURNING " EZ_KEY_COLS};
 const Statement kSetToken{"keys_set_token",
-                          "UPDATE keys SET token_hash = $2, token_prefix = $3, updated_at = now() "
+                          "UPDATE keys SET token_hash = $2, key_prefix = $3, updated_at = now() "
                           "WHERE id = $1 RETURNING " EZ_KEY_COLS};
 const Statement kDelete{"keys_delete", "DELETE FROM keys WHERE id = $1"};
 const Statement kList{"keys_list",
@@ -75,7 +76,9 @@ KeyRow to_row(const pqxx::row& r) {
   k.status = r["status"].as<std::string>();
   k.issued_by = r["issued_by"].as<std::string>();
   k.token_hash = r["token_hash"].as<std::string>();
-  k.token_prefix = r["token_prefix"].as<std::string>();
+  k.key_prefix = r["key_prefix"].as<std::string>();
+  k.master_group =
+      r["master_group"].is_null() ? std::string() : r["master_group"].as<std::string>();
   k.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
   k.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
   k.status_reason = r["status_reason"].as<std::string>();
@@ -97,7 +100,7 @@ Json::Value to_json(const KeyRow& k) {
   j["id"] = Json::Int64(k.id);
   j["master_id"] = Json::Int64(k.master_id);
   j["name"] = k.name;
-  j["group"] = k.group;
+  j["group"] = k.group.empty() ? k.master_group : k.group;
   j["namespaces"] = string_array_json(k.namespaces);
   j["scopes"] = string_array_json(k.scopes);
   j["model_limits"] = k.model_limits;
@@ -105,7 +108,7 @@ Json::Value to_json(const KeyRow& k) {
   j["expires_at"] = k.expires_at ? Json::Value(*k.expires_at) : Json::Value(Json::nullValue);
   j["status"] = k.status;
   j["issued_by"] = k.issued_by;
-  j["key_prefix"] = k.token_prefix;
+  j["key_prefix"] = k.key_prefix;
   j["created_at"] = k.created_at;
   j["updated_at"] = k.updated_at;
   j["status_reason"] = k.status_reason;
@@ -130,11 +133,11 @@ int64_t count_keys_of_master(pqxx::transaction_base& tx, int64_t master_id) {
 
 KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id, const KeyValues& v,
                   const std::string& issued_by, const std::string& token_hash,
-                  const std::string& token_prefix) {
+                  const std::string& key_prefix) {
   return to_row(tx.exec_prepared1(kInsert.name(), master_id, v.name, v.group,
                                   json_array_text(v.namespaces), json_array_text(v.scopes),
                                   http::to_json(v.model_limits), json_array_text(v.allow_ips),
-                                  v.expires_at, v.status, issued_by, token_hash, token_prefix,
+                                  v.expires_at, v.status, issued_by, token_hash, key_prefix,
                                   v.quota_limit, v.quota_used, v.unlimited_quota));
 }
 
@@ -146,8 +149,8 @@ KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v) {
 }
 
 KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id, const std::string& token_hash,
-                     const std::string& token_prefix) {
-  return to_row(tx.exec_prepared1(kSetToken.name(), id, token_hash, token_prefix));
+                     const std::string& key_prefix) {
+  return to_row(tx.exec_prepared1(kSetToken.name(), id, token_hash, key_prefix));
 }
 
 void delete_key(pqxx::transaction_base& tx, int64_t id) {

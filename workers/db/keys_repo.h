@@ -28,7 +28,8 @@ struct KeyRow {
   std::string status;
   std::string issued_by;
   std::string token_hash;  // for the outbox (old hash on rotate/delete); never in JSON
-  std::string token_prefix;
+  std::string key_prefix;
+  std::string master_group;  // the group the key inherits when `group` is empty
   std::string created_at;
   std::string updated_at;
   // Why the key is disabled when the API did not decide it (import: expired,
@@ -40,7 +41,8 @@ struct KeyRow {
   bool unlimited_quota = true;
 };
 
-// The API representation: never the hash. The display prefix is "key_prefix".
+// The API representation: never the hash. The display prefix is "key_prefix". "group" is
+// the effective group, the key's own or else its master's: what the balancer reads in Redis.
 [[nodiscard]] Json::Value to_json(const KeyRow& k);
 
 struct KeyValues {
@@ -65,10 +67,10 @@ struct KeyValues {
 [[nodiscard]] int64_t count_keys_of_master(pqxx::transaction_base& tx, int64_t master_id);
 [[nodiscard]] KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id, const KeyValues& v,
                                 const std::string& issued_by, const std::string& token_hash,
-                                const std::string& token_prefix);
+                                const std::string& key_prefix);
 [[nodiscard]] KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v);
 [[nodiscard]] KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id,
-                                   const std::string& token_hash, const std::string& token_prefix);
+                                   const std::string& token_hash, const std::string& key_prefix);
 void delete_key(pqxx::transaction_base& tx, int64_t id);
 
 struct KeyFilter {

@@ -33,6 +33,9 @@ const Statement kUpdate{
     "UPDATE masters SET name = $2, group_name = $3, namespaces = " EZ_SQL_TEXT_ARRAY("$4") ", "
     "default_namespace = $5, max_child_keys = $6, global_qps = $7, status = $8, "
     "epoch = epoch + $9, updated_at = now() WHERE id = $1 RETURNING " EZ_MASTER_COLS};
+const Statement kSetKey{"masters_set_key",
+                        "UPDATE masters SET key_hash = $2, key_prefix = $3, updated_at = now() "
+                        "WHERE id = $1 RETURNING " EZ_MASTER_COLS};
 const Statement kDelete{"masters_delete", "DELETE FROM masters WHERE id = $1"};
 const Statement kList{"masters_list",
                       "SELECT " EZ_MASTER_COLS " FROM masters WHERE id > $1 ORDER BY id LIMIT $2"};
@@ -102,6 +105,11 @@ MasterRow update_master(pqxx::transaction_base& tx, int64_t id, const MasterValu
   return to_row(tx.exec_prepared1(kUpdate.name(), id, v.name, v.group,
                                   json_array_text(v.namespaces), v.default_namespace,
                                   v.max_child_keys, v.global_qps, v.status, bump_epoch ? 1 : 0));
+}
+
+MasterRow set_master_key(pqxx::transaction_base& tx, int64_t id, const std::string& key_hash,
+                         const std::string& key_prefix) {
+  return to_row(tx.exec_prepared1(kSetKey.name(), id, key_hash, key_prefix));
 }
 
 void delete_master(pqxx::transaction_base& tx, int64_t id) {

@@ -54,6 +54,9 @@ enum class Lock { none, share, update };
 // Sets every field; `bump_epoch` adds one to the epoch in the same statement.
 [[nodiscard]] MasterRow update_master(pqxx::transaction_base& tx, int64_t id, const MasterValues& v,
                                       bool bump_epoch);
+// Replaces the master's key (rotation): the old hash stops matching at commit.
+[[nodiscard]] MasterRow set_master_key(pqxx::transaction_base& tx, int64_t id,
+                                       const std::string& key_hash, const std::string& key_prefix);
 void delete_master(pqxx::transaction_base& tx, int64_t id);
 // Up to `fetch_limit` masters with id > after, by id.
 [[nodiscard]] std::vector<MasterRow> list_masters(pqxx::transaction_base& tx, int64_t after,

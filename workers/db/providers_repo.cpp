@@ -18,10 +18,12 @@ const Statement kGet{"providers_get",
                      "SELECT " EZ_PROVIDER_COLS
                      " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
                      " WHERE p.id = $1"};
-const Statement kGetForUpdate{"providers_get_for_update",
-                              "SELECT " EZ_PROVIDER_COLS
-                              " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
-                              " WHERE p.id = $1 FOR UPDATE OF p"};
+// Locks the provider row alone. A locking SELECT that joins provider_groups finds no
+// row when a concurrent transaction has just changed group_id: PostgreSQL re-checks
+// only the locked row's new version against the join, and the old group row no
+// longer matches it. So: lock, then read the joined row in a new statement (read
+// committed gives it a snapshot taken after the lock was granted).
+const Statement kLock{"providers_lock", "SELECT id FROM providers WHERE id = $1 FOR UPDATE"};
 const Statement kInsert{
     "providers_insert",
     "WITH p AS (INSERT INTO providers (name, type, base_url, api_key, google_project, "
@@ -83,7 +85,8 @@ int64_t ensure_provider_group(pqxx::transaction_base& tx, const std::string& nam
 }
 
 std::optional<ProviderRow> find_provider(pqxx::transaction_base& tx, int64_t id, bool for_update) {
-  auto res = tx.exec_prepared((for_update ? kGetForUpdate : kGet).name(), id);
+  if (for_update && tx.exec_prepared(kLock.name(), id).empty()) return std::nullopt;
+  auto res = tx.exec_prepared(kGet.name(), id);
   if (res.empty()) return std::nullopt;
   return to_row(res[0]);
 }

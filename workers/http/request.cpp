@@ -8,6 +8,7 @@
 #include <charconv>
 #include <memory>
 
+#include "common/json_text.h"
 #include "http/error.h"
 
 namespace ez::http {
@@ -32,6 +33,9 @@ const std::string& Request::param(const std::string& name) const {
 
 Json::Value Request::json_body() const {
   if (body.empty()) fail(ErrorCode::bad_json, "request body is empty; a JSON object is expected");
+  if (const auto at = find_json_comment(body))
+    fail(ErrorCode::bad_json,
+         "invalid JSON: comments are not allowed (offset " + std::to_string(*at) + ")");
   Json::CharReaderBuilder builder;
   // Strict RFC 8259: no comments, no trailing commas, no duplicate keys, an
   // object or array at the root, nothing after it ("{}garbage" is not JSON).

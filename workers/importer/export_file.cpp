@@ -423,8 +423,10 @@ ImportedKey read_key(Record& r, size_t index) {
   if (!plaintext) k.token.clear();
   body["status"] = k.source_status == "active" ? "active" : "disabled";
   r.finish();
-  const api::KeyFields f = validated(
-      r.path(), {}, [&] { return api::parse_key_fields(body, api::KeyBody::create_for_master); });
+  // The rules of PUT /keys/{id}: an imported key may already be expired (the
+  // create routes refuse a past expires_at; the key exists, it is not new).
+  const api::KeyFields f =
+      validated(r.path(), {}, [&] { return api::parse_key_fields(body, api::KeyBody::update); });
   k.group = f.group.value_or("");
   k.namespaces = f.namespaces.value_or(std::vector<std::string>{});
   k.scopes = f.scopes.value_or(std::vector<std::string>{});

@@ -248,7 +248,7 @@ void plan_keys(const ExportFile& file, const Existing& existing,
         invalid(path + ".original_token",
                 "the same token as data.keys[" + std::to_string(it->second) + "]");
       out.token_hash = k.token_hash;
-      out.token_prefix = api::display_prefix(k.token);
+      out.key_prefix = api::display_prefix(k.token);
     }
     out.fingerprint = Fingerprint()
                           .add(out.ref)
@@ -280,7 +280,7 @@ void plan_keys(const ExportFile& file, const Existing& existing,
       // token_hash is NOT NULL UNIQUE: a random one nobody knows.
       const api::IssuedSecret s = new_client_secret();
       out.token_hash = s.hash;
-      out.token_prefix = s.prefix;
+      out.key_prefix = s.prefix;
     }
     plan.counts["keys"].add(out.action);
     plan.keys.push_back(std::move(out));

@@ -89,7 +89,7 @@ struct PlannedKey {
   std::string master_ref;  // the master's import_ref
   // sha256 of the token and its display prefix; empty on an update of a key
   // without plaintext (the stored hash is kept).
-  std::string token_hash, token_prefix;
+  std::string token_hash, key_prefix;
   KeyImportValues values;
 };
 

@@ -97,19 +97,19 @@ const db::Statement kUpdateMasters{
   "jsonb_to_recordset($1::jsonb) AS t(id bigint, master_ref text, name text, grp text, "           \
   "namespaces jsonb, scopes jsonb, model_limits_enabled boolean, model_limits jsonb, "             \
   "allow_ips jsonb, expires_at timestamptz, status text, status_reason text, quota_limit bigint, " \
-  "quota_used bigint, unlimited_quota boolean, token_hash text, token_prefix text, ref text, "     \
+  "quota_used bigint, unlimited_quota boolean, token_hash text, key_prefix text, ref text, "       \
   "fp text) JOIN masters m ON m.import_ref = t.master_ref"
 const db::Statement kInsertKeys{
     "import_insert_keys",
     "INSERT INTO keys (master_id, name, group_name, namespaces, scopes, model_limits, allow_ips, "
-    "expires_at, status, issued_by, token_hash, token_prefix, import_ref, import_fingerprint, "
+    "expires_at, status, issued_by, token_hash, key_prefix, import_ref, import_fingerprint, "
     "status_reason, quota_limit, quota_used, unlimited_quota) "
     "SELECT m.id, t.name, t.grp, "
     EZ_IMPORT_ARRAY("t.namespaces") ", "
     EZ_IMPORT_ARRAY("t.scopes") ", "
     EZ_KEY_MODEL_LIMITS ", "
     EZ_IMPORT_ARRAY("t.allow_ips") ", "
-    "t.expires_at, t.status, 'admin', t.token_hash, t.token_prefix, t.ref, t.fp, "
+    "t.expires_at, t.status, 'admin', t.token_hash, t.key_prefix, t.ref, t.fp, "
     "t.status_reason, t.quota_limit, t.quota_used, t.unlimited_quota "
     "FROM " EZ_KEY_RECORD " RETURNING id"};
 // A key without plaintext in the export keeps its stored hash (token_hash "").
@@ -124,7 +124,7 @@ const db::Statement kUpdateKeys{
     "quota_limit = t.quota_limit, quota_used = t.quota_used, "
     "unlimited_quota = t.unlimited_quota, "
     "token_hash = coalesce(nullif(t.token_hash, ''), k.token_hash), "
-    "token_prefix = CASE WHEN t.token_hash = '' THEN k.token_prefix ELSE t.token_prefix END, "
+    "key_prefix = CASE WHEN t.token_hash = '' THEN k.key_prefix ELSE t.key_prefix END, "
     "import_fingerprint = t.fp, updated_at = now() "
     "FROM " EZ_KEY_RECORD " WHERE k.id = t.id RETURNING k.id"};
 
@@ -217,7 +217,7 @@ Json::Value key_record(const PlannedKey& k) {
   r["quota_used"] = Json::Int64(v.quota_used);
   r["unlimited_quota"] = v.unlimited_quota;
   r["token_hash"] = k.token_hash;
-  r["token_prefix"] = k.token_prefix;
+  r["key_prefix"] = k.key_prefix;
   r["ref"] = k.ref;
   r["fp"] = k.fingerprint;
   return r;

@@ -8,9 +8,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <unordered_map>
+
+#include "common/json_text.h"
 
 namespace ez::logq {
 
@@ -276,7 +279,9 @@ std::string printable(std::string_view key) {
 
 class EntryParser {
  public:
-  EntryParser(long index, int64_t arrival_us) : index_(index), arrival_us_(arrival_us) {}
+  // `source`: the text the values were parsed from (their offsets point into it).
+  EntryParser(long index, int64_t arrival_us, std::string_view source)
+      : index_(index), arrival_us_(arrival_us), source_(source) {}
 
   [[noreturn]] void invalid(std::string_view field, const std::string& why,
                             Kind kind = Kind::invalid_field) const {
@@ -336,7 +341,8 @@ class EntryParser {
     e.received_us = arrival_us_;
     e.ts_us = arrival_us_;
     bool have_request_id = false;
-    Json::Value extra(Json::objectValue);
+    // Unknown fields (and extra's members) by name, sorted as jsoncpp sorts an object.
+    std::map<std::string, const Json::Value*> extra;
     const auto& table = field_table();
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       const char* end = nullptr;
@@ -349,8 +355,8 @@ class EntryParser {
         check_string(label, name);
         check_extra(label, v);
         std::string key(name);
-        if (extra.isMember(key)) invalid(label, "is also given inside extra");
-        extra[key] = v;
+        if (extra.count(key)) invalid(label, "is also given inside extra");
+        extra[key] = &v;
         continue;
       }
       if (v.isNull() && found->second != Field::request_id) continue;  // null = absent
@@ -449,17 +455,25 @@ class EntryParser {
           for (auto x = v.begin(); x != v.end(); ++x) {
             const std::string key = x.name();
             const std::string label = "extra." + printable(key);
-            if (extra.isMember(key)) invalid(label, "is also given as a top-level field");
+            if (extra.count(key)) invalid(label, "is also given as a top-level field");
             check_string(label, key);
             check_extra(label, *x);
-            extra[key] = *x;
+            extra[key] = &*x;
           }
           break;
       }
     }
     if (!have_request_id) invalid("request_id", "is required", Kind::missing_field);
     if (!extra.empty()) {
-      e.extra_json = Json::writeString(writer_builder(), extra);
+      std::string& out = e.extra_json.emplace();
+      out += '{';
+      for (const auto& [key, value] : extra) {
+        if (out.size() > 1) out += ',';
+        out += Json::writeString(writer_builder(), Json::Value(key));
+        out += ':';
+        write_verbatim(*value, out);
+      }
+      out += '}';
       if (e.extra_json->size() > kMaxExtraBytes)
         invalid("extra", "(unknown fields together) must be at most " +
                              std::to_string(kMaxExtraBytes) + " bytes of JSON");
@@ -468,6 +482,38 @@ class EntryParser {
   }
 
  private:
+  // Compact JSON of `v`, numbers as the client wrote them: jsoncpp holds a number
+  // as int64, uint64 or double, so 123456789012345678901234567890 would come out
+  // rounded; jsonb (numeric) keeps every digit of the original text.
+  void write_verbatim(const Json::Value& v, std::string& out) const {
+    if (v.isObject()) {
+      out += '{';
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        out += Json::writeString(writer_builder(), Json::Value(it.name()));
+        out += ':';
+        write_verbatim(*it, out);
+      }
+      out += '}';
+    } else if (v.isArray()) {
+      out += '[';
+      for (Json::ArrayIndex i = 0; i < v.size(); ++i) {
+        if (i) out += ',';
+        write_verbatim(v[i], out);
+      }
+      out += ']';
+    } else if (v.isNumeric() && !v.isBool() && v.getOffsetStart() >= 0 &&
+               v.getOffsetLimit() > v.getOffsetStart() &&
+               static_cast<size_t>(v.getOffsetLimit()) <= source_.size()) {
+      out += source_.substr(static_cast<size_t>(v.getOffsetStart()),
+                            static_cast<size_t>(v.getOffsetLimit() - v.getOffsetStart()));
+    } else {
+      out += Json::writeString(writer_builder(), v);
+    }
+  }
+
   static const Json::StreamWriterBuilder& writer_builder() {
     static const Json::StreamWriterBuilder builder = [] {
       Json::StreamWriterBuilder b;
@@ -480,6 +526,7 @@ class EntryParser {
 
   long index_;
   int64_t arrival_us_;
+  std::string_view source_;
 };
 
 Json::CharReader& json_reader() {
@@ -497,6 +544,10 @@ Json::CharReader& json_reader() {
 }
 
 void parse_json(std::string_view text, Json::Value& out, long index, const std::string& where) {
+  if (const auto at = find_json_comment(text))
+    throw EntryError(
+        Kind::bad_json, index, "",
+        where + "invalid JSON: comments are not allowed (offset " + std::to_string(*at) + ")");
   std::string errors;
   bool ok = false;
   try {
@@ -536,7 +587,7 @@ void parse_body_full(std::string_view body, const ParseOptions& options,
       Json::Value v;
       parse_json(line, v, index,
                  "entry " + std::to_string(index) + " (line " + std::to_string(line_no) + "): ");
-      entries.push_back(EntryParser(index, options.arrival_us).parse(v));
+      entries.push_back(EntryParser(index, options.arrival_us, line).parse(v));
       ++index;
     }
     if (entries.empty())
@@ -550,12 +601,12 @@ void parse_body_full(std::string_view body, const ParseOptions& options,
   Json::Value root;
   parse_json(body, root, -1, "");
   if (root.isObject()) {
-    entries.push_back(EntryParser(0, options.arrival_us).parse(root));
+    entries.push_back(EntryParser(0, options.arrival_us, body).parse(root));
   } else if (root.isArray()) {
     if (root.size() > options.max_entries) too_many();
     entries.reserve(root.size());
     for (Json::ArrayIndex i = 0; i < root.size(); ++i)
-      entries.push_back(EntryParser(static_cast<long>(i), options.arrival_us).parse(root[i]));
+      entries.push_back(EntryParser(static_cast<long>(i), options.arrival_us, body).parse(root[i]));
   } else {
     throw EntryError(Kind::bad_json, -1, "",
                      "expected a JSON object, an array of objects, or NDJSON");
@@ -827,9 +878,27 @@ bool parse_body_fast(std::string_view body, const ParseOptions& options,
 
 }  // namespace detail
 
+int64_t oldest_kept_us(int64_t now_us, int retention_days) {
+  constexpr int64_t kDayUs = int64_t{86400} * 1'000'000;
+  const int64_t today = (now_us >= 0 ? now_us : now_us - kDayUs + 1) / kDayUs * kDayUs;
+  return today - int64_t{retention_days} * kDayUs;
+}
+
 void parse_body(std::string_view body, const ParseOptions& options, std::vector<LogEntry>& out) {
-  if (detail::parse_body_fast(body, options, out)) return;
-  detail::parse_body_full(body, options, out);
+  if (!detail::parse_body_fast(body, options, out)) detail::parse_body_full(body, options, out);
+  if (options.retention_days <= 0) return;
+  // "Accepted" must mean "kept for the retention period": an entry the next retention
+  // pass would drop is refused here instead of vanishing later.
+  const int64_t oldest = oldest_kept_us(options.arrival_us, options.retention_days);
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i].ts_us < oldest)
+      throw EntryError(EntryError::Kind::invalid_field, static_cast<long>(i), "timestamp",
+                       "entry " + std::to_string(i) + ": timestamp " +
+                           format_timestamp_us(out[i].ts_us) +
+                           " is older than the log retention "
+                           "window (log.retention_days = " +
+                           std::to_string(options.retention_days) + ": entries from " +
+                           format_timestamp_us(oldest) + " on are kept)");
 }
 
 std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& options) {

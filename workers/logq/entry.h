@@ -83,7 +83,14 @@ struct ParseOptions {
   bool ndjson = false;
   int64_t arrival_us = 0;      // default timestamp and received_at
   size_t max_entries = 65535;  // more => EntryError(too_many)
+  // > 0: entries whose timestamp falls before the oldest day the retention pass keeps
+  // (oldest_kept_us) are refused, naming timestamp and the window.
+  int retention_days = 0;
 };
+
+// The start (unix microseconds) of the oldest UTC day that the retention pass
+// (ez_logs_drop_partitions) keeps at `now_us`: today minus retention_days.
+[[nodiscard]] int64_t oldest_kept_us(int64_t now_us, int retention_days);
 
 // Parses and validates every entry; throws EntryError for the first bad one.
 [[nodiscard]] std::vector<LogEntry> parse_body(std::string_view body, const ParseOptions& options);

@@ -286,6 +286,42 @@ BOOST_AUTO_TEST_CASE(audit_filters) {
   expect_error([&] { (void)ez::api::audit_filter(inverted); }, ErrorCode::bad_request, "since");
 }
 
+// A plural, a typo or a parameter the route does not have is a 400 naming it, not an
+// empty or unfiltered page; times PostgreSQL cannot hold are a 400, not a 500.
+BOOST_AUTO_TEST_CASE(filters_refuse_what_would_silently_match_nothing) {
+  auto audit = [](std::multimap<std::string, std::string> q) {
+    ez::http::Request r;
+    r.query = std::move(q);
+    return ez::api::audit_filter(r);
+  };
+  expect_error([&] { (void)audit({{"resource", "keys"}}); }, ErrorCode::bad_request, "resource");
+  expect_error([&] { (void)audit({{"resourse", "key"}}); }, ErrorCode::bad_request, "resourse");
+  expect_error(
+      [&] {
+        (void)audit({{"since", "0001-01-01T00:00:00+01:00"}});
+      },
+      ErrorCode::bad_request, "since");
+  expect_error(
+      [&] {
+        (void)audit({{"until", "9999-12-31T23:59:59-23:59"}});
+      },
+      ErrorCode::bad_request, "until");
+  for (const char* resource : {"provider", "master", "key", "model", "binding", "feature"})
+    BOOST_TEST(audit({{"resource", resource}}).resource == resource);
+  ez::http::Request p;
+  p.query = {{"naem", "x"}};
+  expect_error([&] { (void)ez::api::provider_filter(p); }, ErrorCode::bad_request, "naem");
+  ez::http::Request m;
+  m.query = {{"group", "x"}};
+  expect_error([&] { (void)ez::api::model_filter(m); }, ErrorCode::bad_request, "group");
+  ez::http::Request b;
+  b.query = {{"model", "x"}};
+  expect_error([&] { (void)ez::api::binding_filter(b); }, ErrorCode::bad_request, "model");
+  ez::http::Request paged;
+  paged.query = {{"limit", "5"}, {"cursor", "abc"}, {"namespace", "ns"}};
+  BOOST_TEST(ez::api::binding_filter(paged).ns == "ns");
+}
+
 BOOST_AUTO_TEST_CASE(list_filters) {
   ez::http::Request r;
   r.query = {{"type", "OpenAI"}, {"status", "active"}, {"group", "g'1"}};

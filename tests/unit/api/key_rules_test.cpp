@@ -198,6 +198,53 @@ BOOST_AUTO_TEST_CASE(key_fields) {
                ErrorCode::invalid_field, "name");
 }
 
+// A new key that is already expired is refused; an update may still expire a key now.
+BOOST_AUTO_TEST_CASE(new_keys_must_expire_in_the_future) {
+  expect_error(
+      [] {
+        (void)parse_key_fields(parse(R"({"master_id":1,"expires_at":"2001-01-01T00:00:00Z"})"),
+                               KeyBody::create_admin);
+      },
+      ErrorCode::invalid_field, "expires_at");
+  expect_error(
+      [] {
+        (void)parse_key_fields(parse(R"({"expires_at":"2001-01-01T00:00:00Z"})"),
+                               KeyBody::create_for_master);
+      },
+      ErrorCode::invalid_field, "expires_at");
+  expect_error(
+      [] {
+        (void)parse_key_fields(parse(R"({"expires_at":"0001-01-01T00:00:00+01:00"})"),
+                               KeyBody::create_for_master);
+      },
+      ErrorCode::invalid_field, "expires_at");
+  auto u = parse_key_fields(parse(R"({"expires_at":"2001-01-01T00:00:00Z"})"), KeyBody::update);
+  BOOST_TEST(**u.expires_at == "2001-01-01T00:00:00Z");
+  BOOST_CHECK_NO_THROW((void)parse_key_fields(parse(R"({"expires_at":"9999-12-31T23:59:59Z"})"),
+                                              KeyBody::create_for_master));
+}
+
+// PUT /master/keys/{id}: a master renames, disables and re-limits; the rest is the admin's.
+BOOST_AUTO_TEST_CASE(master_may_change_name_status_and_limits_only) {
+  auto f = parse_key_fields(
+      parse(
+          R"({"name":"n","status":"disabled","model_limits":{"m":5},"id":3,"key_prefix":"ezk_"})"),
+      KeyBody::update_by_master);
+  BOOST_TEST(*f.name == "n");
+  BOOST_TEST(*f.status == "disabled");
+  BOOST_TEST((*f.model_limits)["m"].asInt() == 5);
+  BOOST_TEST(!f.master_id);
+  for (const char* field :
+       {"master_id", "group", "namespaces", "scopes", "allow_ips", "expires_at"}) {
+    Json::Value body(Json::objectValue);
+    body[field] = Json::Value(Json::nullValue);
+    expect_error([&] { (void)parse_key_fields(body, KeyBody::update_by_master); },
+                 ErrorCode::invalid_field, field);
+  }
+  expect_error([] { (void)parse_key_fields(parse(R"({"nmae":"x"})"), KeyBody::update_by_master); },
+               ErrorCode::invalid_field, "nmae");
+}
+
 BOOST_AUTO_TEST_CASE(model_limits_shape) {
   auto ok = [](const char* text) { check_model_limits(parse(text)); };
   BOOST_CHECK_NO_THROW(ok(R"({})"));
@@ -222,7 +269,7 @@ BOOST_AUTO_TEST_CASE(representations_never_carry_the_hash) {
   k.id = 3;
   k.master_id = 1;
   k.token_hash = std::string(64, 'a');
-  k.token_prefix = "ezk_abcd";
+  k.key_prefix = "ezk_abcd";
   k.status = "active";
   k.issued_by = "admin";
   const Json::Value j = ez::db::to_json(k);

@@ -188,6 +188,45 @@ BOOST_AUTO_TEST_CASE(cidr) {
                "bad[1]");
 }
 
+// Years 1..9999 once in UTC: what PostgreSQL's timestamptz and the balancer both hold.
+BOOST_AUTO_TEST_CASE(rfc3339_range_after_utc_conversion) {
+  using ez::api::format_rfc3339;
+  using ez::api::parse_rfc3339;
+  BOOST_TEST(!parse_rfc3339("0001-01-01T00:00:00+01:00"));  // year 0 in UTC
+  BOOST_TEST(!parse_rfc3339("9999-12-31T23:59:59-23:59"));  // year 10000 in UTC
+  BOOST_TEST(!parse_rfc3339("9999-12-31T23:00:00-01:00"));
+  BOOST_TEST(format_rfc3339(*parse_rfc3339("0001-01-01T00:00:00Z")) == "0001-01-01T00:00:00Z");
+  BOOST_TEST(format_rfc3339(*parse_rfc3339("0001-01-01T00:30:00-01:00")) == "0001-01-01T01:30:00Z");
+  BOOST_TEST(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59.999999Z")) ==
+             "9999-12-31T23:59:59.999999Z");
+  BOOST_TEST(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59+23:59")) == "9999-12-31T00:00:59Z");
+  const auto body = parse(R"({"expires_at":"0001-01-01T00:00:00+01:00"})");
+  expect_error([&] { (void)ez::api::get_time(body, "expires_at"); }, ErrorCode::invalid_field,
+               "expires_at");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_query_parameters_are_named) {
+  using Query = std::multimap<std::string, std::string>;
+  BOOST_CHECK_NO_THROW(ez::api::check_query_params(
+      Query{{"group", "a"}, {"limit", "5"}, {"cursor", "x"}}, {"group", "type"}));
+  BOOST_CHECK_NO_THROW(ez::api::check_query_params(Query{}, {}));
+  expect_error(
+      [] {
+        ez::api::check_query_params(Query{{"naem", "x"}}, {"name", "group"});
+      },
+      ErrorCode::bad_request, "naem");
+  expect_error(
+      [] {
+        ez::api::check_query_params(Query{{"group", "a"}, {"Group", "b"}}, {"group"});
+      },
+      ErrorCode::bad_request, "Group");
+  expect_error(
+      [] {
+        ez::api::check_query_params(Query{{"limit", "1"}, {"x\x01", ""}}, {});
+      },
+      ErrorCode::bad_request, "x?");
+}
+
 BOOST_AUTO_TEST_CASE(path_ids) {
   BOOST_TEST(ez::api::parse_id("1") == 1);
   BOOST_TEST(ez::api::parse_id("9223372036854775807") == INT64_MAX);

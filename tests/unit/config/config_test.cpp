@@ -66,6 +66,41 @@ BOOST_AUTO_TEST_CASE(production_refuses_default_secrets) {
   BOOST_TEST(error_key(no_admin, "") == "auth.admin_token");
 }
 
+// conf/ezapi.env.example as shipped must not start a production server, and each refusal
+// names the key (issue 11).
+BOOST_AUTO_TEST_CASE(production_refuses_placeholders_short_and_shared_secrets) {
+  const Environment good{{"EZ_SERVER_MODE", "production"},
+                         {"EZ_AUTH_JWT_SECRET", std::string(32, 'x')},
+                         {"EZ_ADMIN_TOKEN", std::string(16, 'a')},
+                         {"EZ_INTERNAL_TOKEN", std::string(16, 'i')},
+                         {"EZ_PG_DSN", "host=db dbname=ezapi user=ezapi password=twelve-chars"}};
+  BOOST_TEST(error_key(good, "") == "<no error>");
+  auto with = [&](const std::string& env, const std::string& value) {
+    Environment e = good;
+    e[env] = value;
+    return error_key(e, "");
+  };
+  // The example file's placeholders, each padded past the minimum length.
+  BOOST_TEST(with("EZ_AUTH_JWT_SECRET", "CHANGE_ME_to_at_least_32_random_characters") ==
+             "auth.jwt_secret");
+  BOOST_TEST(with("EZ_ADMIN_TOKEN", "CHANGE_ME_admin_token") == "auth.admin_token");
+  BOOST_TEST(with("EZ_INTERNAL_TOKEN", "CHANGE_ME_internal_token") == "auth.internal_token");
+  BOOST_TEST(with("EZ_ADMIN_TOKEN", "change_me_admin_token_lower") == "auth.admin_token");
+  BOOST_TEST(with("EZ_PG_DSN", "host=db dbname=ezapi user=ezapi password=CHANGE_ME_later_on") ==
+             "postgres.dsn");
+  BOOST_TEST(with("EZ_AUTH_JWT_SECRET", "change_me_in_production") == "auth.jwt_secret");
+  // The Ansible role's minimums: 32, 16, 16, 12 characters.
+  BOOST_TEST(with("EZ_AUTH_JWT_SECRET", std::string(31, 'x')) == "auth.jwt_secret");
+  BOOST_TEST(with("EZ_ADMIN_TOKEN", std::string(15, 'a')) == "auth.admin_token");
+  BOOST_TEST(with("EZ_INTERNAL_TOKEN", std::string(15, 'i')) == "auth.internal_token");
+  BOOST_TEST(with("EZ_PG_DSN", "host=db user=ezapi password=eleven-char") == "postgres.dsn");
+  BOOST_TEST(with("EZ_PG_DSN", "host=/run/postgresql user=ezapi") == "<no error>");
+  // One token for both roles would let the balancer administer the gateway.
+  BOOST_TEST(with("EZ_ADMIN_TOKEN", std::string(16, 'i')) == "auth.admin_token");
+  // Dev mode keeps working with the defaults.
+  BOOST_TEST(error_key({{"EZ_ADMIN_TOKEN", "CHANGE_ME"}}, "") == "<no error>");
+}
+
 BOOST_AUTO_TEST_CASE(secrets_are_masked) {
   Environment env{{"EZ_ADMIN_TOKEN", "supersecretadmintoken"}};
   auto l = resolve(env, std::nullopt, std::nullopt);

@@ -19,6 +19,11 @@ BOOST_AUTO_TEST_CASE(mask_value) {
   BOOST_TEST(audit::mask_secret_value("") == "");
   BOOST_TEST(audit::mask_secret_value("short") == "****");
   BOOST_TEST(audit::mask_secret_value("sk-abcdef1234567890") == "sk-****7890");
+  // By characters, not bytes: a multi-byte character is kept whole or dropped whole.
+  BOOST_TEST(audit::mask_secret_value("ab€defghijklmn") == "ab€****klmn");
+  BOOST_TEST(audit::mask_secret_value("€€€€€€€€€€€€") == "€€€****€€€€");
+  BOOST_TEST(audit::mask_secret_value("€€€€€€€€€€€") == "****");  // 11 characters, 33 bytes
+  BOOST_TEST(audit::mask_secret_value("abcdefgh😀😀😀😀") == "abc****😀😀😀😀");
 }
 
 BOOST_AUTO_TEST_CASE(mask_nested) {

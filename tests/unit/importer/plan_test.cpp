@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(keys_keep_their_token_and_disable_what_cannot_work) {
   const Plan p = make_plan(f, {}, counting_secret());
   const auto& active = key_with_ref(p, "newapi:11");
   BOOST_TEST(active.token_hash == ez::api::sha256_hex(f.keys[0].token));
-  BOOST_TEST(active.token_prefix == f.keys[0].token.substr(0, 8));
+  BOOST_TEST(active.key_prefix == f.keys[0].token.substr(0, 8));
   BOOST_TEST(active.values.status == "active");
   BOOST_TEST(active.master_ref == "newapi:1");
   const auto& expired = key_with_ref(p, "newapi:12");

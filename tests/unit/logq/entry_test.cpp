@@ -299,6 +299,82 @@ BOOST_AUTO_TEST_CASE(unknown_fields_go_to_extra) {
   expect_invalid(R"({"request_id":"a","big":")" + std::string(9000, 'b') + "\"}", 0, "extra");
 }
 
+// RFC 8259 has no comments; jsoncpp skips them inside objects even in strict mode.
+BOOST_AUTO_TEST_CASE(comments_are_refused_by_both_parsers) {
+  for (const char* body :
+       {R"({/*x*/"request_id":"a"})", R"({"request_id":"a"/*x*/})", R"({"request_id":"a"}//x)",
+        "{\"request_id\":\"a\", // x\n \"model\":\"m\"}",
+        R"([{"request_id":"a"},/**/{"request_id":"b"}])", R"(/*x*/{"request_id":"a"})",
+        R"({"request_id":"a","extra":{"k":1/*x*/}})"}) {
+    BOOST_TEST_CONTEXT(body) {
+      auto e = failure(body);
+      BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(Kind::bad_json));
+      BOOST_TEST(std::string(e.what()).find("comment") != std::string::npos);
+    }
+  }
+  auto nd = failure("{\"request_id\":\"a\"}\n{\"request_id\":\"b\"} // x\n", true);
+  BOOST_TEST(nd.index() == 1);
+  // Inside strings they are just text.
+  auto v = parse(R"({"request_id":"a/*b*/c//d","note":"\"/*\\"})");
+  BOOST_TEST(v[0].request_id == "a/*b*/c//d");
+}
+
+// Unknown fields keep the number text the client sent: jsonb (numeric) holds every digit,
+// a double would not.
+BOOST_AUTO_TEST_CASE(extra_numbers_are_kept_verbatim) {
+  auto v = parse(R"({"request_id":"a","big":123456789012345678901234567890,"price":1.50,)"
+                 R"("neg":-0,"exp":2.5E-6,"list":[18446744073709551616, 7],)"
+                 R"("obj":{"n": 99999999999999999999},"extra":{"x":12345678901234567890123}})");
+  BOOST_REQUIRE(v[0].extra_json.has_value());
+  const std::string& x = *v[0].extra_json;
+  BOOST_TEST(x.find(R"("big":123456789012345678901234567890)") != std::string::npos, x);
+  BOOST_TEST(x.find(R"("price":1.50)") != std::string::npos, x);
+  BOOST_TEST(x.find(R"("neg":-0)") != std::string::npos, x);
+  BOOST_TEST(x.find(R"("exp":2.5E-6)") != std::string::npos, x);
+  BOOST_TEST(x.find(R"("list":[18446744073709551616,7])") != std::string::npos, x);
+  BOOST_TEST(x.find(R"("obj":{"n":99999999999999999999})") != std::string::npos, x);
+  BOOST_TEST(x.find(R"("x":12345678901234567890123)") != std::string::npos, x);
+  // The same in arrays and NDJSON, where each entry's numbers sit elsewhere in the text.
+  auto a =
+      parse(R"([{"request_id":"a","n":1},{"request_id":"b","n":123456789012345678901234567890}])");
+  BOOST_TEST(*a[1].extra_json == R"({"n":123456789012345678901234567890})");
+  auto n = parse("{\"request_id\":\"a\",\"n\":1}\n{\"request_id\":\"b\",\"n\":1e2}\n", true);
+  BOOST_TEST(*n[1].extra_json == R"({"n":1e2})");
+}
+
+// "Accepted" means "kept for the retention period": what the next retention pass would
+// drop is refused, naming timestamp and the window.
+BOOST_AUTO_TEST_CASE(entries_older_than_the_retention_window_are_refused) {
+  constexpr int64_t kDay = int64_t{86400} * 1'000'000;
+  const int64_t oldest = ez::logq::oldest_kept_us(kArrival, 30);
+  BOOST_TEST(oldest == kArrival / kDay * kDay - 30 * kDay);  // midnight UTC, 30 days back
+  ParseOptions opt{false, kArrival, 1000, 30};
+  auto body = [](int64_t us) {
+    return R"({"request_id":"a","timestamp":)" + std::to_string(us / 1000) + "}";
+  };
+  BOOST_TEST(ez::logq::parse_body(body(oldest), opt).size() == 1u);
+  BOOST_TEST(ez::logq::parse_body(R"({"request_id":"a"})", opt).size() == 1u);  // arrival time
+  for (const std::string& old :
+       {body(oldest - 1000),
+        std::string(R"({"request_id":"a","timestamp":"1999-01-01T00:00:00Z"})"),
+        std::string(R"([{"request_id":"a"},{"request_id":"b","timestamp":0}])")}) {
+    BOOST_TEST_CONTEXT(old) {
+      try {
+        (void)ez::logq::parse_body(old, opt);
+        BOOST_ERROR("accepted an entry older than the retention window");
+      } catch (const EntryError& e) {
+        BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(Kind::invalid_field));
+        BOOST_TEST(e.field() == "timestamp");
+        BOOST_TEST(std::string(e.what()).find("retention") != std::string::npos);
+        BOOST_TEST(std::string(e.what()).find("30") != std::string::npos);
+      }
+    }
+  }
+  // Without a window (0) nothing is refused for its age.
+  BOOST_TEST(
+      ez::logq::parse_body(body(oldest - 1000), ParseOptions{false, kArrival, 1000}).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(too_many_entries) {
   std::string body = "[";
   for (int i = 0; i < 1001; ++i) body += std::string(i ? "," : "") + R"({"request_id":"r"})";
@@ -401,7 +477,7 @@ BOOST_AUTO_TEST_CASE(fast_path_takes_plain_bodies_and_agrees_with_the_full_parse
 // accept too, with the same entries. (Bounded: a few thousand mutations, no timing.)
 BOOST_AUTO_TEST_CASE(fast_path_never_accepts_what_the_full_parser_refuses) {
   std::mt19937 rng(20240506);
-  const std::string alphabet = "{}[]\",:.-+eE0123456789 \t\n\\nultrfas\x01\xff\xc3\xa9xyz";
+  const std::string alphabet = "{}[]\",:.-+eE0123456789 \t\n\\nultrfas\x01\xff\xc3\xa9xyz/*";
   size_t fast_taken = 0, checked = 0;
   for (int round = 0; round < 6000; ++round) {
     std::string body = kPlainBodies[rng() % std::size(kPlainBodies)];

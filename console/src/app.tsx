@@ -1,0 +1,140 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api } from './lib/api';
+import { hrefFor, type PageId, pagesFor, parseRoute, type Route } from './lib/router';
+import { clearSession, loadSession, saveSession, type Session } from './lib/session';
+import { AuditPage } from './pages/Audit';
+import { BindingsPage } from './pages/Bindings';
+import { DashboardPage } from './pages/Dashboard';
+import { FeaturesPage } from './pages/Features';
+import { KeysPage } from './pages/Keys';
+import { LoginPage } from './pages/Login';
+import { LogsPage } from './pages/Logs';
+import { MastersPage } from './pages/Masters';
+import { ModelsPage } from './pages/Models';
+import { ProvidersPage } from './pages/Providers';
+import { StatusPage } from './pages/Status';
+import { type AppCtx, Ctx } from './ui/context';
+import { SecretDialog } from './ui/SecretDialog';
+
+const store = (): Storage | undefined => {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined;
+  }
+};
+
+const current = (): Route => parseRoute(location.pathname, location.search);
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(() => loadSession(store()));
+  const [route, setRoute] = useState<Route>(current);
+  const [secret, setSecret] = useState<{ title: string; secret: string; note?: string } | null>(null);
+  const [toast, setToast] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+
+  useEffect(() => {
+    const onPop = () => setRoute(current());
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+  useEffect(() => {
+    if (!toast) return;
+    const t = setTimeout(() => setToast(null), 4000);
+    return () => clearTimeout(t);
+  }, [toast]);
+
+  const logout = (why?: string) => {
+    clearSession(store());
+    setSecret(null);
+    setSession(null);
+    setNotice(why);
+  };
+
+  const api = useMemo(
+    () => (session ? new Api(session.token, () => logout('The API refused the credential (401): sign in again.')) : null),
+    [session],
+  );
+
+  if (!session || !api) {
+    return (
+      <LoginPage
+        notice={notice}
+        onLogin={(s, remember) => {
+          if (remember) saveSession(store(), s);
+          else clearSession(store());
+          setNotice(undefined);
+          setSession(s);
+        }}
+      />
+    );
+  }
+
+  const pages = pagesFor(session.role);
+  const page = pages.some((p) => p.id === route.page) ? route.page : 'dashboard';
+  const navigate = (p: PageId, params: Record<string, string | undefined> = {}) => {
+    history.pushState(null, '', hrefFor(p, params));
+    setRoute(current());
+    scrollTo(0, 0);
+  };
+  const ctx: AppCtx = {
+    api,
+    session,
+    navigate,
+    showSecret: (title, s, note) => setSecret(note === undefined ? { title, secret: s } : { title, secret: s, note }),
+    notify: setToast,
+  };
+
+  let body;
+  switch (page) {
+    case 'providers': body = <ProvidersPage />; break;
+    case 'masters': body = <MastersPage />; break;
+    case 'keys': body = <KeysPage key={route.params['master_id'] ?? ''} params={route.params} />; break;
+    case 'models': body = <ModelsPage />; break;
+    case 'bindings': body = <BindingsPage />; break;
+    case 'features': body = <FeaturesPage />; break;
+    case 'logs': body = <LogsPage key={JSON.stringify(route.params)} params={route.params} />; break;
+    case 'audit': body = <AuditPage />; break;
+    case 'status': body = <StatusPage />; break;
+    default: body = <DashboardPage />;
+  }
+
+  return (
+    <Ctx.Provider value={ctx}>
+      <div class="shell">
+        <nav class="side" aria-label="Main">
+          <div class="brand">EZ-API</div>
+          {pages.map((p) => (
+            <a
+              key={p.id}
+              href={hrefFor(p.id)}
+              class={p.id === page ? 'active' : undefined}
+              data-testid={`nav-${p.id}`}
+              onClick={(e) => {
+                if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+                e.preventDefault();
+                navigate(p.id);
+              }}
+            >
+              {p.title}
+            </a>
+          ))}
+          <div class="who">
+            <div class="muted">signed in as</div>
+            <div data-testid="who">{session.label}</div>
+            <button type="button" data-testid="logout" onClick={() => logout()}>
+              Sign out
+            </button>
+          </div>
+        </nav>
+        <main class="content">{body}</main>
+      </div>
+      {secret ? <SecretDialog title={secret.title} secret={secret.secret} note={secret.note} onClose={() => setSecret(null)} /> : null}
+      {toast ? (
+        <div class="toast" role="status" data-testid="toast">
+          {toast}
+        </div>
+      ) : null}
+    </Ctx.Provider>
+  );
+}

@@ -1,0 +1,573 @@
+// The admin console in headless Chromium against a real stack (started by browser_test.sh).
+// Each step asserts what an operator would see; a step whose API route does not exist yet
+// (being added on another branch) is skipped with the route named. Screenshots of every
+// page and the measured figures go to EZ_CONSOLE_TEST_OUT.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set (run tests/console/browser_test.sh)`);
+  return v;
+};
+const API = env('EZ_API_URL');
+const ADMIN = env('EZ_ADMIN_TOKEN');
+const INTERNAL = env('EZ_INTERNAL_TOKEN');
+const REDIS_PORT = env('EZ_REDIS_PORT');
+const OUT = env('EZ_CONSOLE_TEST_OUT');
+const require = createRequire(`${env('EZ_CONSOLE_DIR')}/package.json`);
+const puppeteer = require('puppeteer-core');
+
+const RUN = `${process.pid}-${Date.now().toString(36)}`;
+const XSS_NAME = `<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2<\/script>\u202Eevil-${RUN}`;
+const skipped = [];
+const measured = {};
+let shotNo = 0;
+
+const log = (...a) => console.log('[console.browser]', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function api(method, path, body, token = ADMIN, contentType = 'application/json') {
+  const r = await fetch(API + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': contentType } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+// A route exists unless the router answers 404 "not_found" or 405 for it (e.g. POST
+// /admin/bindings/resolve matches /admin/bindings/{id}, which has no POST).
+async function routeExists(method, path, body) {
+  const r = await api(method, path, body);
+  if (r.status === 405) return false;
+  return r.status !== 404 || (r.json && r.json.code !== 'not_found');
+}
+
+function redis(...args) {
+  return execFileSync('redis-cli', ['-p', REDIS_PORT, '--raw', ...args], { encoding: 'utf8' }).replace(/\n$/, '');
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+async function waitFor(fn, what, timeoutMs = 15000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+const browser = await puppeteer.launch({
+  executablePath: env('EZ_CHROMIUM'),
+  headless: true,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--user-data-dir=${env('EZ_CHROMIUM_PROFILE')}`, '--window-size=1400,900',
+  ],
+  defaultViewport: { width: 1400, height: 900 },
+});
+
+const page = await browser.newPage();
+const problems = [];
+const dialogs = [];
+page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+page.on('console', (m) => {
+  const t = m.text();
+  if (process.env.EZ_CONSOLE_TEST_VERBOSE) log(`browser ${m.type()}: ${t}`);
+  if (/Content Security Policy|TrustedHTML|Trusted Type/i.test(t)) problems.push(`CSP: ${t}`);
+});
+page.on('dialog', async (d) => {
+  dialogs.push(d.message());
+  await d.dismiss();
+});
+
+async function shot(name) {
+  shotNo++;
+  const file = `${OUT}/${String(shotNo).padStart(2, '0')}-${name}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+async function step(name, fn) {
+  log(`step: ${name}`);
+  try {
+    await fn();
+  } catch (e) {
+    await page.screenshot({ path: `${OUT}/FAILED-${name.replace(/\W+/g, '-')}.png`, fullPage: true }).catch(() => {});
+    throw new Error(`step "${name}" failed: ${e.message}${problems.length ? `\nbrowser problems:\n${problems.join('\n')}` : ''}`);
+  }
+}
+
+function skip(what, reason) {
+  skipped.push(`${what}: ${reason}`);
+  log(`SKIPPED ${what}: ${reason}`);
+}
+
+// Sets an input/textarea the way a user does (Preact listens to `input` events).
+async function fill(selector, value) {
+  await page.waitForSelector(selector, { visible: true });
+  await page.$eval(
+    selector,
+    (el, v) => {
+      const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+      Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, v);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    value,
+  );
+}
+
+async function nav(id) {
+  await page.click(`[data-testid=nav-${id}]`);
+  await page.waitForSelector(`section[data-testid=${id}]`, { visible: true });
+}
+
+// The row of a table whose text contains `text`, then a button in it.
+async function clickInRow(tableTestId, text, buttonTestId) {
+  await waitFor(
+    () =>
+      page.evaluate(
+        (t, txt, b) => {
+          const row = [...document.querySelectorAll(`[data-testid=${t}] tbody tr`)].find((r) => r.textContent.includes(txt));
+          const btn = row?.querySelector(`[data-testid=${b}]`);
+          if (!btn) return false;
+          btn.click();
+          return true;
+        },
+        tableTestId,
+        text,
+        buttonTestId,
+      ),
+    `a row with "${text.slice(0, 40)}" and its ${buttonTestId} button`,
+  );
+}
+
+async function readSecret() {
+  await page.waitForSelector('[data-testid=secret-dialog] [data-testid=secret-value]', { visible: true });
+  const secret = await page.$eval('[data-testid=secret-value]', (el) => el.value);
+  return secret;
+}
+
+async function closeSecret() {
+  await page.click('[data-testid=secret-done]');
+  await page.waitForSelector('[data-testid=secret-dialog]', { hidden: true });
+}
+
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+
+try {
+  let providerId = 0;
+  let masterId = 0;
+  let masterKey = '';
+  let childKey = '';
+  let childKeyId = 0;
+
+  await step('console is served with a strict CSP and cache headers', async () => {
+    const r = await fetch(`${API}/console/`);
+    assert(r.status === 200, `/console/ answered ${r.status}`);
+    const csp = r.headers.get('content-security-policy') ?? '';
+    assert(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), `CSP is "${csp}"`);
+    assert(/no-cache/.test(r.headers.get('cache-control') ?? ''), 'index.html must be revalidated');
+    assert(/^text\/html/.test(r.headers.get('content-type') ?? ''), `index.html is served as ${r.headers.get('content-type')}`);
+    const html = await r.text();
+    assert(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(html), 'index.html has an inline script');
+    assert(!/\sstyle=|<style/i.test(html), 'index.html has inline style');
+    const deep = await fetch(`${API}/console/keys?master_id=1`);
+    assert(deep.status === 200 && (await deep.text()) === html, 'a deep link must get the app (SPA fallback)');
+    const scripts = [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
+    const styles = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1]);
+    let raw = 0;
+    let gz = 0;
+    for (const src of scripts) {
+      const a = await fetch(API + src);
+      assert(a.status === 200, `${src} answered ${a.status}`);
+      assert(/immutable/.test(a.headers.get('cache-control') ?? ''), `${src} is not cached as immutable`);
+      assert(/javascript/.test(a.headers.get('content-type') ?? ''), `${src} is served as ${a.headers.get('content-type')}`);
+      assert(/[-.][A-Za-z0-9_-]{8}\.js$/.test(src), `${src} has no content hash`);
+      const body = Buffer.from(await a.arrayBuffer());
+      raw += body.length;
+      gz += gzipSync(body, { level: 6 }).length;
+    }
+    let cssGz = 0;
+    for (const href of styles) cssGz += gzipSync(Buffer.from(await (await fetch(API + href)).arrayBuffer()), { level: 6 }).length;
+    measured.first_load_js_bytes = raw;
+    measured.first_load_js_gzip_bytes = gz;
+    measured.first_load_css_gzip_bytes = cssGz;
+    const missing = await fetch(`${API}/console/assets/nope-12345678.js`);
+    assert(missing.status === 404, `a missing asset must be 404, got ${missing.status}`);
+  });
+
+  await step('login page', async () => {
+    await page.goto(`${API}/console/`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('[data-testid=login]');
+    await fill('[data-testid=token]', 'wrong-token');
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=login] [data-testid=error]');
+    const err = await page.$eval('[data-testid=error]', (e) => e.textContent);
+    assert(/unauthorized|401/.test(err), `a wrong token must show the API's 401, got "${err}"`);
+    await shot('login');
+  });
+
+  await step('log in as admin', async () => {
+    await fill('[data-testid=token]', ADMIN);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=nav-providers]');
+    const stored = await page.evaluate(() => ({ ss: sessionStorage.length, ls: localStorage.length, cookie: document.cookie }));
+    assert(stored.ls === 0 && stored.cookie === '', 'the credential must not be in localStorage or a cookie');
+  });
+
+  await step('create providers (one with a hostile name) and show API errors with their field', async () => {
+    await nav('providers');
+    // A bad URL: the API's message and field are on screen, next to the field.
+    await page.click('[data-testid=create]');
+    await fill('[data-testid=form-dialog] input[name=name]', `bad-${RUN}`);
+    await fill('[data-testid=form-dialog] input[name=base_url]', 'ftp://nope');
+    await page.click('[data-testid=save]');
+    await page.waitForSelector('[data-testid=form-dialog] [data-testid=error]');
+    const err = await page.$eval('[data-testid=form-dialog] [data-testid=error]', (e) => e.textContent);
+    assert(err.includes('base_url'), `the error must name the field base_url: "${err}"`);
+    assert(await page.$('[data-testid=form-dialog] .field.bad[data-field=base_url]'), 'the base_url field is not highlighted');
+    await shot('provider-error');
+    await fill('[data-testid=form-dialog] input[name=base_url]', 'https://api.example.com');
+    await fill('[data-testid=form-dialog] input[name=name]', XSS_NAME);
+    await fill('[data-testid=form-dialog] input[name=api_key]', 'sk-test-0123456789abcdef');
+    await fill('[data-testid=form-dialog] textarea[name=models]', 'gpt-4o\ngpt-4o-mini');
+    await page.click('[data-testid=save]');
+    await page.waitForSelector('[data-testid=form-dialog]', { hidden: true });
+    const cell = await waitFor(
+      () =>
+        page.evaluate((name) => {
+          // Long names are clipped in the cell; the full text is in its title (a tooltip).
+          const td = [...document.querySelectorAll('[data-testid=providers-table] td')].find((c) => c.title === name);
+          return td
+            ? { ok: name.startsWith(td.textContent.replace(/…$/, '')), hasElements: td.querySelector('img,script') !== null }
+            : null;
+        }, XSS_NAME),
+      'the hostile provider name as a table cell',
+    );
+    assert(!cell.hasElements && cell.ok, 'the provider name was parsed as HTML');
+    const list = await api('GET', '/providers?limit=500');
+    providerId = list.json.items.find((p) => p.name === XSS_NAME).id;
+    // Another provider in the same group, and the RTL/long-name cases through the API.
+    const r2 = await api('POST', '/providers', { name: `\u05E9\u05DC\u05D5\u05DD-rtl-${RUN}`, type: 'openai', models: ['gpt-4o-2024'] });
+    assert(r2.status === 201, `second provider: ${r2.text}`);
+    await page.click('section[data-testid=providers] .toolbar button:not([data-testid])');
+    await sleep(500);
+    const xss = await page.evaluate(() => window.__xss);
+    assert(xss === undefined && dialogs.length === 0, `script from a provider name ran (__xss=${xss}, dialogs=${dialogs})`);
+    await shot('providers');
+  });
+
+  await step('create a master: its key is shown once', async () => {
+    await nav('masters');
+    await page.click('[data-testid=create]');
+    await fill('[data-testid=form-dialog] input[name=name]', `acme-${RUN}`);
+    await page.click('[data-testid=save]');
+    masterKey = await readSecret();
+    assert(/^ezm_[A-Za-z0-9]{43}$/.test(masterKey), `master key looks wrong: ${masterKey}`);
+    await shot('master-secret-dialog');
+    await closeSecret();
+    const text = await page.evaluate(() => document.body.innerText + document.body.innerHTML);
+    assert(!text.includes(masterKey), 'the master key is still on the page after the dialog closed');
+    const list = await api('GET', '/admin/masters?limit=500');
+    masterId = list.json.items.find((m) => m.name === `acme-${RUN}`).id;
+  });
+
+  await step('issue a key for the master: shown once, its snapshot reaches Redis', async () => {
+    await clickInRow('masters-table', `acme-${RUN}`, 'issue-key');
+    await fill('[data-testid=issue-dialog] input[name=name]', `ci-${RUN}`);
+    await page.click('[data-testid=issue-save]');
+    childKey = await readSecret();
+    assert(/^ezk_[A-Za-z0-9]{43}$/.test(childKey), `child key looks wrong: ${childKey}`);
+    await closeSecret();
+    const snap = await waitFor(() => redis('HGET', 'config:keys', sha256(childKey)), 'the key in Redis config:keys', 10000);
+    const j = JSON.parse(snap);
+    assert(String(j.master_id) === String(masterId), `snapshot master_id ${j.master_id} != ${masterId}`);
+    await shot('masters');
+    const keys = await api('GET', `/keys?master_id=${masterId}`);
+    childKeyId = keys.json.items.find((k) => k.name === `ci-${RUN}`).id;
+    assert(keys.json.items.find((k) => k.id === childKeyId).issued_by === 'admin', 'issued_by must be admin');
+  });
+
+  await step('keys page: rotate a key (new secret once, old hash leaves Redis)', async () => {
+    await nav('keys');
+    await clickInRow('keys-table', `ci-${RUN}`, 'rotate');
+    await page.click('[data-testid=confirm-ok]');
+    const rotated = await readSecret();
+    assert(rotated !== childKey && rotated.startsWith('ezk_'), 'rotation must show a new key');
+    await closeSecret();
+    await waitFor(() => redis('HGET', 'config:keys', sha256(rotated)), 'the rotated key in Redis');
+    await waitFor(() => redis('HEXISTS', 'config:keys', sha256(childKey)) === '0', 'the old key gone from Redis');
+    childKey = rotated;
+    await shot('keys');
+  });
+
+  await step('models with prices', async () => {
+    await nav('models');
+    await page.click('[data-testid=create]');
+    await fill('[data-testid=form-dialog] input[name=name]', 'default.gpt-4o');
+    await fill('[data-testid=form-dialog] input[name=input_price]', '2.5');
+    await fill('[data-testid=form-dialog] input[name=output_price]', '10');
+    await page.click('[data-testid=save]');
+    const outcome = await waitFor(
+      () =>
+        page.evaluate(() => {
+          if (!document.querySelector('[data-testid=form-dialog]')) return 'saved';
+          const e = document.querySelector('[data-testid=form-dialog] [data-testid=error]');
+          return e ? `error: ${e.textContent}` : null;
+        }),
+      'the model to be saved or refused',
+    );
+    if (outcome !== 'saved') {
+      assert(/input_price/.test(outcome), `an unexpected error: ${outcome}`);
+      skip('model prices', `the API refuses input_price (${outcome.slice(0, 120)}); prices land with the usage branch`);
+      await shot('models-price-error');
+      await page.keyboard.press('Escape');
+      const r = await api('POST', '/models', { name: 'default.gpt-4o' });
+      assert(r.status === 201, `model without prices: ${r.text}`);
+      await page.click('section[data-testid=models] .toolbar button:not([data-testid])');
+    }
+    await waitFor(() => page.evaluate(() => document.querySelector('[data-testid=models-table]')?.textContent.includes('default.gpt-4o')), 'the model row');
+    await shot('models');
+  });
+
+  await step('bindings: live resolution while editing', async () => {
+    await nav('bindings');
+    const resolve = await routeExists('POST', '/admin/bindings/resolve', { namespace: 'default', public_model: 'gpt-4o', route_group: 'default' });
+    await page.click('[data-testid=create]');
+    await fill('[data-testid=form-dialog] input[name=public_model]', 'gpt-4o');
+    await fill('[data-testid=form-dialog] input[name=selector_value]', 'gpt-4o');
+    if (resolve) {
+      const txt = await waitFor(
+        () => page.evaluate(() => document.querySelector('[data-testid=resolution]')?.textContent),
+        'the live resolution',
+      );
+      assert(txt.includes('gpt-4o'), `resolution should name the upstream gpt-4o: ${txt}`);
+      // A regex matching two upstream models of one provider: the error is shown.
+      await page.select('[data-testid=form-dialog] select[name=selector_type]', 'regex');
+      await fill('[data-testid=form-dialog] input[name=selector_value]', '^gpt-4o');
+      await waitFor(
+        () => page.evaluate(() => /✗|fail|several|ambig|more than one/i.test(document.querySelector('[data-testid=resolution]')?.textContent ?? '')),
+        'the resolution error for an ambiguous regex',
+      );
+      await page.select('[data-testid=form-dialog] select[name=selector_type]', 'exact');
+      await fill('[data-testid=form-dialog] input[name=selector_value]', 'gpt-4o');
+    } else {
+      skip('live binding resolution', 'POST /admin/bindings/resolve is not in this build');
+    }
+    await shot('binding-editor');
+    await page.click('[data-testid=save]');
+    await page.waitForSelector('[data-testid=form-dialog]', { hidden: true });
+    await waitFor(() => page.evaluate(() => document.querySelector('[data-testid=bindings-table]')?.textContent.includes('default.gpt-4o')), 'the binding row');
+    await shot('bindings');
+  });
+
+  await step('features: set a flag; 1000 rows render (measured)', async () => {
+    await nav('features');
+    await fill('[data-testid=flag-name]', 'dp_claude_cross_upstream');
+    await fill('[data-testid=flag-value]', 'true');
+    await page.click('[data-testid=flag-save]');
+    await waitFor(() => page.evaluate(() => document.querySelector('section[data-testid=features] table')?.textContent.includes('dp_claude_cross_upstream')), 'the flag row');
+    await shot('features');
+    const many = {};
+    for (let i = 0; i < 999; i++) many[`bench_flag_${String(i).padStart(4, '0')}`] = `value ${i} ${'x'.repeat(i % 40)}`;
+    const r = await api('PUT', '/admin/features', many);
+    assert(r.status === 200, `PUT 999 flags: ${r.text}`);
+    await page.reload({ waitUntil: 'networkidle0' });
+    await page.waitForSelector('section[data-testid=features] table tbody tr');
+    const m = await page.evaluate(async () => {
+      const longTasks = [];
+      const po = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
+      try {
+        po.observe({ type: 'longtask', buffered: false });
+      } catch {}
+      const sel = document.querySelector('section[data-testid=features] [data-testid=page-size]');
+      const t0 = performance.now();
+      sel.value = '1000';
+      sel.dispatchEvent(new Event('change', { bubbles: true }));
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      const t1 = performance.now();
+      await new Promise((r) => setTimeout(r, 300));
+      po.disconnect();
+      const rowsInDom = document.querySelectorAll('section[data-testid=features] table tbody tr:not(.spacer)').length;
+      // Scroll to the end: the last flag must be rendered there (windowing keeps up).
+      const t2 = performance.now();
+      scrollTo(0, document.documentElement.scrollHeight);
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const t3 = performance.now();
+      await new Promise((r) => setTimeout(r, 300));
+      po.disconnect();
+      const text = document.querySelector('section[data-testid=features] table tbody').textContent;
+      return {
+        page_rows: Number(document.querySelector('section[data-testid=features] table').dataset.rows),
+        rows_in_dom: rowsInDom,
+        render_ms: Math.round(t1 - t0),
+        scroll_to_end_ms: Math.round(t3 - t2),
+        last_row_shown: text.includes('bench_flag_0998'),
+        longest_task_ms: Math.round(Math.max(0, ...longTasks)),
+      };
+    });
+    assert(m.page_rows === 1000, `expected a page of 1000 rows, got ${m.page_rows}`);
+    assert(m.last_row_shown, 'after scrolling to the end the last row must be rendered');
+    measured.rows_1000 = m;
+    await shot('features-1000-rows');
+    await page.evaluate(() => scrollTo(0, 0));
+  });
+
+  await step('logs: posted entries can be searched, opened and exported', async () => {
+    const now = Date.now();
+    const entries = [0, 1, 2, 3, 4].map((i) => ({
+      request_id: `ui-${RUN}-${i}`,
+      timestamp: new Date(now - i * 1000).toISOString(),
+      master_id: masterId,
+      key_id: childKeyId,
+      provider_id: providerId,
+      namespace: 'default',
+      model: 'gpt-4o',
+      status_code: i === 0 ? 502 : 200,
+      latency_ms: 100 + i * 10,
+      prompt_tokens: 10,
+      completion_tokens: 20,
+      total_tokens: 30,
+      ...(i === 0 ? { error_type: 'upstream_error', error_message: `<script>alert(3)</script>${'W'.repeat(10000)}` } : {}),
+    }));
+    const p = await api('POST', '/logs', entries, INTERNAL);
+    assert(p.status === 202, `POST /logs: ${p.status} ${p.text}`);
+    await nav('logs');
+    if (!(await routeExists('GET', '/admin/logs?limit=1'))) {
+      skip('log search', 'GET /admin/logs is not in this build');
+      await shot('logs-missing-route');
+      return;
+    }
+    await fill('[data-testid=filter-request_id]', `ui-${RUN}-0`);
+    await page.click('[data-testid=log-search]');
+    await waitFor(async () => {
+      const found = await page.evaluate((id) => document.querySelector('[data-testid=logs-table]')?.textContent.includes(id), `ui-${RUN}-0`);
+      if (!found) await page.click('[data-testid=log-search]');
+      return found;
+    }, 'the posted log entry in the search results', 20000);
+    await shot('logs-search');
+    await page.click('[data-testid=logs-table] tbody tr');
+    await page.waitForSelector('[data-testid=log-detail]', { visible: true });
+    await sleep(500);
+    const detail = await page.evaluate(() => ({
+      text: document.querySelector('[data-testid=log-detail]').textContent,
+      scripts: document.querySelectorAll('[data-testid=log-detail] script').length,
+    }));
+    assert(detail.text.includes('upstream_error') && detail.scripts === 0, 'the detail view shows the entry as text');
+    await shot('log-detail');
+    await page.keyboard.press('Escape');
+    if (await routeExists('GET', '/admin/logs/export?format=csv&limit=1')) {
+      const csv = await api('GET', `/admin/logs/export?format=csv&request_id=ui-${RUN}-1`);
+      assert(csv.status === 200 && csv.text.includes(`ui-${RUN}-1`), `CSV export: ${csv.status}`);
+    } else {
+      skip('server CSV export', 'GET /admin/logs/export is not in this build');
+    }
+    await fill('[data-testid=filter-request_id]', '');
+    await page.click('[data-testid=log-search]');
+    await sleep(800);
+    await shot('logs');
+  });
+
+  await step('dashboard', async () => {
+    await nav('dashboard');
+    if (!(await routeExists('GET', '/admin/usage?group_by=model'))) {
+      skip('dashboard figures', 'GET /admin/usage is not in this build');
+      await page.waitForSelector('section[data-testid=dashboard] [data-testid=error]');
+      await shot('dashboard-missing-route');
+      return;
+    }
+    await waitFor(async () => {
+      const ok = await page.evaluate(() => {
+        const t = document.querySelector('section[data-testid=dashboard] .tile-value')?.textContent ?? '';
+        return Number(t.replace(/,/g, '')) >= 5;
+      });
+      if (!ok) await page.select('[data-testid=range]', '1h').then(() => page.select('[data-testid=range]', '24h'));
+      return ok;
+    }, 'the posted requests in the dashboard totals', 20000);
+    await page.waitForSelector('[data-testid=chart-requests] canvas');
+    const tops = await page.evaluate(() => document.querySelector('[data-testid=top-models]').textContent);
+    assert(tops.includes('gpt-4o'), `top models should list gpt-4o: ${tops}`);
+    await shot('dashboard');
+  });
+
+  await step('audit: before/after diff with secrets masked', async () => {
+    await nav('audit');
+    await page.waitForSelector('[data-testid=audit-table] tbody tr.clickable');
+    await shot('audit');
+    // The provider's creation: its api_key must be masked in the diff.
+    await waitFor(
+      () =>
+        page.evaluate((id) => {
+          const row = [...document.querySelectorAll('[data-testid=audit-table] tbody tr')].find((r) => {
+            const c = [...r.cells].map((td) => td.textContent);
+            return c[2] === 'create' && c[3] === 'provider' && c[4] === String(id);
+          });
+          row?.click();
+          return !!row;
+        }, providerId),
+      'the provider creation in the audit trail',
+    );
+    await page.waitForSelector('[data-testid=audit-diff]');
+    const text = await page.$eval('[data-testid=audit-detail]', (e) => e.textContent);
+    assert(!text.includes('sk-test-0123456789abcdef'), 'the provider api_key is shown in clear in the audit view');
+    assert(text.includes('api_key') && /sk-\*+|\*\*\*\*/.test(text), 'the diff lists api_key, masked');
+    await shot('audit-diff');
+    await page.keyboard.press('Escape');
+  });
+
+  await step('status', async () => {
+    await nav('status');
+    await page.waitForSelector('section[data-testid=status] .status-section');
+    const txt = await page.$eval('section[data-testid=status]', (e) => e.textContent);
+    assert(/workers/i.test(txt), `status shows the worker pool: ${txt.slice(0, 200)}`);
+    await shot('status');
+  });
+
+  await step('logout clears the credential; a master key opens the tenant view', async () => {
+    await page.click('[data-testid=logout]');
+    await page.waitForSelector('[data-testid=login]');
+    const left = await page.evaluate(() => sessionStorage.length + localStorage.length);
+    assert(left === 0, 'logout left something in storage');
+    await fill('[data-testid=token]', masterKey);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=nav-keys]');
+    const navs = await page.$$eval('nav.side a', (as) => as.map((a) => a.textContent));
+    assert(JSON.stringify(navs) === JSON.stringify(['Dashboard', 'Keys', 'Logs']), `tenant navigation: ${navs}`);
+    await nav('keys');
+    await waitFor(() => page.evaluate((n) => document.querySelector('[data-testid=keys-table]')?.textContent.includes(n), `ci-${RUN}`), 'the master’s own key');
+    await shot('tenant-keys');
+    await nav('dashboard');
+    await sleep(1000);
+    await shot('tenant-dashboard');
+  });
+
+  assert(dialogs.length === 0, `a JavaScript dialog opened: ${dialogs.join(' | ')}`);
+  assert(problems.length === 0, `page errors or CSP violations:\n${problems.join('\n')}`);
+} finally {
+  writeFileSync(`${OUT}/measurements.json`, `${JSON.stringify({ ...measured, skipped }, null, 2)}\n`);
+  await browser.close();
+}
+
+log(`measured: ${JSON.stringify(measured)}`);
+if (skipped.length) log(`skipped (routes not in this build): ${skipped.join('; ')}`);
+log(`screenshots in ${OUT}`);
+log('PASS');
