@@ -16,7 +16,7 @@ INSERT INTO masters (name, group_name, namespaces, default_namespace, key_hash, 
 SELECT 'bench-m' || i, 'bench-g' || (1 + i % 100), ARRAY['bench'], 'bench',
        encode(sha256(('bench-master-' || i)::bytea), 'hex'), 'ezm_' || i
 FROM generate_series(1, 1000) i;
-INSERT INTO keys (master_id, name, namespaces, scopes, model_limits, allow_ips, expires_at,
+INSERT INTO keys (master_id, name, namespaces, scopes, model_rate_limits, allow_ips, expires_at,
                   issued_by, token_hash, key_prefix)
 SELECT m.id, 'bench-' || i, '{}', ARRAY['chat'], '{"bench.model-1": {"rpm": 60}}',
        CASE WHEN i % 10 = 0 THEN ARRAY['10.0.0.0/8'] ELSE '{}' END,

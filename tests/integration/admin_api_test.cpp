@@ -137,12 +137,25 @@ const std::vector<std::string> kHostile = {
 
 BOOST_AUTO_TEST_CASE(auth_matrix_on_every_route) {
   const std::vector<std::pair<std::string, std::string>> routes = {
-      {"GET", "/providers"},        {"POST", "/providers"},       {"GET", "/providers/1"},
-      {"PUT", "/providers/1"},      {"DELETE", "/providers/1"},   {"GET", "/models"},
-      {"POST", "/models"},          {"GET", "/models/a.b"},       {"PUT", "/models/a.b"},
-      {"DELETE", "/models/a.b"},    {"GET", "/admin/bindings"},   {"POST", "/admin/bindings"},
-      {"GET", "/admin/bindings/1"}, {"PUT", "/admin/bindings/1"}, {"DELETE", "/admin/bindings/1"},
-      {"GET", "/admin/features"},   {"PUT", "/admin/features"},   {"GET", "/admin/audit"}};
+      {"GET", "/providers"},
+      {"POST", "/providers"},
+      {"GET", "/providers/1"},
+      {"PUT", "/providers/1"},
+      {"DELETE", "/providers/1"},
+      {"GET", "/models"},
+      {"POST", "/models"},
+      {"GET", "/models/a.b"},
+      {"PUT", "/models/a.b"},
+      {"DELETE", "/models/a.b"},
+      {"GET", "/admin/bindings"},
+      {"POST", "/admin/bindings"},
+      {"GET", "/admin/bindings/1"},
+      {"PUT", "/admin/bindings/1"},
+      {"DELETE", "/admin/bindings/1"},
+      {"GET", "/admin/features"},
+      {"PUT", "/admin/features"},
+      {"GET", "/admin/audit"},
+      {"POST", "/admin/bindings/resolve"}};
   for (const auto& [method, path] : routes) {
     BOOST_TEST_CONTEXT(method << " " << path) {
       auto none = stack().http(method, path, "{}", Auth::none);
@@ -617,7 +630,10 @@ BOOST_AUTO_TEST_CASE(binding_crud) {
   BOOST_TEST(bj["selector_value"].asString() == "");
   BOOST_TEST(bj["weight"].asInt() == 1);
   BOOST_TEST(bj["status"].asString() == "active");
-  BOOST_TEST(stack().http("GET", "/admin/bindings/" + id).json() == bj);
+  auto fetched = stack().http("GET", "/admin/bindings/" + id).json();
+  bj.removeMember("warnings");  // only writes carry warnings
+  BOOST_TEST(fetched == bj);
+  BOOST_TEST(fetched["resolution"].isMember("ok"));
   expect_error(stack().http("POST", "/admin/bindings", js(b)), 409, "conflict", "route_group");
 
   Json::Value upd(Json::objectValue);
@@ -670,6 +686,114 @@ BOOST_AUTO_TEST_CASE(binding_crud) {
   BOOST_TEST(a[0]["action"].asString() == "delete");
   BOOST_TEST(a[1]["before"]["selector_type"].asString() == "exact");
   BOOST_TEST(a[1]["after"]["selector_type"].asString() == "regex");
+}
+
+// Every binding answer carries its resolution, computed like the snapshot in
+// Redis; writes of broken bindings are accepted with warnings; /resolve stores
+// nothing; /metrics counts the broken ones.
+BOOST_AUTO_TEST_CASE(bindings_say_when_they_are_broken) {
+  const std::string group = unique("rgroup");
+  const std::string ns = unique("rns");
+  Json::Value p1 = provider(unique("res-a"), group);
+  Json::Value upd(Json::objectValue);
+  upd["models"].append("gpt-4o");
+  upd["models"].append("gpt-4o-mini");
+  BOOST_REQUIRE(stack().http("PUT", "/providers/" + id_of(p1), js(upd)).status == 200);
+  Json::Value p2 = provider(unique("res-b"), group);
+  upd["models"] = Json::Value(Json::arrayValue);
+  upd["models"].append("openai/GPT-4o");
+  BOOST_REQUIRE(stack().http("PUT", "/providers/" + id_of(p2), js(upd)).status == 200);
+
+  Json::Value b(Json::objectValue);
+  b["namespace"] = ns;
+  b["public_model"] = "gpt-4o";
+  b["route_group"] = group;
+  b["selector_type"] = "normalize_exact";
+
+  // Resolve without storing.
+  auto r = stack().http("POST", "/admin/bindings/resolve", js(b));
+  BOOST_REQUIRE_MESSAGE(r.status == 200, describe(r));
+  Json::Value res = r.json()["resolution"];
+  BOOST_TEST(res["ok"].asBool());
+  BOOST_TEST(r.json()["warnings"].size() == 0u);
+  BOOST_REQUIRE(res["candidates"].size() == 1u);
+  BOOST_TEST(res["candidates"][0]["route_group"].asString() == group);
+  BOOST_TEST(res["candidates"][0]["error"].isNull());
+  BOOST_REQUIRE(res["candidates"][0]["providers"].size() == 2u);
+  BOOST_TEST(res["candidates"][0]["providers"][0]["provider_id"] == p1["id"]);
+  BOOST_TEST(res["candidates"][0]["providers"][0]["provider_name"] == p1["name"]);
+  BOOST_TEST(res["candidates"][0]["providers"][0]["upstream"].asString() == "gpt-4o");
+  BOOST_TEST(res["candidates"][0]["providers"][1]["upstream"].asString() == "openai/GPT-4o");
+  BOOST_TEST(walk("/admin/bindings?namespace=" + enc(ns), 10).empty());  // nothing stored
+  // The same validation as POST: RE2's message, the field named.
+  Json::Value bad = b;
+  bad["selector_type"] = "regex";
+  bad["selector_value"] = "gpt\\Z";
+  auto e = stack().http("POST", "/admin/bindings/resolve", js(bad));
+  expect_error(e, 400, "invalid_field", "selector_value");
+  BOOST_TEST(e.body.find("invalid escape sequence") != std::string::npos, describe(e));
+
+  // A broken binding is stored, answered with its resolution and a warning.
+  b["selector_type"] = "regex";
+  b["selector_value"] = " gpt-4o ";  // trimmed; unanchored: both names of p1 match
+  auto c = stack().http("POST", "/admin/bindings", js(b));
+  BOOST_REQUIRE_MESSAGE(c.status == 201, describe(c));
+  const Json::Value cj = c.json();
+  BOOST_TEST(cj["selector_value"].asString() == "gpt-4o");
+  BOOST_TEST(!cj["resolution"]["ok"].asBool());
+  BOOST_TEST(cj["resolution"]["candidates"][0]["error"].asString() == "config_error");
+  BOOST_TEST(cj["resolution"]["candidates"][0]["providers"][0]["error"].asString() == "ambiguous");
+  BOOST_REQUIRE(cj["warnings"].size() == 1u);
+  BOOST_TEST(cj["warnings"][0].asString().find("gpt-4o-mini") != std::string::npos);
+  // What Redis holds says the same.
+  const std::string field = ns + ".gpt-4o";
+  auto in_redis = [&] {
+    auto v = stack().redis({"HGET", "config:bindings", field});
+    return v.empty() ? std::string() : v[0];
+  };
+  BOOST_TEST(stack().wait_until([&] {
+    return in_redis().find("\"error\":\"config_error\"") != std::string::npos;
+  }),
+             in_redis());
+
+  auto metric = [] {
+    auto m = stack().http("GET", "/metrics", "", Auth::none);
+    const auto at = m.body.find("\nezapi_bindings_broken ");
+    if (at == std::string::npos) return int64_t(-1);
+    return int64_t(std::stoll(m.body.substr(at + 23)));
+  };
+  const int64_t broken_before = metric();
+  BOOST_TEST(broken_before >= 1);
+
+  // Fixed by anchoring: the PUT answers the working resolution, no warnings.
+  Json::Value fix(Json::objectValue);
+  fix["selector_value"] = "^(openai/)?gpt-4o$";
+  auto f = stack().http("PUT", "/admin/bindings/" + id_of(cj), js(fix));
+  BOOST_REQUIRE_MESSAGE(f.status == 200, describe(f));
+  BOOST_TEST(f.json()["resolution"]["ok"].asBool(), describe(f));
+  BOOST_TEST(!f.json().isMember("warnings"));
+  auto g = stack().http("GET", "/admin/bindings/" + id_of(cj)).json();
+  BOOST_TEST(g["resolution"]["candidates"][0]["providers"][1]["upstream"].asString() ==
+             "openai/GPT-4o");
+  auto listed = walk("/admin/bindings?namespace=" + enc(ns), 10);
+  BOOST_REQUIRE(listed.size() == 1u);
+  BOOST_TEST(listed[0]["resolution"] == g["resolution"]);
+  BOOST_TEST(
+      stack().wait_until([&] { return in_redis().find("\"error\":\"\"") != std::string::npos; }),
+      in_redis());
+
+  // A route group with no provider: no_provider, with a warning naming it.
+  Json::Value lonely(Json::objectValue);
+  lonely["namespace"] = ns;
+  lonely["public_model"] = "gpt-4o";
+  lonely["route_group"] = unique("empty-group");
+  auto l = stack().http("POST", "/admin/bindings", js(lonely));
+  BOOST_REQUIRE_MESSAGE(l.status == 201, describe(l));
+  BOOST_TEST(l.json()["resolution"]["candidates"][0]["error"].asString() == "no_provider");
+  BOOST_TEST(l.json()["warnings"][0].asString().find(lonely["route_group"].asString()) !=
+             std::string::npos);
+  // The gauge is cached per worker for up to 15 s: wait for it to see the change.
+  BOOST_TEST(stack().wait_until([&] { return metric() >= 1; }, 20000));
 }
 
 // ---- features --------------------------------------------------------------------

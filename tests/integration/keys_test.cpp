@@ -2,13 +2,16 @@
 // FastCGI workers -> PostgreSQL/Redis): every route, the auth matrix, rotation,
 // the max_child_keys limit under concurrent issuance, pagination and errors.
 #define BOOST_TEST_MODULE keys
+#include <json/reader.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -55,6 +58,16 @@ Json::Value create_key(const Json::Value& master,
   auto r = stack().http("POST", "/admin/masters/" + id_of(master) + "/keys", js(body));
   BOOST_REQUIRE_MESSAGE(r.status == 201, describe(r));
   return r.json();
+}
+
+Json::Value parse_text(const std::string& text) {
+  Json::CharReaderBuilder b;
+  std::unique_ptr<Json::CharReader> reader(b.newCharReader());
+  Json::Value v;
+  std::string errors;
+  if (!reader->parse(text.data(), text.data() + text.size(), &v, &errors))
+    throw std::runtime_error("bad JSON: " + errors);
+  return v;
 }
 
 std::string stored_key_hash(const std::string& key_id) {
@@ -236,7 +249,7 @@ BOOST_AUTO_TEST_CASE(key_crud) {
                           {"scopes", arr({"chat", "embeddings"})},
                           {"allow_ips", arr({"10.0.0.0/8", "2001:db8::/32"})},
                           {"expires_at", "2031-06-01T12:00:00+02:00"},
-                          {"model_limits", obj({{"gpt-4o", obj({{"rpm", 60}})}})}})));
+                          {"model_rate_limits", obj({{"gpt-4o", obj({{"rpm", 60}})}})}})));
   BOOST_REQUIRE_MESSAGE(r.status == 201, describe(r));
   auto k = r.json();
   const std::string kid = id_of(k);
@@ -249,7 +262,9 @@ BOOST_AUTO_TEST_CASE(key_crud) {
   BOOST_TEST(k["issued_by"].asString() == "admin");
   BOOST_TEST(k["master_id"].asInt64() == m["id"].asInt64());
   BOOST_TEST(k["expires_at"].asString() == "2031-06-01T10:00:00Z");
-  BOOST_TEST(k["model_limits"]["gpt-4o"]["rpm"].asInt() == 60);
+  BOOST_TEST(k["model_rate_limits"]["gpt-4o"]["rpm"].asInt() == 60);
+  BOOST_TEST(k["model_limits"].size() == 0u);
+  BOOST_TEST(!k["model_limits_enabled"].asBool());
   BOOST_TEST(k["allow_ips"][1].asString() == "2001:db8::/32");
   BOOST_TEST(k["status"].asString() == "active");
   BOOST_TEST(!k.isMember("token_hash"));
@@ -331,10 +346,10 @@ BOOST_AUTO_TEST_CASE(key_errors) {
   expect_error(s.http("POST", path, R"({"expires_at":"2030-01-01"})"), 400, "invalid_field",
                "expires_at");
   expect_error(s.http("POST", path, R"({"status":"suspended"})"), 400, "invalid_field", "status");
-  expect_error(s.http("POST", path, R"({"model_limits":[]})"), 400, "invalid_field",
+  expect_error(s.http("POST", path, R"({"model_limits":{"m":1}})"), 400, "invalid_field",
                "model_limits");
-  expect_error(s.http("POST", path, R"({"model_limits":{"m":-1}})"), 400, "invalid_field",
-               "model_limits.m");
+  expect_error(s.http("POST", path, R"({"model_rate_limits":{"m":-1}})"), 400, "invalid_field",
+               "model_rate_limits.m");
   expect_error(s.http("POST", path, R"({"namespaces":["other"]})"), 400, "invalid_field",
                "namespaces");
   expect_error(s.http("POST", path, R"({"name":"x","key":"ezk_chosen"})"), 400, "invalid_field",
@@ -783,11 +798,11 @@ BOOST_AUTO_TEST_CASE(master_updates_and_deletes_its_own_keys) {
   limits["gpt-4o"]["rpm"] = 60;
   auto u =
       s.http_token("PUT", path, ka,
-                   js(obj({{"name", "after"}, {"status", "disabled"}, {"model_limits", limits}})));
+                   js(obj({{"name", "after"}, {"status", "disabled"}, {"model_rate_limits", limits}})));
   BOOST_REQUIRE_MESSAGE(u.status == 200, describe(u));
   BOOST_TEST(u.json()["name"].asString() == "after");
   BOOST_TEST(u.json()["status"].asString() == "disabled");
-  BOOST_TEST(u.json()["model_limits"]["gpt-4o"]["rpm"].asInt() == 60);
+  BOOST_TEST(u.json()["model_rate_limits"]["gpt-4o"]["rpm"].asInt() == 60);
   // Pushed: the balancer sees the key disabled.
   BOOST_TEST(s.wait_until(
       [&] {
@@ -910,4 +925,124 @@ BOOST_AUTO_TEST_CASE(key_group_is_the_same_in_api_and_redis) {
       },
       5000));
   BOOST_TEST(s.http("GET", "/keys/" + id_of(pinned)).json()["group"].asString() == "silver");
+// New API's convention: model_limits is the allowlist a migrating admin sends,
+// and the key snapshot in Redis carries it as a list with its flag.
+BOOST_AUTO_TEST_CASE(model_limits_allowlist) {
+  auto& s = stack();
+  auto m = create_master();
+  const std::string path = "/admin/masters/" + id_of(m) + "/keys";
+  auto r = s.http("POST", path, R"({"model_limits": ["gpt-4o"]})");
+  BOOST_REQUIRE_MESSAGE(r.status == 201, describe(r));
+  auto k = r.json();
+  BOOST_TEST(k["model_limits"] == arr({"gpt-4o"}));
+  BOOST_TEST(k["model_limits_enabled"].asBool());  // a non-empty list switches it on
+  BOOST_TEST(k["model_rate_limits"].isObject());
+  BOOST_TEST(!k.isMember("warnings"));
+  const std::string hash = ez::api::sha256_hex(k["key"].asString());
+  auto snapshot = [&] {
+    auto v = s.redis({"HGET", "config:keys", hash});
+    Json::Value j;
+    if (!v.empty() && !v[0].empty()) j = parse_text(v[0]);
+    return j;
+  };
+  BOOST_REQUIRE(s.wait_until([&] { return snapshot().isObject(); }, 5000));
+  Json::Value snap = snapshot();
+  BOOST_TEST(snap["model_limits"] == arr({"gpt-4o"}));
+  BOOST_TEST(snap["model_limits_enabled"].asBool());
+  BOOST_TEST(snap["model_rate_limits"] == Json::Value(Json::objectValue));
+
+  // PUT: trimmed and deduplicated, rate limits beside it; Redis follows.
+  r = s.http("PUT", "/keys/" + id_of(k),
+             R"({"model_limits":[" gpt-4o","default.claude","gpt-4o"],)"
+             R"("model_rate_limits":{"gpt-4o":{"rpm":60,"tpm":1000}}})");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, describe(r));
+  BOOST_TEST(r.json()["model_limits"] == arr({"gpt-4o", "default.claude"}));
+  BOOST_TEST(s.wait_until([&] {
+    const auto j = snapshot();
+    return j["model_limits"].size() == 2u &&
+           j["model_rate_limits"]["gpt-4o"]["tpm"].asInt() == 1000;
+  }));
+
+  // Switched on with nothing in it: allowed, and said.
+  r = s.http("PUT", "/keys/" + id_of(k), R"({"model_limits":[]})");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, describe(r));
+  BOOST_TEST(r.json()["model_limits_enabled"].asBool());
+  BOOST_REQUIRE(r.json()["warnings"].size() == 1u);
+  BOOST_TEST(r.json()["warnings"][0].asString().find("model_limits_enabled") != std::string::npos);
+  BOOST_TEST(s.wait_until([&] { return snapshot()["model_limits"].size() == 0u; }));
+  r = s.http("POST", path, R"({"model_limits":[],"model_limits_enabled":true})");
+  BOOST_REQUIRE_MESSAGE(r.status == 201, describe(r));
+  BOOST_TEST(r.json()["warnings"].size() == 1u);
+
+  // Unknown limit names and wrong types are refused on every key path, naming the path.
+  const std::string typo = R"({"model_rate_limits":{"gpt-4o":{"rmp":60}}})";
+  expect_error(s.http("POST", path, typo), 400, "invalid_field", "model_rate_limits.gpt-4o.rmp");
+  expect_error(s.http("PUT", "/keys/" + id_of(k), typo), 400, "invalid_field",
+               "model_rate_limits.gpt-4o.rmp");
+  expect_error(
+      s.http("POST", "/keys",
+             R"({"master_id":)" + id_of(m) + R"(,"model_rate_limits":{"gpt-4o":{"rpm":"60"}}})"),
+      400, "invalid_field", "model_rate_limits.gpt-4o.rpm");
+  expect_error(s.http_token("POST", "/master/keys", m["master_key"].asString(), typo), 400,
+               "invalid_field", "model_rate_limits.gpt-4o.rmp");
+  expect_error(s.http("POST", path, R"({"model_limits":["ok",7]})"), 400, "invalid_field",
+               "model_limits[1]");
+  expect_error(s.http("POST", path, R"({"model_limits_enabled":"true"})"), 400, "invalid_field",
+               "model_limits_enabled");
+  // The master's own keys take the allowlist too.
+  r = s.http_token("POST", "/master/keys", m["master_key"].asString(),
+                   R"({"model_limits":["gpt-4o-mini"]})");
+  BOOST_REQUIRE_MESSAGE(r.status == 201, describe(r));
+  BOOST_TEST(r.json()["model_limits_enabled"].asBool());
+}
+
+// sql/004 on rows written before it, replayed in a scratch schema of the
+// stack's database: a map whose entries carry no limit was an allowlist; any
+// other map holds rate limits and moves to model_rate_limits.
+BOOST_AUTO_TEST_CASE(migration_004_converts_old_model_limits) {
+  auto& s = stack();
+  auto file = [](const std::string& name) {
+    std::ifstream in(std::string(EZ_SOURCE_DIR) + "/sql/" + name);
+    BOOST_REQUIRE_MESSAGE(in, "cannot read sql/" << name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  const std::string schema = "mig004_" + std::to_string(::getpid());
+  const std::string in_schema = "SET search_path TO " + schema + "; ";
+  (void)s.sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema);
+  (void)s.sql(in_schema + file("001_schema.sql"));
+  (void)s.sql(in_schema + file("003_sync.sql"));
+  (void)s.sql(in_schema +
+              "INSERT INTO masters (name, key_hash, key_prefix) VALUES ('m', repeat('a', 64), 'x');"
+              "INSERT INTO keys (master_id, issued_by, token_hash, token_prefix, model_limits) "
+              "SELECT 1, 'admin', repeat(c, 64), 'p', v::jsonb FROM (VALUES "
+              "('1', '{\"gpt-4o\": {}, \"claude\": {}}'), "
+              "('2', '{\"gpt-4o\": {\"rpm\": 60}, \"claude\": {}}'), "
+              "('3', '{\"gpt-4o\": 100}'), "
+              "('4', '{}')) AS t(c, v);"
+              "INSERT INTO bindings (namespace, public_model, route_group, selector_value) "
+              "VALUES ('n', 'm', 'g', E' \\u00a0^gpt$\\t')");
+  const auto before = s.sql(in_schema + "SELECT pushed_version FROM sync_state");
+  (void)s.sql(in_schema + file("004_model_limits_allowlist.sql"));
+  const auto rows = s.sql(in_schema +
+                          "SELECT substr(token_hash, 1, 1), array_to_json(model_limits)::text, "
+                          "model_limits_enabled::text, model_rate_limits::text FROM keys "
+                          "ORDER BY token_hash");
+  BOOST_REQUIRE(rows.size() == 4u);
+  BOOST_TEST(rows[0][1] == R"(["claude","gpt-4o"])");  // allowlist: keys, sorted
+  BOOST_TEST(rows[0][2] == "true");
+  BOOST_TEST(rows[0][3] == "{}");
+  BOOST_TEST(rows[1][1] == "[]");  // one entry has a limit: rate limits, kept whole
+  BOOST_TEST(rows[1][2] == "false");
+  BOOST_TEST(rows[1][3] == R"({"claude": {}, "gpt-4o": {"rpm": 60}})");
+  BOOST_TEST(rows[2][3] == R"({"gpt-4o": 100})");
+  BOOST_TEST(rows[2][2] == "false");
+  BOOST_TEST(rows[3][1] == "[]");  // empty map: nothing to allow, nothing to limit
+  BOOST_TEST(rows[3][2] == "false");
+  BOOST_TEST(s.sql(in_schema + "SELECT selector_value FROM bindings")[0][0] == "^gpt$");
+  // The syncer rebuilds Redis once in the new shape.
+  BOOST_TEST(std::stoll(s.sql(in_schema + "SELECT pushed_version FROM sync_state")[0][0]) >
+             std::stoll(before[0][0]));
+  (void)s.sql("DROP SCHEMA " + schema + " CASCADE");
 }

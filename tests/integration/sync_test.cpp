@@ -190,8 +190,13 @@ BOOST_AUTO_TEST_CASE(shapes_match_the_contracts) {
   BOOST_REQUIRE_MESSAGE(!key.empty(), "key not in Redis under sha256(token)");
   const auto k = parse_json(key);
   for (const char* f : {"id", "master_id", "name", "group", "namespaces", "scopes", "model_limits",
-                        "allow_ips", "expires_at", "status", "issued_by", "master_epoch"})
+                        "model_limits_enabled", "model_rate_limits", "allow_ips", "expires_at",
+                        "status", "issued_by", "master_epoch"})
     BOOST_TEST(k.isMember(f), "key snapshot lacks " << f);
+  // New API's convention: the allowlist is a list, the rate limits a map.
+  BOOST_TEST(k["model_limits"].isArray());
+  BOOST_TEST(k["model_limits_enabled"].isBool());
+  BOOST_TEST(k["model_rate_limits"].isObject());
   BOOST_TEST(k["master_id"].asInt64() == w.master["id"].asInt64());
   BOOST_TEST(k["expires_at"].isIntegral());
   BOOST_TEST(k["issued_by"].asString() == "admin");

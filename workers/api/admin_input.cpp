@@ -1,16 +1,15 @@
 #include "api/admin_input.h"
 
 #include <Poco/Exception.h>
-#include <Poco/RegularExpression.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <limits>
-#include <regex>
 
 #include "api/validate.h"
 #include "http/error.h"
+#include "snapshot/selector.h"
 
 namespace ez::api {
 
@@ -66,41 +65,6 @@ std::string query_enum(const http::Request& req, const char* name,
 }
 
 }  // namespace
-
-std::string regex_selector_problem(const std::string& pattern) {
-  try {
-    std::regex re(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return std::string("not a valid regular expression: ") + e.what();
-  }
-  // The snapshot builder resolves selectors with PCRE: it must compile there too.
-  try {
-    Poco::RegularExpression re(pattern, Poco::RegularExpression::RE_UTF8);
-  } catch (const Poco::Exception& e) {
-    return "not a valid regular expression: " + e.message();
-  }
-  // The balancer matches with Go's regexp (RE2), which has no lookaround and no
-  // backreferences: refuse them here rather than fail at routing time.
-  bool in_class = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\') {
-      if (i + 1 < pattern.size() && !in_class && pattern[i + 1] >= '1' && pattern[i + 1] <= '9')
-        return "backreferences (\\1..\\9) are not supported by the balancer's RE2 engine";
-      ++i;
-    } else if (in_class) {
-      if (c == ']') in_class = false;
-    } else if (c == '[') {
-      in_class = true;
-      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // "[]...]": ] is literal
-    } else if (c == '(' && pattern.compare(i, 2, "(?") == 0) {
-      for (const char* look : {"(?=", "(?!", "(?<=", "(?<!"})
-        if (pattern.compare(i, std::char_traits<char>::length(look), look) == 0)
-          return "lookaround is not supported by the balancer's RE2 engine";
-    }
-  }
-  return {};
-}
 
 // ---- providers ----------------------------------------------------------------
 
@@ -286,7 +250,9 @@ db::BindingValues binding_values(const Json::Value& body, const db::BindingValue
   assign(v.selector_type, get_enum(body, "selector_type", kSelectorTypes));
   StringRule selector_rule;
   selector_rule.max_len = 1024;
-  assign(v.selector_value, get_string(body, "selector_value", selector_rule));
+  if (auto value = get_string(body, "selector_value", selector_rule))
+    // Stored as the balancer reads it: trimmed like Go's strings.TrimSpace.
+    v.selector_value = std::string(snapshot::trim_space(*value));
   assign(v.weight, get_int(body, "weight", 0, kMaxWeight));
   assign(v.status, get_enum(body, "status", kActiveDisabled));
 
@@ -297,8 +263,9 @@ db::BindingValues binding_values(const Json::Value& body, const db::BindingValue
               "selector_value must be a regular expression when selector_type is regex");
     if (v.selector_value.size() > 512)
       invalid("selector_value", "a regex selector_value must be at most 512 bytes");
-    if (auto problem = regex_selector_problem(v.selector_value); !problem.empty())
-      invalid("selector_value", "selector_value: " + problem);
+    // The compile the snapshot builder and the balancer (Go's regexp) do.
+    if (auto problem = snapshot::regex_problem(v.selector_value); !problem.empty())
+      invalid("selector_value", "selector_value is not a valid RE2 regular expression: " + problem);
   }
   return v;
 }

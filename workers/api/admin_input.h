@@ -67,11 +67,8 @@ inline const std::initializer_list<std::string_view> kSelectorTypes = {"exact", 
 
 // ---- bindings -----------------------------------------------------------------
 
-// Empty when `pattern` is usable as a regex selector everywhere it runs: it
-// compiles as ECMAScript (std::regex) and as PCRE (the snapshot builder), and
-// uses nothing Go's RE2 (the balancer) lacks: no lookaround, no backreferences.
-[[nodiscard]] std::string regex_selector_problem(const std::string& pattern);
-
+// Regex selector values are checked with snapshot::regex_problem (RE2, as the
+// balancer's Go regexp); selector values are stored trimmed (strings.TrimSpace).
 [[nodiscard]] db::BindingValues binding_values(const Json::Value& body,
                                                const db::BindingValues* current);
 [[nodiscard]] Json::Value binding_json(const db::BindingRow& b);

@@ -1,6 +1,8 @@
 // /admin/bindings: namespace.public_model -> candidate provider group + selector.
+// Every answer carries the binding's resolution (api/binding_resolution.h).
 #include "api/admin_input.h"
 #include "api/auth.h"
+#include "api/binding_resolution.h"
 #include "api/pagination.h"
 #include "api/routes.h"
 #include "api/validate.h"
@@ -50,9 +52,11 @@ http::Response create(Context& ctx, http::Request& req) {
   db::audit::record(tx, actor.name, "create", "binding", std::to_string(row.id), Json::Value(),
                     after, req.request_id);
   changed(tx, row.v);
+  Json::Value out = after;
+  attach_report(out, resolve_bindings(tx, {row.v}).front(), true);
   tx.commit();
   snapshot::push_pending(ctx);
-  auto resp = http::json(201, after);
+  auto resp = http::json(201, out);
   resp.header("Location", "/admin/bindings/" + std::to_string(row.id));
   return resp;
 }
@@ -63,8 +67,18 @@ http::Response list(Context& ctx, http::Request& req) {
   const auto page = parse_page(req);
   pqxx::nontransaction tx(ctx.pg().conn());
   const auto rows = db::list_bindings(tx, filter, page.after, page.fetch_limit());
-  return http::json(
-      200, page_json(rows, page, binding_json, [](const db::BindingRow& r) { return r.id; }));
+  std::vector<db::BindingValues> values;
+  for (const auto& r : rows) values.push_back(r.v);
+  const auto reports = resolve_bindings(tx, values);
+  return http::json(200, page_json(
+                             rows, page,
+                             [&](const db::BindingRow& r) {
+                               Json::Value j = binding_json(r);
+                               attach_report(j, reports[static_cast<size_t>(&r - rows.data())],
+                                             false);
+                               return j;
+                             },
+                             [](const db::BindingRow& r) { return r.id; }));
 }
 
 http::Response get(Context& ctx, http::Request& req) {
@@ -73,7 +87,9 @@ http::Response get(Context& ctx, http::Request& req) {
   pqxx::nontransaction tx(ctx.pg().conn());
   auto row = db::find_binding(tx, id);
   if (!row) http::not_found("binding");
-  return http::json(200, binding_json(*row));
+  Json::Value out = binding_json(*row);
+  attach_report(out, resolve_bindings(tx, {row->v}).front(), false);
+  return http::json(200, out);
 }
 
 http::Response update(Context& ctx, http::Request& req) {
@@ -84,7 +100,11 @@ http::Response update(Context& ctx, http::Request& req) {
   auto before = db::find_binding(tx, id, /*for_update=*/true);
   if (!before) http::not_found("binding");
   const db::BindingValues v = binding_values(body, &before->v);
-  if (v == before->v) return http::json(200, binding_json(*before));
+  if (v == before->v) {
+    Json::Value out = binding_json(*before);
+    attach_report(out, resolve_bindings(tx, {v}).front(), true);
+    return http::json(200, out);
+  }
   std::optional<db::BindingRow> after;
   try {
     after = db::update_binding(tx, id, v);
@@ -95,9 +115,25 @@ http::Response update(Context& ctx, http::Request& req) {
   db::audit::record(tx, actor.name, "update", "binding", std::to_string(id), binding_json(*before),
                     binding_json(*after), req.request_id);
   changed(tx, after->v, &before->v);
+  Json::Value out = binding_json(*after);
+  attach_report(out, resolve_bindings(tx, {after->v}).front(), true);
   tx.commit();
   snapshot::push_pending(ctx);
-  return http::json(200, binding_json(*after));
+  return http::json(200, out);
+}
+
+// What a binding with this body would resolve to, without storing anything:
+// the console calls it while an admin edits a selector.
+http::Response resolve(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  const db::BindingValues v = binding_values(req.json_body(), nullptr);
+  pqxx::read_transaction tx(ctx.pg().conn());
+  const BindingReport report = resolve_bindings(tx, {v}).front();
+  Json::Value out(Json::objectValue);
+  out["resolution"] = report.resolution;
+  Json::Value& warnings = out["warnings"] = Json::Value(Json::arrayValue);
+  for (const auto& w : report.warnings) warnings.append(w);
+  return http::json(200, out);
 }
 
 http::Response remove(Context& ctx, http::Request& req) {
@@ -118,6 +154,7 @@ http::Response remove(Context& ctx, http::Request& req) {
 
 void register_binding_routes(http::Router& r) {
   r.add("POST", "/admin/bindings", create);
+  r.add("POST", "/admin/bindings/resolve", resolve);
   r.add("GET", "/admin/bindings", list);
   r.add("GET", "/admin/bindings/{id}", get);
   r.add("PUT", "/admin/bindings/{id}", update);

@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -13,10 +14,16 @@
 #include "api/auth.h"
 #include "api/validate.h"
 #include "http/error.h"
+#include "snapshot/selector.h"
 
 namespace ez::api {
 
 namespace {
+
+// At most this many models in model_limits and in model_rate_limits.
+constexpr size_t kMaxModelEntries = 1024;
+// The limit names of a model_rate_limits entry.
+constexpr std::array<std::string_view, 2> kRateLimitNames = {"rpm", "tpm"};
 
 constexpr std::string_view kBase62 =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -128,9 +135,35 @@ void check_namespace_names(const std::vector<std::string>& names, const char* fi
                     "a namespace cannot contain '.'");
 }
 
-void check_model_limits(const Json::Value& value, const char* field) {
-  if (!value.isObject()) http::invalid(field, std::string(field) + " must be a JSON object");
-  if (value.size() > 1024) http::invalid(field, "too many entries (at most 1024)");
+std::vector<std::string> parse_model_allowlist(const Json::Value& value, const char* field) {
+  if (!value.isArray()) {
+    if (value.isObject())
+      http::invalid(field, std::string(field) +
+                               " is the list of models the key may call (an array of names); "
+                               "per-model rate limits are model_rate_limits");
+    http::invalid(field, std::string(field) + " must be an array of model names");
+  }
+  if (value.size() > kMaxModelEntries)
+    http::invalid(field, std::string(field) + " must have at most " +
+                             std::to_string(kMaxModelEntries) + " items");
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (Json::ArrayIndex i = 0; i < value.size(); ++i) {
+    const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    const Json::Value& item = value[i];
+    if (!item.isString()) http::invalid(where, where + " must be a string (a model name)");
+    std::string name(snapshot::trim_space(item.asString()));
+    check_text(name, where, "a model name", {.min_len = 1, .max_len = 256, .no_control = true});
+    if (seen.insert(name).second) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+void check_model_rate_limits(const Json::Value& value, const char* field) {
+  if (!value.isObject())
+    http::invalid(field, std::string(field) + " must be a JSON object (model -> limits)");
+  if (value.size() > kMaxModelEntries)
+    http::invalid(field, "too many entries (at most " + std::to_string(kMaxModelEntries) + ")");
   auto non_negative_int = [](const Json::Value& v) {
     // JSON integers only: jsoncpp types 1.0 as realValue and anything above
     // INT64_MAX as uintValue, both rejected here.
@@ -143,13 +176,27 @@ void check_model_limits(const Json::Value& value, const char* field) {
     const Json::Value& limit = value[model];
     if (non_negative_int(limit)) continue;
     if (!limit.isObject())
-      http::invalid(where, "a limit is a non-negative integer or an object of them");
+      http::invalid(where, where +
+                               " must be a non-negative integer or an object "
+                               "{\"rpm\": n, \"tpm\": n}");
     for (const auto& name : limit.getMemberNames()) {
       check_text(name, where, "a limit name", {.min_len = 1, .max_len = 64, .no_control = true});
+      if (std::find(kRateLimitNames.begin(), kRateLimitNames.end(), name) == kRateLimitNames.end())
+        http::invalid(where + "." + name,
+                      "unknown limit " + where + "." + name + " (known: rpm, tpm)");
       if (!non_negative_int(limit[name]))
-        http::invalid(where + "." + name, "a limit must be a non-negative integer");
+        http::invalid(where + "." + name, where + "." + name + " must be a non-negative integer");
     }
   }
+}
+
+std::vector<std::string> key_warnings(bool model_limits_enabled,
+                                      const std::vector<std::string>& model_limits) {
+  std::vector<std::string> out;
+  if (model_limits_enabled && model_limits.empty())
+    out.push_back(
+        "model_limits_enabled is true and model_limits is empty: this key may call no model");
+  return out;
 }
 
 MasterFields parse_master_fields(const Json::Value& body, bool create) {
@@ -184,15 +231,16 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
                    {"id", "issued_by", "key_prefix", "created_at", "updated_at"});
   } else if (kind == KeyBody::create_for_master) {
     reject_unknown(body,
-                   {"name", "group", "namespaces", "scopes", "model_limits", "allow_ips",
-                    "expires_at", "status", "quota_limit", "quota_used", "unlimited_quota"},
+                   {"name", "group", "namespaces", "scopes", "model_limits", "model_limits_enabled",
+                    "model_rate_limits", "allow_ips", "expires_at", "status", "quota_limit",
+                    "quota_used", "unlimited_quota"},
                    {});
   } else {
-    reject_unknown(
-        body,
-        {"master_id", "name", "group", "namespaces", "scopes", "model_limits", "allow_ips",
-         "expires_at", "status", "quota_limit", "quota_used", "unlimited_quota"},
-        {"id", "issued_by", "key_prefix", "created_at", "updated_at", "status_reason"});
+    reject_unknown(body,
+                   {"master_id", "name", "group", "namespaces", "scopes", "model_limits",
+                    "model_limits_enabled", "model_rate_limits", "allow_ips", "expires_at",
+                    "status", "quota_limit", "quota_used", "unlimited_quota"},
+                   {"id", "issued_by", "key_prefix", "created_at", "updated_at", "status_reason"});
   }
   KeyFields f;
   if (kind == KeyBody::create_admin || kind == KeyBody::update)
@@ -204,9 +252,16 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   if (f.namespaces) check_namespace_names(*f.namespaces, "namespaces");
   f.scopes =
       get_string_list(body, "scopes", {.min_len = 1, .max_len = 128, .no_control = true}, 64);
-  if (body.isMember("model_limits")) {
-    check_model_limits(body["model_limits"]);
-    f.model_limits = body["model_limits"];
+  if (const Json::Value* list = body.find("model_limits", "model_limits" + 12))
+    f.model_limits = parse_model_allowlist(*list);
+  f.model_limits_enabled = get_bool(body, "model_limits_enabled");
+  // Sending models to allow means allowing only them (New API's convention):
+  // the flag follows unless the body sets it.
+  if (f.model_limits && !f.model_limits->empty() && !f.model_limits_enabled)
+    f.model_limits_enabled = true;
+  if (const Json::Value* limits = body.find("model_rate_limits", "model_rate_limits" + 17)) {
+    check_model_rate_limits(*limits);
+    f.model_rate_limits = *limits;
   }
   f.allow_ips = get_cidr_list(body, "allow_ips");
   if (body.isMember("expires_at") && body["expires_at"].isNull())
@@ -219,7 +274,9 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   f.unlimited_quota = get_bool(body, "unlimited_quota");
   // A key born expired is a mistake (usually a wrong year or offset), not a request.
   if ((kind == KeyBody::create_admin || kind == KeyBody::create_for_master) && f.expires_at &&
-      *f.expires_at && *parse_rfc3339(**f.expires_at) <= std::chrono::system_clock::now())
+      *f.expires_at &&
+      *parse_rfc3339(**f.expires_at) <=
+          std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()))
     http::invalid("expires_at", "expires_at " + **f.expires_at +
                                     " is in the past: a new key must expire after now");
   return f;

@@ -97,7 +97,11 @@ struct KeyFields {
   std::optional<std::string> group;
   std::optional<std::vector<std::string>> namespaces;
   std::optional<std::vector<std::string>> scopes;
-  std::optional<Json::Value> model_limits;
+  // The allowlist (New API's model_limits): model names, trimmed, deduplicated.
+  std::optional<std::vector<std::string>> model_limits;
+  // Absent + a non-empty model_limits: turned on by parse_key_fields.
+  std::optional<bool> model_limits_enabled;
+  std::optional<Json::Value> model_rate_limits;
   std::optional<std::vector<std::string>> allow_ips;
   std::optional<std::optional<std::string>> expires_at;  // outer: present; inner: null
   std::optional<std::string> status;
@@ -116,9 +120,22 @@ enum class KeyBody {
 };
 [[nodiscard]] KeyFields parse_key_fields(const Json::Value& body, KeyBody kind);
 
-// model_limits: an object mapping a model name to either a non-negative integer
-// or an object of non-negative integers ({"rpm": 60, "tpm": 100000}).
-void check_model_limits(const Json::Value& value, const char* field = "model_limits");
+// model_limits: the allowlist, an array of at most 1024 model names (a public
+// model such as "gpt-4o" or "namespace.public_model"), each trimmed like Go's
+// strings.TrimSpace, 1..256 bytes, no control characters; duplicates dropped.
+[[nodiscard]] std::vector<std::string> parse_model_allowlist(const Json::Value& value,
+                                                             const char* field = "model_limits");
+
+// model_rate_limits: an object mapping a model name to either a non-negative
+// integer or an object {"rpm": n, "tpm": n} (both optional). Unknown limit
+// names ("rmp") and wrong types are a 400 naming the JSON path
+// ("model_rate_limits.gpt-4o.rmp").
+void check_model_rate_limits(const Json::Value& value, const char* field = "model_rate_limits");
+
+// What a key response says beside the key: the allowlist switched on with no
+// model in it lets the key call nothing (allowed, but rarely meant).
+[[nodiscard]] std::vector<std::string> key_warnings(bool model_limits_enabled,
+                                                    const std::vector<std::string>& model_limits);
 
 // Namespace names: 1..128 bytes, no '.', no control characters (they end up as
 // the first part of "namespace.public_model").

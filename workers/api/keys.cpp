@@ -32,6 +32,8 @@ db::KeyValues values_of(const db::KeyRow& k) {
   v.namespaces = k.namespaces;
   v.scopes = k.scopes;
   v.model_limits = k.model_limits;
+  v.model_limits_enabled = k.model_limits_enabled;
+  v.model_rate_limits = k.model_rate_limits;
   v.allow_ips = k.allow_ips;
   v.expires_at = k.expires_at;
   v.status = k.status;
@@ -47,6 +49,8 @@ void apply(db::KeyValues& v, const KeyFields& f) {
   if (f.namespaces) v.namespaces = *f.namespaces;
   if (f.scopes) v.scopes = *f.scopes;
   if (f.model_limits) v.model_limits = *f.model_limits;
+  if (f.model_limits_enabled) v.model_limits_enabled = *f.model_limits_enabled;
+  if (f.model_rate_limits) v.model_rate_limits = *f.model_rate_limits;
   if (f.allow_ips) v.allow_ips = *f.allow_ips;
   if (f.expires_at) v.expires_at = *f.expires_at;
   if (f.status) v.status = *f.status;
@@ -160,7 +164,7 @@ http::Response update_key(Context& ctx, http::Request& req) {
   const db::KeyRow after = update_child_key(tx, before, f, actor, req.request_id);
   tx.commit();
   snapshot::push_pending(ctx);
-  return http::json(200, db::to_json(after));
+  return http::json(200, key_write_json(after));
 }
 
 http::Response delete_key(Context& ctx, http::Request& req) {
@@ -238,6 +242,8 @@ db::KeyRow update_child_key(pqxx::transaction_base& tx, const db::KeyRow& before
   }
   if (v.name == current.name && v.group == current.group && v.namespaces == current.namespaces &&
       v.scopes == current.scopes && v.model_limits == current.model_limits &&
+      v.model_limits_enabled == current.model_limits_enabled &&
+      v.model_rate_limits == current.model_rate_limits &&
       v.allow_ips == current.allow_ips && v.expires_at == current.expires_at &&
       v.status == current.status)
     return before;
@@ -248,8 +254,18 @@ db::KeyRow update_child_key(pqxx::transaction_base& tx, const db::KeyRow& before
   return after;
 }
 
+Json::Value key_write_json(const db::KeyRow& k) {
+  Json::Value j = db::to_json(k);
+  const auto warnings = key_warnings(k.model_limits_enabled, k.model_limits);
+  if (!warnings.empty()) {
+    Json::Value& w = j["warnings"] = Json::Value(Json::arrayValue);
+    for (const auto& text : warnings) w.append(text);
+  }
+  return j;
+}
+
 Json::Value key_json_with_secret(const IssuedKey& k) {
-  Json::Value j = db::to_json(k.row);
+  Json::Value j = key_write_json(k.row);
   j["key"] = k.secret;
   return j;
 }

@@ -37,7 +37,11 @@ struct IssuedKey {
                                         const Actor& actor, const std::string& request_id,
                                         UnknownMaster unknown);
 
-// The key's JSON plus "key": the plaintext secret (creation and rotation only).
+// The key's JSON as a write answers it: db::to_json plus "warnings" (an array
+// of sentences) when key_warnings() has any, e.g. an empty enabled allowlist.
+[[nodiscard]] Json::Value key_write_json(const db::KeyRow& k);
+
+// key_write_json plus "key": the plaintext secret (creation and rotation only).
 [[nodiscard]] Json::Value key_json_with_secret(const IssuedKey& k);
 
 // Applies `fields` to `before` (locked FOR UPDATE, master share-locked) and writes the

@@ -2,7 +2,12 @@
 // internal networks) and GET /admin/status (admin; php-fpm-like pool status).
 // Both read the scoreboard the master shares with every worker; rendering lives in
 // prefork/metrics.h so it is tested without processes.
+#include <chrono>
+#include <optional>
+#include <pqxx/pqxx>
+
 #include "api/auth.h"
+#include "api/binding_resolution.h"
 #include "api/context.h"
 #include "api/routes.h"
 #include "http/error.h"
@@ -13,6 +18,35 @@
 namespace ez::api {
 
 namespace {
+
+// ezapi_bindings_broken resolves every binding, so a worker computes it at most
+// once per kBrokenBindingsTtl and serves the cached count in between (a scrape
+// every few seconds must not turn into a resync's worth of work). Nothing is
+// emitted while PostgreSQL cannot be read: a missing series, not a false 0.
+constexpr auto kBrokenBindingsTtl = std::chrono::seconds(15);
+
+void append_broken_bindings(Context& ctx, std::string& body) {
+  static std::optional<int64_t> cached;
+  static std::chrono::steady_clock::time_point computed_at;
+  const auto now = std::chrono::steady_clock::now();
+  if (!cached || now - computed_at >= kBrokenBindingsTtl) {
+    try {
+      pqxx::read_transaction tx(ctx.pg().conn());
+      cached = count_broken_bindings(tx);
+      computed_at = now;
+    } catch (const pqxx::broken_connection&) {
+      ctx.pg().mark_broken();
+      cached.reset();
+    } catch (const std::exception&) {
+      cached.reset();
+    }
+  }
+  if (!cached) return;
+  prefork::append_family(body, "ezapi_bindings_broken", "gauge",
+                         "Active bindings whose candidate resolves to no_provider or "
+                         "config_error (the balancer cannot route them).");
+  prefork::append_sample(body, "ezapi_bindings_broken", "", std::to_string(*cached));
+}
 
 http::Response metrics(Context& ctx, http::Request&) {
   std::string body;
@@ -27,6 +61,7 @@ http::Response metrics(Context& ctx, http::Request&) {
   }
   // The log pipeline's families (queue depth, flusher health): prefork/metrics_logq.cpp.
   prefork::append_logq_metrics(ctx.log_queue, body);
+  append_broken_bindings(ctx, body);
   return http::text(200, std::move(body), "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -10,7 +10,8 @@ namespace {
 
 #define EZ_KEY_COLS \
   "id, master_id, name, group_name, array_to_json(namespaces)::text AS namespaces, "            \
-  "array_to_json(scopes)::text AS scopes, model_limits::text AS model_limits, "                 \
+  "array_to_json(scopes)::text AS scopes, array_to_json(model_limits)::text AS model_limits, "  \
+  "model_limits_enabled, model_rate_limits::text AS model_rate_limits, "                        \
   "array_to_json(allow_ips)::text AS allow_ips, "                                               \
   EZ_SQL_MICROS("expires_at") " AS expires_us, status, issued_by, token_hash, key_prefix, " \
   EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us, " \
@@ -29,18 +30,18 @@ const Statement kCount{"keys_count_of_master", "SELECT count(*) FROM keys WHERE 
 const Statement kInsert{
     "keys_insert",
     "INSERT INTO keys (master_id, name, group_name, namespaces, scopes, model_limits, allow_ips, "
-    "expires_at, status, issued_by, token_hash, key_prefix, quota_limit, quota_used, "
-    "unlimited_quota) "
-    "VALUES ($1, $2, $3, " EZ_SQL_TEXT_ARRAY("$4") ", " EZ_SQL_TEXT_ARRAY("$5") ", $6::jsonb, "
-    EZ_SQL_TEXT_ARRAY("$7") ", $8::timestamptz, $9, "
-    "$10, $11, $12, $13, $14, $15) RETURNING " EZ_KEY_COLS};
+    "expires_at, status, issued_by, token_hash, key_prefix, model_limits_enabled, "
+    "model_rate_limits, quota_limit, quota_used, unlimited_quota) "
+    "VALUES ($1, $2, $3, " EZ_SQL_TEXT_ARRAY("$4") ", " EZ_SQL_TEXT_ARRAY("$5") ", "
+    EZ_SQL_TEXT_ARRAY("$6") ", " EZ_SQL_TEXT_ARRAY("$7") ", $8::timestamptz, $9, "
+    "$10, $11, $12, $13, $14::jsonb, $15, $16, $17) RETURNING " EZ_KEY_COLS};
 const Statement kUpdate{
     "keys_update",
     "UPDATE keys SET name = $2, group_name = $3, namespaces = " EZ_SQL_TEXT_ARRAY("$4") ", "
-    "scopes = " EZ_SQL_TEXT_ARRAY("$5") ", model_limits = $6::jsonb, "
+    "scopes = " EZ_SQL_TEXT_ARRAY("$5") ", model_limits = " EZ_SQL_TEXT_ARRAY("$6") ", "
     "allow_ips = " EZ_SQL_TEXT_ARRAY("$7") ", expires_at = $8::timestamptz, "
-    "status = $9, updated_at = now(), quota_limit = $10, quota_used = $11, "
-    "unlimited_quota = $12, "
+    "status = $9, model_limits_enabled = $10, model_rate_limits = $11::jsonb, "
+    "updated_at = now(), quota_limit = $12, quota_used = $13, unlimited_quota = $14, "
     "status_reason = CASE WHEN $9 = 'active' THEN '' ELSE status_reason END "
     "WHERE id = $1 RETURNING " EZ_KEY_COLS};
 const Statement kSetToken{"keys_set_token",
@@ -69,8 +70,10 @@ KeyRow to_row(const pqxx::row& r) {
   k.group = r["group_name"].as<std::string>();
   k.namespaces = parse_json_string_array(r["namespaces"].as<std::string>());
   k.scopes = parse_json_string_array(r["scopes"].as<std::string>());
-  k.model_limits = parse_json_text(r["model_limits"].as<std::string>());
-  if (!k.model_limits.isObject()) k.model_limits = Json::Value(Json::objectValue);
+  k.model_limits = parse_json_string_array(r["model_limits"].as<std::string>());
+  k.model_limits_enabled = r["model_limits_enabled"].as<bool>();
+  k.model_rate_limits = parse_json_text(r["model_rate_limits"].as<std::string>());
+  if (!k.model_rate_limits.isObject()) k.model_rate_limits = Json::Value(Json::objectValue);
   k.allow_ips = parse_json_string_array(r["allow_ips"].as<std::string>());
   if (!r["expires_us"].is_null()) k.expires_at = rfc3339_from_micros(r["expires_us"].as<int64_t>());
   k.status = r["status"].as<std::string>();
@@ -103,7 +106,9 @@ Json::Value to_json(const KeyRow& k) {
   j["group"] = k.group.empty() ? k.master_group : k.group;
   j["namespaces"] = string_array_json(k.namespaces);
   j["scopes"] = string_array_json(k.scopes);
-  j["model_limits"] = k.model_limits;
+  j["model_limits"] = string_array_json(k.model_limits);
+  j["model_limits_enabled"] = k.model_limits_enabled;
+  j["model_rate_limits"] = k.model_rate_limits;
   j["allow_ips"] = string_array_json(k.allow_ips);
   j["expires_at"] = k.expires_at ? Json::Value(*k.expires_at) : Json::Value(Json::nullValue);
   j["status"] = k.status;
@@ -134,18 +139,19 @@ int64_t count_keys_of_master(pqxx::transaction_base& tx, int64_t master_id) {
 KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id, const KeyValues& v,
                   const std::string& issued_by, const std::string& token_hash,
                   const std::string& key_prefix) {
-  return to_row(tx.exec_prepared1(kInsert.name(), master_id, v.name, v.group,
-                                  json_array_text(v.namespaces), json_array_text(v.scopes),
-                                  http::to_json(v.model_limits), json_array_text(v.allow_ips),
-                                  v.expires_at, v.status, issued_by, token_hash, key_prefix,
-                                  v.quota_limit, v.quota_used, v.unlimited_quota));
+  return to_row(tx.exec_prepared1(
+      kInsert.name(), master_id, v.name, v.group, json_array_text(v.namespaces),
+      json_array_text(v.scopes), json_array_text(v.model_limits), json_array_text(v.allow_ips),
+      v.expires_at, v.status, issued_by, token_hash, key_prefix, v.model_limits_enabled,
+      http::to_json(v.model_rate_limits), v.quota_limit, v.quota_used, v.unlimited_quota));
 }
 
 KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v) {
   return to_row(tx.exec_prepared1(
       kUpdate.name(), id, v.name, v.group, json_array_text(v.namespaces), json_array_text(v.scopes),
-      http::to_json(v.model_limits), json_array_text(v.allow_ips), v.expires_at, v.status,
-      v.quota_limit, v.quota_used, v.unlimited_quota));
+      json_array_text(v.model_limits), json_array_text(v.allow_ips), v.expires_at, v.status,
+      v.model_limits_enabled, http::to_json(v.model_rate_limits), v.quota_limit, v.quota_used,
+      v.unlimited_quota));
 }
 
 KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id, const std::string& token_hash,

@@ -22,7 +22,9 @@ struct KeyRow {
   std::string group;
   std::vector<std::string> namespaces;
   std::vector<std::string> scopes;
-  Json::Value model_limits{Json::objectValue};
+  std::vector<std::string> model_limits;  // allowlist (when model_limits_enabled)
+  bool model_limits_enabled = false;
+  Json::Value model_rate_limits{Json::objectValue};
   std::vector<std::string> allow_ips;
   std::optional<std::string> expires_at;  // RFC 3339 UTC; nullopt = never
   std::string status;
@@ -50,7 +52,9 @@ struct KeyValues {
   std::string group;
   std::vector<std::string> namespaces;
   std::vector<std::string> scopes;
-  Json::Value model_limits{Json::objectValue};
+  std::vector<std::string> model_limits;
+  bool model_limits_enabled = false;
+  Json::Value model_rate_limits{Json::objectValue};
   std::vector<std::string> allow_ips;
   std::optional<std::string> expires_at;  // RFC 3339 (validated), nullopt = never
   std::string status = "active";

@@ -410,8 +410,10 @@ ImportedKey read_key(Record& r, size_t index) {
   body["scopes"] = string_array(r.strings("scopes"));
   // New API's token group "" means "the user's group": no namespace restriction.
   body["namespaces"] = string_array(without_empty(r.strings("namespaces")));
-  k.model_limits_enabled = r.boolean("model_limits_enabled", false).value_or(false);
-  const auto limits = r.strings("model_limits");
+  // The allowlist as the key API takes it (model_limits + model_limits_enabled).
+  const bool limits_enabled = r.boolean("model_limits_enabled", false).value_or(false);
+  body["model_limits_enabled"] = limits_enabled;
+  body["model_limits"] = string_array(r.strings("model_limits"));
   if (auto t = r.str("expires_at", false)) body["expires_at"] = *t;
   // The exporter splits "1.2.3.4, ,5.6.7.8" on commas: empty items carry nothing.
   body["allow_ips"] = string_array(without_empty(r.strings("allow_ips")));
@@ -432,14 +434,8 @@ ImportedKey read_key(Record& r, size_t index) {
   k.scopes = f.scopes.value_or(std::vector<std::string>{});
   k.allow_ips = f.allow_ips.value_or(std::vector<std::string>{});
   if (f.expires_at && *f.expires_at) k.expires_at = **f.expires_at;
-  // The allowlist: model names, as a key's model_limits takes them.
-  Json::Value holder(Json::objectValue);
-  holder["model_limits"] = string_array(limits);
-  k.model_limits = validated(r.path(), {}, [&] {
-    return *api::get_string_list(holder, "model_limits",
-                                 {.min_len = 1, .max_len = 256, .trim = true, .no_control = true},
-                                 1024);
-  });
+  k.model_limits = f.model_limits.value_or(std::vector<std::string>{});
+  k.model_limits_enabled = f.model_limits_enabled.value_or(false);
   if (!k.token.empty()) {
     // The token is a credential: it must be text a client can send in a header.
     if (k.token.size() > 512 ||

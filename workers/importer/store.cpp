@@ -89,10 +89,6 @@ const db::Statement kUpdateMasters{
         "t.namespaces") " AS arr) n "
                         "WHERE m.id = t.id RETURNING m.id"};
 
-// The allowlist goes into model_limits (a JSON array of model names, the New
-// API convention of DESIGN §6) when model_limits_enabled, else no limit.
-#define EZ_KEY_MODEL_LIMITS \
-  "CASE WHEN t.model_limits_enabled THEN t.model_limits ELSE '{}'::jsonb END"
 #define EZ_KEY_RECORD                                                                              \
   "jsonb_to_recordset($1::jsonb) AS t(id bigint, master_ref text, name text, grp text, "           \
   "namespaces jsonb, scopes jsonb, model_limits_enabled boolean, model_limits jsonb, "             \
@@ -101,13 +97,13 @@ const db::Statement kUpdateMasters{
   "fp text) JOIN masters m ON m.import_ref = t.master_ref"
 const db::Statement kInsertKeys{
     "import_insert_keys",
-    "INSERT INTO keys (master_id, name, group_name, namespaces, scopes, model_limits, allow_ips, "
-    "expires_at, status, issued_by, token_hash, key_prefix, import_ref, import_fingerprint, "
-    "status_reason, quota_limit, quota_used, unlimited_quota) "
+    "INSERT INTO keys (master_id, name, group_name, namespaces, scopes, model_limits, "
+    "model_limits_enabled, allow_ips, expires_at, status, issued_by, token_hash, key_prefix, "
+    "import_ref, import_fingerprint, status_reason, quota_limit, quota_used, unlimited_quota) "
     "SELECT m.id, t.name, t.grp, "
     EZ_IMPORT_ARRAY("t.namespaces") ", "
     EZ_IMPORT_ARRAY("t.scopes") ", "
-    EZ_KEY_MODEL_LIMITS ", "
+    EZ_IMPORT_ARRAY("t.model_limits") ", t.model_limits_enabled, "
     EZ_IMPORT_ARRAY("t.allow_ips") ", "
     "t.expires_at, t.status, 'admin', t.token_hash, t.key_prefix, t.ref, t.fp, "
     "t.status_reason, t.quota_limit, t.quota_used, t.unlimited_quota "
@@ -118,7 +114,8 @@ const db::Statement kUpdateKeys{
     "UPDATE keys k SET master_id = m.id, name = t.name, group_name = t.grp, "
     "namespaces = " EZ_IMPORT_ARRAY("t.namespaces") ", "
     "scopes = " EZ_IMPORT_ARRAY("t.scopes") ", "
-    "model_limits = " EZ_KEY_MODEL_LIMITS ", "
+    "model_limits = " EZ_IMPORT_ARRAY("t.model_limits") ", "
+    "model_limits_enabled = t.model_limits_enabled, "
     "allow_ips = " EZ_IMPORT_ARRAY("t.allow_ips") ", "
     "expires_at = t.expires_at, status = t.status, status_reason = t.status_reason, "
     "quota_limit = t.quota_limit, quota_used = t.quota_used, "
@@ -149,7 +146,6 @@ const db::Statement kOutbox{"import_outbox",
 #undef EZ_PROVIDER_RECORD
 #undef EZ_MASTER_RECORD
 #undef EZ_KEY_RECORD
-#undef EZ_KEY_MODEL_LIMITS
 #undef EZ_BINDING_RECORD
 #undef EZ_IMPORT_ARRAY
 

@@ -1,13 +1,10 @@
 #include "snapshot/builders.h"
 
-#include <Poco/Exception.h>
-#include <Poco/RegularExpression.h>
-
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "api/auth.h"
+#include "snapshot/selector.h"
 
 namespace ez::snapshot {
 
@@ -178,7 +175,12 @@ std::string key_json(const KeyRow& k) {
   j.key("group").str(k.group);
   j.key("namespaces").str_array(k.namespaces);
   j.key("scopes").str_array(k.scopes);
-  j.key("model_limits").raw(k.model_limits.empty() ? std::string_view("{}") : k.model_limits);
+  // New API's convention: model_limits is the allowlist, switched on by
+  // model_limits_enabled; per-model RPM/TPM are model_rate_limits.
+  j.key("model_limits").str_array(k.model_limits);
+  j.key("model_limits_enabled").boolean(k.model_limits_enabled);
+  j.key("model_rate_limits")
+      .raw(k.model_rate_limits.empty() ? std::string_view("{}") : k.model_rate_limits);
   j.key("allow_ips").str_array(k.allow_ips);
   j.key("expires_at").num(k.expires_at);
   j.key("status").str(k.status);
@@ -229,28 +231,19 @@ std::vector<std::pair<std::string, std::string>> models_meta_fields(
 
 // ---------- selectors ----------
 
-std::string normalize_model(std::string_view name) {
-  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!name.empty() && is_space(name.front())) name.remove_prefix(1);
-  while (!name.empty() && is_space(name.back())) name.remove_suffix(1);
-  if (const auto slash = name.rfind('/'); slash != std::string_view::npos)
-    name.remove_prefix(slash + 1);
-  std::string out(name);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-void GroupIndex::add(int64_t provider_id, const std::vector<std::string>& models) {
+void GroupIndex::add(int64_t provider_id, const std::vector<std::string>& models,
+                     std::string provider_name) {
   for (const auto& m : models) {
-    exact_[m].push_back({provider_id, m});
+    exact_[std::string(trim_space(m))].push_back({provider_id, m});
     normalized_[normalize_model(m)].push_back({provider_id, m});
   }
-  providers_.emplace_back(provider_id, models);
+  providers_.push_back({provider_id, std::move(provider_name), models});
 }
 
 Resolution GroupIndex::resolve(std::string_view selector_type, std::string_view value,
-                               std::string_view public_model) const {
-  const std::string wanted(value.empty() ? public_model : value);
+                               std::string_view public_model, bool detail) const {
+  std::string_view trimmed = trim_space(value);
+  const std::string wanted(trimmed.empty() ? trim_space(public_model) : trimmed);
   // provider id -> the distinct upstream models it offers for this selector
   std::map<int64_t, std::set<std::string>> hits;
   Resolution r;
@@ -264,32 +257,64 @@ Resolution GroupIndex::resolve(std::string_view selector_type, std::string_view 
   } else if (selector_type == "normalize_exact") {
     collect(normalized_, normalize_model(wanted));
   } else if (selector_type == "regex") {
-    // PCRE (through Poco), unanchored like Go's regexp.MatchString on the
-    // balancer side: write ^...$ to pin the whole name.
-    try {
-      const Poco::RegularExpression re(wanted, Poco::RegularExpression::RE_UTF8);
-      Poco::RegularExpression::Match m;
-      for (const auto& [pid, models] : providers_)
-        for (const auto& model : models)
-          if (re.match(model, 0, m) > 0) hits[pid].insert(model);
-    } catch (const Poco::Exception&) {  // does not compile, or hits a PCRE limit
+    const SelectorRegex re(wanted);
+    if (!re.ok()) {
       r.error = "config_error";
+      r.reason = "selector_value is not a valid RE2 regular expression: " + re.error();
       return r;
     }
+    for (const auto& p : providers_)
+      for (const auto& model : p.models)
+        if (re.search(model)) hits[p.id].insert(model);
   } else {
     r.error = "config_error";
+    r.reason = "unknown selector_type \"" + std::string(selector_type) + "\"";
     return r;
+  }
+  if (detail) {
+    for (const auto& p : providers_) {
+      ProviderOutcome o{p.id, p.name, {}};
+      if (auto h = hits.find(p.id); h != hits.end())
+        o.matches.assign(h->second.begin(), h->second.end());
+      r.providers.push_back(std::move(o));
+    }
+    std::sort(r.providers.begin(), r.providers.end(),
+              [](const ProviderOutcome& a, const ProviderOutcome& b) {
+                return a.provider_id < b.provider_id;
+              });
   }
   for (const auto& [pid, models] : hits) {
     if (models.size() != 1) {
       r.upstreams.clear();
       r.error = "config_error";
+      std::string names;
+      for (const auto& m : models) names += (names.empty() ? "\"" : ", \"") + m + "\"";
+      r.reason = "provider " + std::to_string(pid) + " has several models that match: " + names;
       return r;
     }
     r.upstreams[pid] = *models.begin();
   }
-  if (r.upstreams.empty()) r.error = "no_provider";
+  if (r.upstreams.empty()) {
+    r.error = "no_provider";
+    r.reason = "no model of the " + std::to_string(providers_.size()) +
+               " active provider(s) matches " + std::string(selector_type) + " \"" + wanted + "\"";
+  }
   return r;
+}
+
+Resolution resolve_candidate(const BindingRow& row, const GroupIndexes& groups, bool detail) {
+  const auto g = row.group_id != 0 ? groups.find(row.group_id) : groups.end();
+  if (g == groups.end() || g->second.provider_count() == 0) {
+    // Unknown selector types and bad patterns are reported first: they stay
+    // broken whatever providers the group gets.
+    Resolution r = GroupIndex().resolve(row.selector_type, row.selector_value, row.public_model);
+    if (r.error == "config_error") return r;
+    r.error = "no_provider";
+    r.reason = row.group_id == 0 ? "route group \"" + row.route_group + "\" does not exist"
+                                 : "route group \"" + row.route_group + "\" has no active provider";
+    return r;
+  }
+  return g->second.resolve(row.selector_type, row.selector_value, row.public_model, detail);
 }
 
 std::string binding_json(std::vector<BindingRow> rows, const GroupIndexes& groups) {
@@ -303,7 +328,6 @@ std::string binding_json(std::vector<BindingRow> rows, const GroupIndexes& group
     any_active = any_active || r.status == "active";
     updated_at = std::max(updated_at, r.updated_at);
   }
-  static const GroupIndex kEmpty;
   j.begin_object();
   j.key("namespace").str(rows.empty() ? std::string() : rows.front().namespace_);
   j.key("public_model").str(rows.empty() ? std::string() : rows.front().public_model);
@@ -311,15 +335,14 @@ std::string binding_json(std::vector<BindingRow> rows, const GroupIndexes& group
   j.key("updated_at").num(updated_at);
   j.key("candidates").begin_array();
   for (const auto& r : rows) {
-    const auto g = groups.find(r.group_id);
-    const GroupIndex& index = (r.group_id != 0 && g != groups.end()) ? g->second : kEmpty;
-    const Resolution res = index.resolve(r.selector_type, r.selector_value, r.public_model);
+    const Resolution res = resolve_candidate(r, groups);
+    const std::string_view value = trim_space(r.selector_value);
     j.begin_object();
     j.key("group_id").num(r.group_id);
     j.key("route_group").str(r.route_group);
     j.key("weight").num(r.weight);
     j.key("selector_type").str(r.selector_type);
-    j.key("selector_value").str(r.selector_value.empty() ? r.public_model : r.selector_value);
+    j.key("selector_value").str(value.empty() ? std::string_view(r.public_model) : value);
     j.key("status").str(r.status);
     j.key("error").str(res.error);
     j.key("upstreams").begin_object();

@@ -48,7 +48,9 @@ struct KeyRow {
   int64_t id = 0, master_id = 0;
   std::string name, group;
   std::vector<std::string> namespaces, scopes;
-  std::string model_limits = "{}";  // jsonb text (always a JSON object)
+  std::vector<std::string> model_limits;  // allowlist, applied when model_limits_enabled
+  bool model_limits_enabled = false;
+  std::string model_rate_limits = "{}";  // jsonb text (always a JSON object)
   std::vector<std::string> allow_ips;
   int64_t expires_at = 0;  // unix seconds, 0 = never
   std::string status, issued_by;
@@ -97,13 +99,21 @@ void inherit_from_master(KeyRow& k, const MasterRow& m);
     const std::map<std::string, std::string>& payloads, int64_t version, int64_t now_unix);
 
 // ---------- selectors ----------
+// The string functions (trim, lower-case, RE2) are in snapshot/selector.h.
 
-// "  OpenAI/GPT-4o " -> "gpt-4o": trim, lower-case, keep what follows the last '/'.
-[[nodiscard]] std::string normalize_model(std::string_view name);
+// One active provider of the candidate's group and what the selector matched
+// there (only filled when resolve() is asked for detail).
+struct ProviderOutcome {
+  int64_t provider_id = 0;
+  std::string provider_name;
+  std::vector<std::string> matches;  // distinct model names, sorted
+};
 
 struct Resolution {
   std::map<int64_t, std::string> upstreams;  // provider id -> upstream model
   std::string error;                         // "", "config_error" or "no_provider"
+  std::string reason;                        // why, in words, when error is set
+  std::vector<ProviderOutcome> providers;    // by provider id; only with detail
 };
 
 // The active providers of one group, indexed for the three selector types. A
@@ -111,25 +121,40 @@ struct Resolution {
 // resync, so exact and normalize_exact are hash look-ups, not scans.
 class GroupIndex {
  public:
-  void add(int64_t provider_id, const std::vector<std::string>& models);
+  void add(int64_t provider_id, const std::vector<std::string>& models,
+           std::string provider_name = {});
   // Exactly one distinct hit per provider that matches at all; a provider with
-  // two or more hits (or a regex that does not compile) is a config_error; no
-  // provider hit at all is no_provider. `value` defaults to the public model.
-  // On an error the upstreams are empty: the balancer must not route there.
+  // two or more hits (or a regex RE2 refuses) is a config_error; no provider
+  // hit at all is no_provider. `value` is trimmed (strings.TrimSpace) and
+  // defaults to the public model when empty. On an error the upstreams are
+  // empty: the balancer must not route there. `detail` also lists every
+  // provider of the group with its matches (for the API; a resync skips it).
   [[nodiscard]] Resolution resolve(std::string_view selector_type, std::string_view value,
-                                   std::string_view public_model) const;
+                                   std::string_view public_model, bool detail = false) const;
+  [[nodiscard]] size_t provider_count() const { return providers_.size(); }
 
  private:
   struct Hit {
     int64_t provider_id;
     std::string model;
   };
+  struct Provider {
+    int64_t id;
+    std::string name;
+    std::vector<std::string> models;
+  };
   std::unordered_map<std::string, std::vector<Hit>> exact_, normalized_;
-  std::vector<std::pair<int64_t, std::vector<std::string>>> providers_;
+  std::vector<Provider> providers_;
 };
 
 // Active providers by group id (only status = active providers belong here).
 using GroupIndexes = std::unordered_map<int64_t, GroupIndex>;
+
+// THE resolution of one binding row (one candidate), used by the snapshot
+// builder and by the API's resolution reports alike: a missing route group or
+// one without active providers is no_provider, otherwise GroupIndex::resolve.
+[[nodiscard]] Resolution resolve_candidate(const BindingRow& row, const GroupIndexes& groups,
+                                           bool detail = false);
 
 // All rows of one namespace.public_model (any order) -> the binding snapshot.
 [[nodiscard]] std::string binding_json(std::vector<BindingRow> rows, const GroupIndexes& groups);

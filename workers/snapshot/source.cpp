@@ -20,10 +20,10 @@ namespace {
 // The key's own columns only: what it inherits from its master is filled in
 // C++ from the masters (inherit_from_master), which keeps the million-row COPY
 // free of a join.
-#define EZ_KEY_SELECT                                                                         \
-  "SELECT token_hash, id, master_id, name, group_name, namespaces, scopes, model_limits, "    \
-  "allow_ips, COALESCE(floor(date_part('epoch', expires_at))::bigint, 0), status, issued_by " \
-  "FROM keys"
+#define EZ_KEY_SELECT                                                                           \
+  "SELECT token_hash, id, master_id, name, group_name, namespaces, scopes, model_rate_limits, " \
+  "allow_ips, COALESCE(floor(date_part('epoch', expires_at))::bigint, 0), status, issued_by, "  \
+  "model_limits, model_limits_enabled FROM keys"
 #define EZ_MODEL_SELECT                                                      \
   "SELECT name, kind, context_window, supports_vision, supports_functions, " \
   "supports_tool_choice, supports_fim, max_output_tokens FROM models"
@@ -60,8 +60,10 @@ const db::Statement kBindingFieldsOfGroups{
     "JOIN provider_groups g ON g.name = b.route_group WHERE g.id = ANY($1::bigint[])"};
 const db::Statement kActiveProvidersOfGroups{
     "snap_active_providers_of_groups",
-    "SELECT id, group_id, models FROM providers "
+    "SELECT id, group_id, models, name FROM providers "
     "WHERE status = 'active' AND group_id = ANY($1::bigint[])"};
+const db::Statement kGroupIdsByName{
+    "snap_group_ids_by_name", "SELECT name, id FROM provider_groups WHERE name = ANY($1::text[])"};
 const db::Statement kFeaturesAll{"snap_features_all", EZ_FEATURE_SELECT};
 const db::Statement kFeaturesByName{"snap_features_by_name",
                                     EZ_FEATURE_SELECT " WHERE name = ANY($1::text[])"};
@@ -129,11 +131,13 @@ void key_row(const Cells& c, KeyRow& k) {
   k.group = c.c(4);
   c.arr(5, k.namespaces);
   c.arr(6, k.scopes);
-  k.model_limits = c.c(7);
+  k.model_rate_limits = c.c(7);
   c.arr(8, k.allow_ips);
   k.expires_at = c.i64(9);
   k.status = c.c(10);
   k.issued_by = c.c(11);
+  c.arr(12, k.model_limits);
+  k.model_limits_enabled = c.b(13);
 }
 
 ModelRow model_row(const Cells& c) {
@@ -360,7 +364,7 @@ size_t stream_keys(pqxx::transaction_base& tx,
   KeyRow k;  // reused: its vectors and strings keep their capacity
   size_t n = 0;
   while (stream.get_raw_line(line)) {
-    if (split_copy_line(line, fields) != 12)
+    if (split_copy_line(line, fields) != 14)
       throw std::runtime_error("stream_keys: unexpected COPY line");
     key_row(Cells(fields), k);
     const auto m = masters.find(k.master_id);
@@ -404,14 +408,23 @@ GroupIndexes group_indexes(pqxx::transaction_base& tx,
   GroupIndexes out;
   if (!group_ids) return group_indexes(providers(tx, std::nullopt));
   for (const auto& row : tx.exec_prepared(kActiveProvidersOfGroups.name(), int_array(*group_ids)))
-    out[row[1].as<int64_t>()].add(row[0].as<int64_t>(), parse_array(row[2].c_str()));
+    out[row[1].as<int64_t>()].add(row[0].as<int64_t>(), parse_array(row[2].c_str()),
+                                  row[3].c_str());
   return out;
 }
 
 GroupIndexes group_indexes(const std::vector<ProviderRow>& providers) {
   GroupIndexes out;
   for (const auto& p : providers)
-    if (p.status == "active") out[p.group_id].add(p.id, p.models);
+    if (p.status == "active") out[p.group_id].add(p.id, p.models, p.name);
+  return out;
+}
+
+std::unordered_map<std::string, int64_t> group_ids_by_name(pqxx::transaction_base& tx,
+                                                           const std::vector<std::string>& names) {
+  std::unordered_map<std::string, int64_t> out;
+  for (const auto& row : tx.exec_prepared(kGroupIdsByName.name(), text_array(names)))
+    out.emplace(row[0].c_str(), row[1].as<int64_t>());
   return out;
 }
 

@@ -61,6 +61,10 @@ size_t stream_keys(pqxx::transaction_base& tx,
 // Builds the indexes from provider rows already read (the resync has them all).
 [[nodiscard]] GroupIndexes group_indexes(const std::vector<ProviderRow>& providers);
 
+// Provider group ids by name, for the names that exist.
+[[nodiscard]] std::unordered_map<std::string, int64_t> group_ids_by_name(
+    pqxx::transaction_base& tx, const std::vector<std::string>& names);
+
 // meta:features: flag -> value (a JSON string flag bare, anything else as JSON text).
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> features(
     pqxx::transaction_base& tx, const std::optional<std::vector<std::string>>& names);

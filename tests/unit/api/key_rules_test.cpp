@@ -148,13 +148,18 @@ BOOST_AUTO_TEST_CASE(hostile_names_are_kept_verbatim) {
 BOOST_AUTO_TEST_CASE(key_fields) {
   auto f = parse_key_fields(
       parse(R"({"master_id":5,"name":"k","group":"g","namespaces":["a"],"scopes":["chat"],)"
-            R"("model_limits":{"gpt-4":{"rpm":60},"m2":100},"allow_ips":["10.0.0.0/8","::1"],)"
+            R"("model_limits":[" gpt-4 ","ns.m2","gpt-4"],)"
+            R"("model_rate_limits":{"gpt-4":{"rpm":60},"m2":100},"allow_ips":["10.0.0.0/8","::1"],)"
             R"("expires_at":"2030-01-01T00:00:00+02:00","status":"disabled"})"),
       KeyBody::create_admin);
   BOOST_TEST(*f.master_id == 5);
   BOOST_TEST(f.namespaces->at(0) == "a");
   BOOST_TEST(f.scopes->at(0) == "chat");
-  BOOST_TEST((*f.model_limits)["gpt-4"]["rpm"].asInt() == 60);
+  // Trimmed, deduplicated, order kept; a non-empty list switches the allowlist on.
+  BOOST_TEST(*f.model_limits == (std::vector<std::string>{"gpt-4", "ns.m2"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(f.model_limits_enabled.value_or(false));
+  BOOST_TEST((*f.model_rate_limits)["gpt-4"]["rpm"].asInt() == 60);
   BOOST_TEST(f.allow_ips->size() == 2u);
   BOOST_REQUIRE(f.expires_at && *f.expires_at);
   BOOST_TEST(**f.expires_at == "2029-12-31T22:00:00Z");
@@ -247,21 +252,93 @@ BOOST_AUTO_TEST_CASE(master_may_change_name_status_and_limits_only) {
 
 BOOST_AUTO_TEST_CASE(model_limits_shape) {
   auto ok = [](const char* text) { check_model_limits(parse(text)); };
+BOOST_AUTO_TEST_CASE(model_limits_is_an_allowlist) {
+  auto fields = [](const char* text) { return parse_key_fields(parse(text), KeyBody::update); };
+  // What a migrating New API admin sends.
+  auto f = fields(R"({"model_limits":["gpt-4o"]})");
+  BOOST_TEST(f.model_limits->size() == 1u);
+  BOOST_TEST(*f.model_limits_enabled);
+  // The flag sent explicitly wins; an empty list does not switch it on.
+  BOOST_TEST(
+      !*fields(R"({"model_limits":["gpt-4o"],"model_limits_enabled":false})").model_limits_enabled);
+  BOOST_TEST(!fields(R"({"model_limits":[]})").model_limits_enabled.has_value());
+  BOOST_TEST(!fields(R"({"name":"x"})").model_limits.has_value());
+  // Unicode white space is trimmed like Go's strings.TrimSpace; duplicates after trimming go.
+  f = fields(R"({"model_limits":["\u00a0gpt-4o\u3000","gpt-4o","default.claude"]})");
+  BOOST_TEST(*f.model_limits == (std::vector<std::string>{"gpt-4o", "default.claude"}),
+             boost::test_tools::per_element());
+
+  // The old map shape is refused with a pointer to its new name.
+  try {
+    (void)fields(R"({"model_limits":{"gpt-4o":{"rpm":60}}})");
+    BOOST_FAIL("a map was accepted as model_limits");
+  } catch (const ApiError& e) {
+    BOOST_TEST(e.field() == "model_limits");
+    BOOST_TEST(std::string(e.what()).find("model_rate_limits") != std::string::npos);
+  }
+  expect_error([&] { (void)fields(R"({"model_limits":"gpt-4o"})"); }, ErrorCode::invalid_field,
+               "model_limits");
+  expect_error([&] { (void)fields(R"({"model_limits":null})"); }, ErrorCode::invalid_field,
+               "model_limits");
+  expect_error([&] { (void)fields(R"({"model_limits":["a",1]})"); }, ErrorCode::invalid_field,
+               "model_limits[1]");
+  expect_error([&] { (void)fields(R"({"model_limits":["  "]})"); }, ErrorCode::invalid_field,
+               "model_limits[0]");
+  expect_error([&] { (void)fields(R"({"model_limits":["a\u0007b"]})"); }, ErrorCode::invalid_field,
+               "model_limits[0]");
+  expect_error([&] { (void)fields(R"({"model_limits_enabled":"yes"})"); }, ErrorCode::invalid_field,
+               "model_limits_enabled");
+  Json::Value many(Json::objectValue);
+  for (int i = 0; i < 1025; ++i) many["model_limits"].append("m" + std::to_string(i));
+  expect_error([&] { (void)parse_key_fields(many, KeyBody::update); }, ErrorCode::invalid_field,
+               "model_limits");
+  many["model_limits"].resize(1024);
+  BOOST_TEST(parse_key_fields(many, KeyBody::update).model_limits->size() == 1024u);
+}
+
+BOOST_AUTO_TEST_CASE(empty_enabled_allowlist_warns) {
+  BOOST_TEST(key_warnings(true, {}).size() == 1u);
+  BOOST_TEST(key_warnings(true, {"gpt-4o"}).empty());
+  BOOST_TEST(key_warnings(false, {}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(model_rate_limits_shape) {
+  auto ok = [](const char* text) { check_model_rate_limits(parse(text)); };
   BOOST_CHECK_NO_THROW(ok(R"({})"));
-  BOOST_CHECK_NO_THROW(ok(R"({"m":0,"n":{"rpm":1,"tpm":2}})"));
-  expect_error([&] { ok(R"([])"); }, ErrorCode::invalid_field, "model_limits");
-  expect_error([&] { ok(R"({"m":-1})"); }, ErrorCode::invalid_field, "model_limits.m");
-  expect_error([&] { ok(R"({"m":1.5})"); }, ErrorCode::invalid_field, "model_limits.m");
-  expect_error([&] { ok(R"({"m":"5"})"); }, ErrorCode::invalid_field, "model_limits.m");
-  expect_error([&] { ok(R"({"m":{"rpm":-2}})"); }, ErrorCode::invalid_field, "model_limits.m.rpm");
-  expect_error([&] { ok(R"({"m":{"rpm":1.0}})"); }, ErrorCode::invalid_field, "model_limits.m.rpm");
-  expect_error([&] { ok(R"({"":1})"); }, ErrorCode::invalid_field, "model_limits");
-  expect_error([&] { ok(R"({"m\u0000":1})"); }, ErrorCode::invalid_field, "model_limits");
-  expect_error([&] { ok(R"({"m":{"":1}})"); }, ErrorCode::invalid_field, "model_limits.m");
+  BOOST_CHECK_NO_THROW(ok(R"({"m":0,"n":{"rpm":1,"tpm":2},"o":{}})"));
+  expect_error([&] { ok(R"([])"); }, ErrorCode::invalid_field, "model_rate_limits");
+  expect_error([&] { check_model_rate_limits(Json::Value()); }, ErrorCode::invalid_field,
+               "model_rate_limits");
+  expect_error([&] { ok(R"({"m":-1})"); }, ErrorCode::invalid_field, "model_rate_limits.m");
+  expect_error([&] { ok(R"({"m":1.5})"); }, ErrorCode::invalid_field, "model_rate_limits.m");
+  expect_error([&] { ok(R"({"m":"5"})"); }, ErrorCode::invalid_field, "model_rate_limits.m");
+  expect_error([&] { ok(R"({"m":[1]})"); }, ErrorCode::invalid_field, "model_rate_limits.m");
+  // Unknown limit names (a typo) and wrong types name the full JSON path.
+  expect_error([&] { ok(R"({"gpt-4o":{"rmp":60}})"); }, ErrorCode::invalid_field,
+               "model_rate_limits.gpt-4o.rmp");
+  expect_error([&] { ok(R"({"gpt-4o":{"rpm":60,"burst":1}})"); }, ErrorCode::invalid_field,
+               "model_rate_limits.gpt-4o.burst");
+  expect_error([&] { ok(R"({"m":{"rpm":-2}})"); }, ErrorCode::invalid_field,
+               "model_rate_limits.m.rpm");
+  expect_error([&] { ok(R"({"m":{"rpm":1.0}})"); }, ErrorCode::invalid_field,
+               "model_rate_limits.m.rpm");
+  expect_error([&] { ok(R"({"m":{"tpm":"100"}})"); }, ErrorCode::invalid_field,
+               "model_rate_limits.m.tpm");
+  expect_error([&] { ok(R"({"m":{"tpm":{"x":1}}})"); }, ErrorCode::invalid_field,
+               "model_rate_limits.m.tpm");
+  expect_error([&] { ok(R"({"":1})"); }, ErrorCode::invalid_field, "model_rate_limits");
+  expect_error([&] { ok(R"({"m\u0000":1})"); }, ErrorCode::invalid_field, "model_rate_limits");
+  expect_error([&] { ok(R"({"m":{"":1}})"); }, ErrorCode::invalid_field, "model_rate_limits.m");
   // Invalid UTF-8 in an object key would make PostgreSQL's jsonb fail (a 500).
   Json::Value bad(Json::objectValue);
   bad[std::string("m\xff")] = 1;
-  expect_error([&] { check_model_limits(bad); }, ErrorCode::invalid_field, "model_limits");
+  expect_error([&] { check_model_rate_limits(bad); }, ErrorCode::invalid_field,
+               "model_rate_limits");
+  // Through the body parser too, on every key path (POST /keys, PUT, master self-service).
+  for (auto kind : {KeyBody::create_for_master, KeyBody::update})
+    expect_error(
+        [&] { (void)parse_key_fields(parse(R"({"model_rate_limits":{"m":{"rmp":1}}})"), kind); },
+        ErrorCode::invalid_field, "model_rate_limits.m.rmp");
 }
 
 BOOST_AUTO_TEST_CASE(representations_never_carry_the_hash) {

@@ -4,6 +4,7 @@
 
 #include "api/auth.h"
 #include "contract.h"
+#include "snapshot/selector.h"
 
 using namespace ez::snapshot;
 using ez::test::joined;
@@ -86,17 +87,26 @@ BOOST_AUTO_TEST_CASE(key_and_master_shapes) {
   k.name = "ci";
   k.group = "default";
   k.namespaces = {"ns"};
-  k.model_limits = R"({"ns.m": {"rpm": 10}})";
+  k.model_limits = {"gpt-4o", "ns.m"};
+  k.model_limits_enabled = true;
+  k.model_rate_limits = R"({"ns.m": {"rpm": 10}})";
   k.allow_ips = {"10.0.0.0/8"};
   k.status = "active";
   k.issued_by = "admin";
+  // model_limits: New API's allowlist (a list + its flag); RPM/TPM in model_rate_limits.
   const auto expected_key = parse_json(R"({"id":1,"master_id":1,"name":"","group":"",
-    "namespaces":[""],"scopes":[],"model_limits":{},"allow_ips":[""],"expires_at":0,
+    "namespaces":[""],"scopes":[],"model_limits":[""],"model_limits_enabled":true,
+    "model_rate_limits":{},"allow_ips":[""],"expires_at":0,
     "status":"","issued_by":"","master_epoch":1})");
   EZ_CHECK_SHAPE(expected_key, key_json(k));
-  BOOST_TEST(parse_json(key_json(k))["model_limits"]["ns.m"]["rpm"].asInt() == 10);
-  k.model_limits.clear();  // never emits invalid JSON
-  BOOST_TEST(parse_json(key_json(k))["model_limits"].isObject());
+  const auto key = parse_json(key_json(k));
+  BOOST_TEST(key["model_limits"][1].asString() == "ns.m");
+  BOOST_TEST(key["model_limits_enabled"].asBool());
+  BOOST_TEST(key["model_rate_limits"]["ns.m"]["rpm"].asInt() == 10);
+  k.model_rate_limits.clear();  // never emits invalid JSON
+  k.model_limits.clear();
+  BOOST_TEST(parse_json(key_json(k))["model_rate_limits"].isObject());
+  BOOST_TEST(parse_json(key_json(k))["model_limits"].isArray());
 
   MasterRow m;
   m.id = 1;
