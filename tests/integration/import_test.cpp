@@ -58,13 +58,12 @@ int64_t count(const std::string& sql) {
 // Everything an import may touch, as one comparable string.
 std::string state(bool with_audit = true) {
   std::string out = with_audit ? s().sql("SELECT count(*) FROM audit_log").at(0).at(0) + "|" : "";
-  for (const char* q :
-       {"SELECT count(*) FROM providers", "SELECT count(*) FROM masters",
-        "SELECT count(*) FROM keys", "SELECT count(*) FROM bindings",
-        "SELECT coalesce(max(updated_at)::text, '') FROM keys",
-        "SELECT coalesce(max(updated_at)::text, '') FROM providers",
-        "SELECT coalesce(max(updated_at)::text, '') FROM masters",
-        "SELECT coalesce(max(updated_at)::text, '') FROM bindings"})
+  for (const char* q : {"SELECT count(*) FROM providers", "SELECT count(*) FROM masters",
+                        "SELECT count(*) FROM keys", "SELECT count(*) FROM bindings",
+                        "SELECT coalesce(max(updated_at)::text, '') FROM keys",
+                        "SELECT coalesce(max(updated_at)::text, '') FROM providers",
+                        "SELECT coalesce(max(updated_at)::text, '') FROM masters",
+                        "SELECT coalesce(max(updated_at)::text, '') FROM bindings"})
     out += s().sql(q).at(0).at(0) + "|";
   return out;
 }
@@ -85,8 +84,8 @@ void expect_counts(const Json::Value& r, const char* resource, int created, int 
 // `ezapi-ctl import` with this stack's config; returns (exit code, stdout+stderr).
 std::pair<int, std::string> ctl_import(const std::string& file, const std::string& args) {
   const std::string cmd = "set -a; . '" + s().dir + "/secrets.env'; EZ_CONFIG_FILE='" + s().dir +
-                          "/config.yaml' '" + EZ_BUILD_DIR + "/ezapi-ctl' import '" + file +
-                          "' " + args + " 2>&1";
+                          "/config.yaml' '" + EZ_BUILD_DIR + "/ezapi-ctl' import '" + file + "' " +
+                          args + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   BOOST_REQUIRE(p);
   std::string out;
@@ -169,20 +168,26 @@ BOOST_AUTO_TEST_CASE(real_import_keeps_tokens_working) {
     const std::string token = k["original_token"].asString();
     if (token.empty()) continue;
     const auto got = s().redis({"HGET", "config:keys", ez::api::sha256_hex(token)});
-    BOOST_REQUIRE_MESSAGE(!got.empty() && !got[0].empty(), "no config:keys field for key "
-                                                               << k["_original_id"].asInt());
+    BOOST_REQUIRE_MESSAGE(!got.empty() && !got[0].empty(),
+                          "no config:keys field for key " << k["_original_id"].asInt());
     const Json::Value snap = parse(got[0]);
     const bool want_active = k["status"].asString() == "active";
-    BOOST_TEST(snap["status"].asString() == (want_active ? "active" : "disabled"),
-               got[0]);
+    BOOST_TEST(snap["status"].asString() == (want_active ? "active" : "disabled"), got[0]);
     active += want_active;
   }
   BOOST_TEST(active == 4);
+  // The token's allowlist reaches the balancer as New API had it.
+  const std::string limited = file["data"]["keys"][3]["original_token"].asString();
+  const Json::Value snap =
+      parse(s().redis({"HGET", "config:keys", ez::api::sha256_hex(limited)}).at(0));
+  BOOST_TEST(snap["model_limits_enabled"].asBool());
+  BOOST_TEST(ez::it::js(snap["model_limits"]) == R"(["gpt-4o","gemini-1.5-pro"])");
 
   // Keys that cannot work are disabled, with the reason kept.
   auto reason = [](int original_id) {
-    return s().sql("SELECT status || '/' || status_reason FROM keys WHERE import_ref = 'newapi:" +
-                   std::to_string(original_id) + "'")
+    return s()
+        .sql("SELECT status || '/' || status_reason FROM keys WHERE import_ref = 'newapi:" +
+             std::to_string(original_id) + "'")
         .at(0)
         .at(0);
   };
@@ -198,7 +203,8 @@ BOOST_AUTO_TEST_CASE(real_import_keeps_tokens_working) {
   // Names of split channels and unicode names kept; the mapped type applied.
   BOOST_TEST(count("SELECT count(*) FROM providers WHERE name IN ('openai-main', 'openai-main-2', "
                    "'openai-main-3', 'claude-直连', '本地 ollama')") == 5);
-  BOOST_TEST(s().sql("SELECT type FROM providers WHERE name = 'azure-東京'").at(0).at(0) == "openai");
+  BOOST_TEST(s().sql("SELECT type FROM providers WHERE name = 'azure-東京'").at(0).at(0) ==
+             "openai");
   BOOST_TEST(count("SELECT count(*) FROM masters WHERE name = '张三'") == 1);
   // max_child_keys (2 for alice) is not enforced on import, and her count shows her 5 keys.
   BOOST_TEST(count("SELECT count(*) FROM keys k JOIN masters m ON m.id = k.master_id "
@@ -210,7 +216,8 @@ BOOST_AUTO_TEST_CASE(real_import_keeps_tokens_working) {
   BOOST_TEST(count("SELECT count(*) FROM audit_log") == audit_before + 1);
   const auto audit = s().sql(
       "SELECT action, resource, after->'source'->>'type', "
-      "after->'counts'->'keys'->>'created', after->'unknown_fields' ? 'data.keys[7].cross_group_retry' "
+      "after->'counts'->'keys'->>'created', after->'unknown_fields' ? "
+      "'data.keys[7].cross_group_retry' "
       "FROM audit_log ORDER BY id DESC LIMIT 1");
   BOOST_TEST(audit.at(0).at(0) == "import");
   BOOST_TEST(audit.at(0).at(1) == "import");
