@@ -265,6 +265,31 @@ BOOST_AUTO_TEST_CASE(newer_export_updates_what_changed) {
   BOOST_TEST(got[0].find("172.16.0.0/12") != std::string::npos, got[0]);
 }
 
+BOOST_AUTO_TEST_CASE(key_api_sets_quota_and_clears_the_reason) {
+  const std::string id =
+      s().sql("SELECT id FROM keys WHERE import_ref = 'newapi:12'").at(0).at(0);  // expired
+  auto got = s().http("GET", "/keys/" + id);
+  BOOST_REQUIRE_MESSAGE(got.status == 200, describe(got));
+  Json::Value key = got.json();
+  BOOST_TEST(key["status_reason"].asString() == "expired");
+  BOOST_TEST(key["quota_limit"].asInt64() == 100);
+  // A GET result sent back as a PUT, re-enabled with a new quota.
+  key["status"] = "active";
+  key["quota_limit"] = 42;
+  key["expires_at"] = Json::Value();
+  auto put = s().http("PUT", "/keys/" + id, ez::it::js(key));
+  BOOST_REQUIRE_MESSAGE(put.status == 200, describe(put));
+  BOOST_TEST(put.json()["quota_limit"].asInt64() == 42);
+  BOOST_TEST(put.json()["status_reason"].asString() == "");
+  // Only the quota changes: not a no-op.
+  put = s().http("PUT", "/keys/" + id, R"({"quota_used": 7})");
+  BOOST_TEST(put.json()["quota_used"].asInt64() == 7, describe(put));
+  BOOST_TEST(s().sql("SELECT quota_used FROM keys WHERE id = " + id).at(0).at(0) == "7");
+  put = s().http("PUT", "/keys/" + id, R"({"quota_limit": -1})");
+  BOOST_TEST(put.status == 400, describe(put));
+  BOOST_TEST(put.json()["field"].asString() == "quota_limit");
+}
+
 BOOST_AUTO_TEST_CASE(ctl_import_prints_counts_and_names_bad_paths) {
   const std::string path = write_temp("export.json", fixture_text());
   auto [rc, out] = ctl_import(path, "--dry-run --map-type azure=openai");

@@ -243,9 +243,10 @@ db::KeyRow update_child_key(pqxx::transaction_base& tx, const db::KeyRow& before
   if (v.name == current.name && v.group == current.group && v.namespaces == current.namespaces &&
       v.scopes == current.scopes && v.model_limits == current.model_limits &&
       v.model_limits_enabled == current.model_limits_enabled &&
-      v.model_rate_limits == current.model_rate_limits &&
-      v.allow_ips == current.allow_ips && v.expires_at == current.expires_at &&
-      v.status == current.status)
+      v.model_rate_limits == current.model_rate_limits && v.allow_ips == current.allow_ips &&
+      v.expires_at == current.expires_at && v.status == current.status &&
+      v.quota_limit == current.quota_limit && v.quota_used == current.quota_used &&
+      v.unlimited_quota == current.unlimited_quota)
     return before;
   const db::KeyRow after = db::update_key(tx, before.id, v);
   snapshot::record_change(tx, snapshot::Resource::key, std::to_string(before.id));
