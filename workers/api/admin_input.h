@@ -41,7 +41,7 @@ inline const std::initializer_list<std::string_view> kActiveDisabled = {"active"
 inline const std::initializer_list<std::string_view> kModelKinds = {"chat", "embedding", "rerank",
                                                                     "other"};
 inline const std::initializer_list<std::string_view> kAuditResources = {
-    "provider", "master", "key", "model", "binding", "feature"};
+    "provider", "master", "key", "model", "binding", "feature", "import"};
 inline const std::initializer_list<std::string_view> kSelectorTypes = {"exact", "regex",
                                                                        "normalize_exact"};
 

@@ -233,14 +233,15 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   } else if (kind == KeyBody::create_for_master) {
     reject_unknown(body,
                    {"name", "group", "namespaces", "scopes", "model_limits", "model_limits_enabled",
-                    "model_rate_limits", "allow_ips", "expires_at", "status"},
+                    "model_rate_limits", "allow_ips", "expires_at", "status", "quota_limit",
+                    "quota_used", "unlimited_quota"},
                    {});
   } else {
-    reject_unknown(
-        body,
-        {"master_id", "name", "group", "namespaces", "scopes", "model_limits",
-         "model_limits_enabled", "model_rate_limits", "allow_ips", "expires_at", "status"},
-        {"id", "issued_by", "key_prefix", "created_at", "updated_at"});
+    reject_unknown(body,
+                   {"master_id", "name", "group", "namespaces", "scopes", "model_limits",
+                    "model_limits_enabled", "model_rate_limits", "allow_ips", "expires_at",
+                    "status", "quota_limit", "quota_used", "unlimited_quota"},
+                   {"id", "issued_by", "key_prefix", "created_at", "updated_at", "status_reason"});
   }
   KeyFields f;
   if (kind == KeyBody::create_admin || kind == KeyBody::update)
@@ -269,6 +270,9 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   else if (auto t = get_time(body, "expires_at"))
     f.expires_at.emplace(std::move(*t));
   f.status = get_enum(body, "status", {"active", "disabled"});
+  f.quota_limit = get_int(body, "quota_limit", 0, INT64_MAX);
+  f.quota_used = get_int(body, "quota_used", 0, INT64_MAX);
+  f.unlimited_quota = get_bool(body, "unlimited_quota");
   // A key born expired is a mistake (usually a wrong year or offset), not a request.
   if ((kind == KeyBody::create_admin || kind == KeyBody::create_for_master) && f.expires_at &&
       *f.expires_at &&

@@ -105,6 +105,10 @@ struct KeyFields {
   std::optional<std::vector<std::string>> allow_ips;
   std::optional<std::optional<std::string>> expires_at;  // outer: present; inner: null
   std::optional<std::string> status;
+  // Quota (sql/007): non-negative integers; unlimited_quota true ignores them.
+  std::optional<int64_t> quota_limit;
+  std::optional<int64_t> quota_used;
+  std::optional<bool> unlimited_quota;
 };
 
 enum class KeyBody {

@@ -37,6 +37,9 @@ db::KeyValues values_of(const db::KeyRow& k) {
   v.allow_ips = k.allow_ips;
   v.expires_at = k.expires_at;
   v.status = k.status;
+  v.quota_limit = k.quota_limit;
+  v.quota_used = k.quota_used;
+  v.unlimited_quota = k.unlimited_quota;
   return v;
 }
 
@@ -51,6 +54,9 @@ void apply(db::KeyValues& v, const KeyFields& f) {
   if (f.allow_ips) v.allow_ips = *f.allow_ips;
   if (f.expires_at) v.expires_at = *f.expires_at;
   if (f.status) v.status = *f.status;
+  if (f.quota_limit) v.quota_limit = *f.quota_limit;
+  if (f.quota_used) v.quota_used = *f.quota_used;
+  if (f.unlimited_quota) v.unlimited_quota = *f.unlimited_quota;
 }
 
 // Looks the key up, takes the master's share lock, then the key's row lock
@@ -237,9 +243,10 @@ db::KeyRow update_child_key(pqxx::transaction_base& tx, const db::KeyRow& before
   if (v.name == current.name && v.group == current.group && v.namespaces == current.namespaces &&
       v.scopes == current.scopes && v.model_limits == current.model_limits &&
       v.model_limits_enabled == current.model_limits_enabled &&
-      v.model_rate_limits == current.model_rate_limits &&
-      v.allow_ips == current.allow_ips && v.expires_at == current.expires_at &&
-      v.status == current.status)
+      v.model_rate_limits == current.model_rate_limits && v.allow_ips == current.allow_ips &&
+      v.expires_at == current.expires_at && v.status == current.status &&
+      v.quota_limit == current.quota_limit && v.quota_used == current.quota_used &&
+      v.unlimited_quota == current.unlimited_quota)
     return before;
   const db::KeyRow after = db::update_key(tx, before.id, v);
   snapshot::record_change(tx, snapshot::Resource::key, std::to_string(before.id));

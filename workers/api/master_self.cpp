@@ -52,6 +52,10 @@ http::Response get_own_key(Context& ctx, http::Request& req) {
 http::Response create_own_key(Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
+  // A master does not grant itself quota: quotas are an admin's decision.
+  for (const char* field : {"quota_limit", "quota_used", "unlimited_quota"})
+    if (req.json_body().isMember(field))
+      http::invalid(field, std::string(field) + " is set by an admin, not by the master");
   pqxx::work tx(ctx.pg().conn());
   IssuedKey k = issue_child_key(tx, p.master.id, f, "master", p.actor, req.request_id,
                                 UnknownMaster::not_found);

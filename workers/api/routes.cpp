@@ -17,6 +17,7 @@ http::Router build_router() {
   register_audit_routes(r);
   register_sync_routes(r);
   register_usage_routes(r);
+  register_import_routes(r);
   return r;
 }
 

@@ -5,6 +5,14 @@
 //   ezapi-ctl sync                        rebuild the Redis snapshot from PostgreSQL
 //   ezapi-ctl usage [--from T] [--to T] [--group-by G]   print a usage table
 //   ezapi-ctl usage rebuild --from T --to T            re-derive the usage rollups
+//   ezapi-ctl import FILE [--dry-run] [--map-type FROM=TO] [--json]
+//                                         import a New API export (importer/service.h)
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -24,6 +32,7 @@
 #include "db/pg.h"
 #include "http/error.h"
 #include "http/response.h"
+#include "importer/service.h"
 #include "snapshot/sync.h"
 
 namespace {
@@ -39,6 +48,8 @@ int usage(std::ostream& out = std::cerr) {
          "                                   default: the last 24 hours by master)\n"
          "  usage rebuild --from T --to T    re-derive the usage rollups from the raw logs\n"
          "                                   (the window is widened to whole UTC days)\n"
+         "  import FILE [--dry-run] [--map-type FROM=TO] [--json] [--actor NAME]\n"
+         "                                   import a New API exporter file (no size cap)\n"
          "options for every command: --config FILE\n"
          "  --version, -V                    print the version and exit\n"
          "  --help, -h                       show this help\n";
@@ -114,6 +125,62 @@ auto retrying(const char* what, F&& f) -> decltype(f()) {
   }
 }
 
+// The export file, mapped read-only: no size cap and no copy of a file that
+// may be hundreds of megabytes (the parser walks it element by element).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ == 0) return;
+    data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (data_ == MAP_FAILED) throw std::runtime_error(path + ": " + std::strerror(errno));
+  }
+  ~MappedFile() {
+    if (data_ && data_ != MAP_FAILED) ::munmap(data_, size_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view text() const {
+    return data_ ? std::string_view(static_cast<const char*>(data_), size_) : std::string_view();
+  }
+
+ private:
+  int fd_ = -1;
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+std::string login_name() {
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) return sudo;
+  if (const passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
+  return std::to_string(::getuid());
+}
+
+void print_import(const Json::Value& r) {
+  std::cout << (r["dry_run"].asBool() ? "dry run (nothing written): " : "imported: ")
+            << r["source"]["type"].asString() << " " << r["source"]["version"].asString()
+            << ", exported at " << r["source"]["exported_at"].asString() << "\n";
+  for (const char* res : {"providers", "masters", "keys", "bindings"}) {
+    const Json::Value& c = r["counts"][res];
+    std::cout << "  " << res << ": " << c["created"].asUInt64() << " created, "
+              << c["updated"].asUInt64() << " updated, " << c["skipped"].asUInt64() << " skipped\n";
+  }
+  std::cout << "exporter warnings (" << r["exporter_warning_count"].asUInt64() << "):\n";
+  for (const auto& w : r["exporter_warnings"]) std::cout << "  " << w.asString() << "\n";
+  std::cout << "import warnings (" << r["warning_count"].asUInt64() << "):\n";
+  for (const auto& w : r["warnings"]) std::cout << "  " << w.asString() << "\n";
+  if (r["unknown_field_count"].asUInt64())
+    std::cout << "unknown fields kept in the audit record: " << r["unknown_field_count"].asUInt64()
+              << "\n";
+  if (r.isMember("snapshot") && !r["snapshot"]["pushed"].asBool())
+    std::cout << "snapshot: " << r["snapshot"]["error"].asString() << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,6 +202,9 @@ int main(int argc, char** argv) {
   std::string sql_dir, ttl = "1h", sub = "ezapi-ctl";
   std::multimap<std::string, std::string> usage_params;  // --from --to --group-by
   bool rebuild = false;
+  std::string import_file, actor;
+  bool dry_run = false, as_json = false;
+  ez::importer::TypeMap type_map;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -161,6 +231,16 @@ int main(int argc, char** argv) {
         usage_params.emplace(a.substr(2), next());
       else if (cmd == "usage" && a == "--group-by")
         usage_params.emplace("group_by", next());
+      else if (cmd == "import" && a == "--dry-run")
+        dry_run = true;
+      else if (cmd == "import" && a == "--json")
+        as_json = true;
+      else if (cmd == "import" && a == "--map-type")
+        ez::importer::parse_type_map(next(), type_map);
+      else if (cmd == "import" && a == "--actor")
+        actor = next();
+      else if (cmd == "import" && import_file.empty() && !a.empty() && a[0] != '-')
+        import_file = a;
       else
         return usage();
     } catch (const std::exception& e) {
@@ -201,11 +281,30 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "usage") return usage_command(loaded.settings, usage_params, rebuild);
+    if (cmd == "import") {
+      if (import_file.empty()) return usage();
+      const MappedFile file(import_file);
+      ez::api::Context ctx(loaded.settings);
+      ez::importer::ImportOptions options;
+      options.dry_run = dry_run;
+      options.type_map = type_map;
+      options.actor = actor.empty() ? "ezapi-ctl (" + login_name() + ")" : actor;
+      const Json::Value report = ez::importer::run_import(ctx, file.text(), options);
+      if (as_json)
+        std::cout << ez::http::to_json(report) << "\n";
+      else
+        print_import(report);
+      return 0;
+    }
     if (cmd == "check-config") {
       std::cout << ez::config::render_effective(loaded);
       return 0;
     }
     return usage();
+  } catch (const ez::http::ApiError& e) {
+    // A bad file: the message starts with the JSON path of the first bad value.
+    std::cerr << "ezapi-ctl " << cmd << ": " << e.what() << "\n";
+    return 1;
   } catch (const ez::config::ConfigError& e) {
     std::cerr << "ezapi-ctl: config error: " << e.what() << "\n";
     return 1;

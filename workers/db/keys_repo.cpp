@@ -15,7 +15,8 @@ namespace {
   "array_to_json(allow_ips)::text AS allow_ips, "                                               \
   EZ_SQL_MICROS("expires_at") " AS expires_us, status, issued_by, token_hash, key_prefix, " \
   EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us, " \
-  "(SELECT m.group_name FROM masters m WHERE m.id = keys.master_id) AS master_group"
+  "(SELECT m.group_name FROM masters m WHERE m.id = keys.master_id) AS master_group, "          \
+  "status_reason, quota_limit, quota_used, unlimited_quota"
 
 const Statement kGet{"keys_get", "SELECT " EZ_KEY_COLS " FROM keys WHERE id = $1"};
 const Statement kGetUpdate{"keys_get_update",
@@ -30,17 +31,19 @@ const Statement kInsert{
     "keys_insert",
     "INSERT INTO keys (master_id, name, group_name, namespaces, scopes, model_limits, allow_ips, "
     "expires_at, status, issued_by, token_hash, key_prefix, model_limits_enabled, "
-    "model_rate_limits) "
+    "model_rate_limits, quota_limit, quota_used, unlimited_quota) "
     "VALUES ($1, $2, $3, " EZ_SQL_TEXT_ARRAY("$4") ", " EZ_SQL_TEXT_ARRAY("$5") ", "
     EZ_SQL_TEXT_ARRAY("$6") ", " EZ_SQL_TEXT_ARRAY("$7") ", $8::timestamptz, $9, "
-    "$10, $11, $12, $13, $14::jsonb) RETURNING " EZ_KEY_COLS};
+    "$10, $11, $12, $13, $14::jsonb, $15, $16, $17) RETURNING " EZ_KEY_COLS};
 const Statement kUpdate{
     "keys_update",
     "UPDATE keys SET name = $2, group_name = $3, namespaces = " EZ_SQL_TEXT_ARRAY("$4") ", "
     "scopes = " EZ_SQL_TEXT_ARRAY("$5") ", model_limits = " EZ_SQL_TEXT_ARRAY("$6") ", "
     "allow_ips = " EZ_SQL_TEXT_ARRAY("$7") ", expires_at = $8::timestamptz, "
     "status = $9, model_limits_enabled = $10, model_rate_limits = $11::jsonb, "
-    "updated_at = now() WHERE id = $1 RETURNING " EZ_KEY_COLS};
+    "updated_at = now(), quota_limit = $12, quota_used = $13, unlimited_quota = $14, "
+    "status_reason = CASE WHEN $9 = 'active' THEN '' ELSE status_reason END "
+    "WHERE id = $1 RETURNING " EZ_KEY_COLS};
 const Statement kSetToken{"keys_set_token",
                           "UPDATE keys SET token_hash = $2, key_prefix = $3, updated_at = now() "
                           "WHERE id = $1 RETURNING " EZ_KEY_COLS};
@@ -81,6 +84,10 @@ KeyRow to_row(const pqxx::row& r) {
       r["master_group"].is_null() ? std::string() : r["master_group"].as<std::string>();
   k.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
   k.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
+  k.status_reason = r["status_reason"].as<std::string>();
+  k.quota_limit = r["quota_limit"].as<int64_t>();
+  k.quota_used = r["quota_used"].as<int64_t>();
+  k.unlimited_quota = r["unlimited_quota"].as<bool>();
   return k;
 }
 
@@ -109,6 +116,10 @@ Json::Value to_json(const KeyRow& k) {
   j["key_prefix"] = k.key_prefix;
   j["created_at"] = k.created_at;
   j["updated_at"] = k.updated_at;
+  j["status_reason"] = k.status_reason;
+  j["quota_limit"] = Json::Int64(k.quota_limit);
+  j["quota_used"] = Json::Int64(k.quota_used);
+  j["unlimited_quota"] = k.unlimited_quota;
   return j;
 }
 
@@ -128,18 +139,19 @@ int64_t count_keys_of_master(pqxx::transaction_base& tx, int64_t master_id) {
 KeyRow insert_key(pqxx::transaction_base& tx, int64_t master_id, const KeyValues& v,
                   const std::string& issued_by, const std::string& token_hash,
                   const std::string& key_prefix) {
-  return to_row(tx.exec_prepared1(kInsert.name(), master_id, v.name, v.group,
-                                  json_array_text(v.namespaces), json_array_text(v.scopes),
-                                  json_array_text(v.model_limits), json_array_text(v.allow_ips),
-                                  v.expires_at, v.status, issued_by, token_hash, key_prefix,
-                                  v.model_limits_enabled, http::to_json(v.model_rate_limits)));
+  return to_row(tx.exec_prepared1(
+      kInsert.name(), master_id, v.name, v.group, json_array_text(v.namespaces),
+      json_array_text(v.scopes), json_array_text(v.model_limits), json_array_text(v.allow_ips),
+      v.expires_at, v.status, issued_by, token_hash, key_prefix, v.model_limits_enabled,
+      http::to_json(v.model_rate_limits), v.quota_limit, v.quota_used, v.unlimited_quota));
 }
 
 KeyRow update_key(pqxx::transaction_base& tx, int64_t id, const KeyValues& v) {
   return to_row(tx.exec_prepared1(
       kUpdate.name(), id, v.name, v.group, json_array_text(v.namespaces), json_array_text(v.scopes),
       json_array_text(v.model_limits), json_array_text(v.allow_ips), v.expires_at, v.status,
-      v.model_limits_enabled, http::to_json(v.model_rate_limits)));
+      v.model_limits_enabled, http::to_json(v.model_rate_limits), v.quota_limit, v.quota_used,
+      v.unlimited_quota));
 }
 
 KeyRow set_key_token(pqxx::transaction_base& tx, int64_t id, const std::string& token_hash,

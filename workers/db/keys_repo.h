@@ -34,6 +34,13 @@ struct KeyRow {
   std::string master_group;  // the group the key inherits when `group` is empty
   std::string created_at;
   std::string updated_at;
+  // Why the key is disabled when the API did not decide it (import: expired,
+  // exhausted, no_plaintext); cleared when the key is set active again.
+  std::string status_reason;
+  // Quota in the source system's units (sql/007); unlimited_quota ignores both.
+  int64_t quota_limit = 0;
+  int64_t quota_used = 0;
+  bool unlimited_quota = true;
 };
 
 // The API representation: never the hash. The display prefix is "key_prefix". "group" is
@@ -51,6 +58,9 @@ struct KeyValues {
   std::vector<std::string> allow_ips;
   std::optional<std::string> expires_at;  // RFC 3339 (validated), nullopt = never
   std::string status = "active";
+  int64_t quota_limit = 0;
+  int64_t quota_used = 0;
+  bool unlimited_quota = true;
 };
 
 [[nodiscard]] std::optional<KeyRow> find_key(pqxx::transaction_base& tx, int64_t id,

@@ -365,4 +365,23 @@ BOOST_AUTO_TEST_CASE(representations_never_carry_the_hash) {
   BOOST_TEST(mj["key_prefix"].asString() == "ezm_abcd");
 }
 
+BOOST_AUTO_TEST_CASE(key_quota_fields) {
+  const KeyFields f = parse_key_fields(
+      parse(R"({"quota_limit": 5000, "quota_used": 12, "unlimited_quota": false})"),
+      KeyBody::update);
+  BOOST_TEST(f.quota_limit.value_or(-1) == 5000);
+  BOOST_TEST(f.quota_used.value_or(-1) == 12);
+  BOOST_TEST(!f.unlimited_quota.value_or(true));
+  expect_error([] { (void)parse_key_fields(parse(R"({"quota_limit": -1})"), KeyBody::update); },
+               ErrorCode::invalid_field, "quota_limit");
+  expect_error([] { (void)parse_key_fields(parse(R"({"quota_used": 1.5})"), KeyBody::update); },
+               ErrorCode::invalid_field, "quota_used");
+  expect_error(
+      [] { (void)parse_key_fields(parse(R"({"unlimited_quota": "yes"})"), KeyBody::update); },
+      ErrorCode::invalid_field, "unlimited_quota");
+  // status_reason is read-only: a GET result can be sent back.
+  BOOST_CHECK_NO_THROW(
+      (void)parse_key_fields(parse(R"({"status_reason": "expired"})"), KeyBody::update));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
