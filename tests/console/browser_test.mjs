@@ -387,6 +387,10 @@ try {
       );
       await page.select('[data-testid=form-dialog] select[name=selector_type]', 'exact');
       await fill('[data-testid=form-dialog] input[name=selector_value]', 'gpt-4o');
+      await waitFor(
+        () => page.evaluate(() => !/ambiguous/.test(document.querySelector('[data-testid=resolution]')?.textContent ?? 'ambiguous')),
+        'the resolution of the exact selector again',
+      );
     } else {
       skip('live binding resolution', 'POST /admin/bindings/resolve is not in this build');
       // The preview shows the API's own error instead.
