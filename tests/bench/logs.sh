@@ -143,12 +143,16 @@ rss_kb() {  # pid field -> kB
 TRIVIAL_PID=$!
 for _ in $(seq 50); do [[ -S $DIR/run/trivial.sock ]] && break; sleep 0.1; done
 mkdir -p "$DIR/nginx-trivial/tmp"/{body,fastcgi,proxy,uwsgi,scgi}
+# The stack's nginx.conf includes its site (nginx/ezapi.conf rendered): copy both.
+sed -e "s#pid $DIR/run/nginx.pid#pid $DIR/run/nginx-trivial.pid#" \
+    -e "s#$DIR/nginx/tmp#$DIR/nginx-trivial/tmp#g" \
+    -e "s#include $DIR/nginx/ezapi.conf#include $DIR/nginx-trivial/ezapi.conf#" \
+    "$DIR/nginx/nginx.conf" >"$DIR/nginx-trivial/nginx.conf"
 sed -e "s#unix:$DIR/run/ezapi.sock#unix:$DIR/run/trivial.sock#" \
     -e "s#listen 127.0.0.1:$EZ_API_PORT#listen 127.0.0.1:$TRIVIAL_PORT#" \
-    -e "s#pid $DIR/run/nginx.pid#pid $DIR/run/nginx-trivial.pid#" \
-    -e "s#$DIR/nginx/tmp#$DIR/nginx-trivial/tmp#g" \
-    "$DIR/nginx/nginx.conf" >"$DIR/nginx-trivial/nginx.conf"
-grep -q "trivial.sock" "$DIR/nginx-trivial/nginx.conf" || die "could not render the baseline nginx.conf"
+    "$DIR/nginx/ezapi.conf" >"$DIR/nginx-trivial/ezapi.conf"
+grep -q "trivial.sock" "$DIR/nginx-trivial/ezapi.conf" && grep -q "nginx-trivial/ezapi.conf" "$DIR/nginx-trivial/nginx.conf" \
+  || die "could not render the baseline nginx.conf"
 nginx -p "$DIR/nginx-trivial" -c "$DIR/nginx-trivial/nginx.conf" -e "$DIR/log/nginx-trivial-error.log" \
   || die "baseline nginx did not start"
 sleep 0.3

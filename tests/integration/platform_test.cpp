@@ -92,8 +92,8 @@ BOOST_AUTO_TEST_CASE(unknown_path_wrong_method_and_big_body_are_json) {
 }
 
 BOOST_AUTO_TEST_CASE(internal_paths_are_closed_to_other_networks_by_nginx) {
-  // The dev site allows loopback only; the rendered config says so.
-  std::ifstream conf(stack().dir + "/nginx/nginx.conf");
+  // The dev site (the production site rendered for the stack) allows loopback only.
+  std::ifstream conf(stack().dir + "/nginx/ezapi.conf");
   std::stringstream text;
   text << conf.rdbuf();
   BOOST_TEST(text.str().find("allow 127.0.0.1/32;") != std::string::npos);

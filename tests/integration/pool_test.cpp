@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,13 +18,18 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "config/config.h"
+#include "prefork/scoreboard.h"
 #include "support/stack.h"
 
 using ez::it::Auth;
@@ -84,6 +90,59 @@ bool alive(pid_t pid) {
   return close == std::string::npos || line.size() < close + 3 || line[close + 2] != 'Z';
 }
 
+// The master's scoreboard, read directly: while every worker is busy, nothing can
+// answer /admin/status.
+ez::prefork::Scoreboard scoreboard() {
+  const auto loaded = ez::config::load(pool().dir + "/config.yaml");
+  return ez::prefork::Scoreboard::attach(loaded.settings.scoreboard_shm_name());
+}
+
+int busy_workers() {
+  int n = 0;
+  for (const auto& w : scoreboard().active_slots())
+    if (w.state == ez::prefork::WorkerState::busy) ++n;
+  return n;
+}
+
+// "Gid:" of /proc/PID/status (the real gid).
+gid_t gid_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Gid:", 0) == 0) return static_cast<gid_t>(std::stoul(line.substr(4)));
+  return static_cast<gid_t>(-1);
+}
+
+// Pids whose parent is `parent` (nginx's worker processes, say).
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
+}
+
+// The value of an unlabelled sample in GET /metrics, or -1 when it is absent.
+double metric(const std::string& name) {
+  const auto r = pool().http("GET", "/metrics", "", Auth::none);
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  const std::string key = "\n" + name + " ";
+  const auto p = r.body.find(key);
+  if (p == std::string::npos) return -1;
+  return std::stod(r.body.substr(p + key.size()));
+}
+
 // A minimal FastCGI client (responder role, one request per connection).
 class FcgiClient {
  public:
@@ -128,6 +187,8 @@ class FcgiClient {
     record(4, p);
     record(4, "");
   }
+  // Only the first record of a request: what a client that stalls (or means harm) sends.
+  void begin_record_only() { record(1, std::string("\0\1\0\0\0\0\0\0", 8)); }
   void body(const std::string& data) {
     for (size_t off = 0; off < data.size(); off += 32768) record(5, data.substr(off, 32768));
   }
@@ -306,9 +367,102 @@ BOOST_AUTO_TEST_CASE(request_over_the_timeout_is_killed) {
   BOOST_TEST(pool().wait_until([&] { return pool().worker_pids().size() == 2; }, 5000));
 }
 
+BOOST_AUTO_TEST_CASE(socket_is_0660_with_nginx_group) {
+  struct stat st {};
+  BOOST_REQUIRE(::stat(socket_path().c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 07777) == 0660u);
+  const auto nginx_workers = children_of(pool().pid_of("nginx"));
+  BOOST_REQUIRE(!nginx_workers.empty());
+  for (pid_t w : nginx_workers) BOOST_TEST(gid_of(w) == st.st_gid);
+}
+
+// Before: libfcgi reads the params inside accept, before the worker can mark itself
+// busy, so a client that sent only BEGIN_REQUEST held the worker forever (two of them
+// stopped this two-worker pool).
+BOOST_AUTO_TEST_CASE(half_sent_requests_do_not_hold_workers) {
+  Stack& s = pool();
+  full_pool();
+  const uint64_t timeouts = restarts("timeout");
+  FcgiClient a(socket_path());
+  FcgiClient b(socket_path());
+  a.begin_record_only();
+  b.begin_record_only();
+  // Both workers are taken now; the pool must come back by itself within the timeout
+  // (plus the master's floor for idle workers), and this request is then served.
+  const auto r = s.http("GET", "/healthz", "", Auth::none);
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(!a.read_all().complete);  // the connection closes when its worker is killed
+  BOOST_TEST(!b.read_all().complete);
+  BOOST_TEST(s.wait_until([&] { return restarts("timeout") >= timeouts + 2; }, 10000));
+  BOOST_TEST(s.wait_until([&] { return s.worker_pids().size() == 2; }, 5000));
+}
+
+// Before: a stopped idle worker stayed "idle" in the scoreboard and was never replaced.
+BOOST_AUTO_TEST_CASE(stopped_idle_worker_is_replaced) {
+  Stack& s = pool();
+  const auto before = full_pool();
+  BOOST_REQUIRE_EQUAL(before.size(), 2u);
+  const uint64_t timeouts = restarts("timeout");
+  const pid_t victim = before.back();
+  BOOST_REQUIRE(::kill(victim, SIGSTOP) == 0);
+  const bool replaced = s.wait_until(
+      [&] {
+        const auto now = s.worker_pids();
+        return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+      },
+      15000);
+  if (alive(victim)) ::kill(victim, SIGKILL);
+  BOOST_TEST(replaced);
+  BOOST_TEST(restarts("timeout") == timeouts + 1);
+  BOOST_TEST(s.http("GET", "/healthz", "", Auth::none).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_name_the_build_and_count_refused_reloads_and_resyncs) {
+  Stack& s = pool();
+  const auto m = s.http("GET", "/metrics", "", Auth::none);
+  BOOST_TEST(m.body.find("\nezapi_build_info{version=\"0.1.0\",commit=\"") != std::string::npos);
+
+  const double resyncs = metric("ezapi_resyncs_total");
+  BOOST_REQUIRE(resyncs >= 0);
+  BOOST_REQUIRE_EQUAL(s.http("POST", "/sync/snapshot", "", Auth::internal).status, 200);
+  BOOST_TEST(metric("ezapi_resyncs_total") == resyncs + 1);
+  BOOST_TEST(metric("ezapi_resync_duration_seconds_count") == resyncs + 1);
+
+  // A SIGHUP with a broken file is refused (the pool keeps running) and counted.
+  const double refused = metric("ezapi_config_reload_failures_total");
+  const std::string path = s.dir + "/config.yaml";
+  std::string saved;
+  {
+    std::ifstream in(path);
+    saved.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "no_such_section: {x: 1}\n";
+  }
+  BOOST_REQUIRE(::kill(s.pid_of("master"), SIGHUP) == 0);
+  const bool counted = s.wait_until(
+      [&] { return metric("ezapi_config_reload_failures_total") == refused + 1; }, 5000);
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << saved;
+  }
+  BOOST_TEST(counted);
+}
+
 BOOST_AUTO_TEST_CASE(readyz_names_redis_while_it_is_down) {
   Stack& s = pool();
   s.stop("redis");
+  // A write while Redis is down: accepted, its push fails and waits in the outbox.
+  const double failures = metric("ezapi_redis_push_failures_total");
+  const auto w = s.http("POST", "/providers",
+                        R"({"name":")" + ez::it::unique("metrics-p") +
+                            R"(","type":"openai","api_key":"sk-x","models":["gpt-4o"]})");
+  BOOST_TEST(w.status == 201, ez::it::describe(w));
+  BOOST_TEST(metric("ezapi_redis_push_failures_total") >= failures + 1);
+  BOOST_TEST(metric("ezapi_outbox_pending_rows") >= 1);
+  BOOST_TEST(metric("ezapi_outbox_oldest_age_seconds") >= 0);
+
   auto r = s.http("GET", "/readyz", "", Auth::none);
   BOOST_TEST(r.status == 503);
   const Json::Value j = r.json();
@@ -319,6 +473,8 @@ BOOST_AUTO_TEST_CASE(readyz_names_redis_while_it_is_down) {
   BOOST_REQUIRE_EQUAL(s.stack_cmd("up"), 0);
   BOOST_TEST(
       s.wait_until([&] { return s.http("GET", "/readyz", "", Auth::none).status == 200; }, 15000));
+  // The replay pushes it once Redis is back.
+  BOOST_TEST(s.wait_until([&] { return metric("ezapi_outbox_pending_rows") == 0; }, 15000));
 }
 
 BOOST_AUTO_TEST_CASE(sighup_rolls_workers_without_a_failed_request) {
@@ -381,15 +537,21 @@ BOOST_AUTO_TEST_CASE(sigterm_drains_in_flight_and_leaves_nothing) {
   BOOST_REQUIRE(master > 0);
   BOOST_REQUIRE_EQUAL(workers.size(), 2u);
 
-  // A request in flight: params sent, body not yet.
+  // Two requests in flight, one per worker: params sent, body not yet.
   FcgiClient c(socket_path());
   c.begin({{"REQUEST_METHOD", "GET"}, {"REQUEST_URI", "/healthz"}, {"CONTENT_LENGTH", "0"}});
-  BOOST_REQUIRE(s.wait_until([&] {
-    const Json::Value st = status();
-    for (const auto& w : st["workers"])
-      if (w["state"].asString() == "busy" && w["route"].asString().empty()) return true;
-    return false;
-  }));
+  FcgiClient c2(socket_path());
+  c2.begin({{"REQUEST_METHOD", "GET"}, {"REQUEST_URI", "/healthz"}, {"CONTENT_LENGTH", "0"}});
+  BOOST_REQUIRE(s.wait_until([&] { return busy_workers() == 2; }));
+  // Two complete requests queued by the kernel behind them (accepted by nobody yet).
+  // Before: the workers exited after their current request and these got no answer.
+  std::vector<std::unique_ptr<FcgiClient>> queued;
+  for (int i = 0; i < 2; ++i) {
+    queued.push_back(std::make_unique<FcgiClient>(socket_path()));
+    queued.back()->begin(
+        {{"REQUEST_METHOD", "GET"}, {"REQUEST_URI", "/healthz"}, {"CONTENT_LENGTH", "0"}});
+    queued.back()->end_body();
+  }
 
   BOOST_REQUIRE(::kill(master, SIGTERM) == 0);
   // The socket goes at once (new connects fail fast); the master waits for us.
@@ -397,9 +559,12 @@ BOOST_AUTO_TEST_CASE(sigterm_drains_in_flight_and_leaves_nothing) {
   BOOST_TEST(alive(master));
 
   c.end_body();
-  const auto res = c.read_all();
-  BOOST_TEST(res.complete);
-  BOOST_TEST(res.status() == 200);
+  c2.end_body();
+  for (FcgiClient* client : {&c, &c2, queued[0].get(), queued[1].get()}) {
+    const auto res = client->read_all();
+    BOOST_TEST(res.complete);
+    BOOST_TEST(res.status() == 200);
+  }
 
   BOOST_TEST(s.wait_until(
       [&] {

@@ -16,7 +16,7 @@ http::Response list(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = audit_filter(req);
   const auto page = parse_page(req);
-  pqxx::nontransaction tx(ctx.pg().conn());
+  pqxx::nontransaction tx(ctx.pg_read().conn());
   // page.after is the last (oldest) id shown; 0 starts from the newest row.
   const auto rows = db::audit::list(tx, filter, page.after, page.fetch_limit());
   return http::json(

@@ -65,7 +65,7 @@ http::Response list(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = binding_filter(req);
   const auto page = parse_page(req);
-  pqxx::nontransaction tx(ctx.pg().conn());
+  pqxx::nontransaction tx(ctx.pg_read().conn());
   const auto rows = db::list_bindings(tx, filter, page.after, page.fetch_limit());
   std::vector<db::BindingValues> values;
   for (const auto& r : rows) values.push_back(r.v);

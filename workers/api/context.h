@@ -25,6 +25,14 @@ class Context {
 
   const config::Settings& settings() const { return settings_; }
   db::Pg& pg() { return pg_; }
+  // The connection for read-heavy, read-only queries (lists; log search, usage
+  // and exports): postgres.read_dsn when it is set and reachable, otherwise the
+  // primary. What it returns may lag the primary by the replication delay, so
+  // a read that must see the caller's own write uses pg().
+  [[nodiscard]] db::Pg& pg_read();
+  // After a connection loss (db::is_connection_loss): drop both connections,
+  // so the next use reconnects (to the new primary after a failover).
+  void mark_pg_broken();
   redisx::Redis& redis() { return redis_; }
 
   // Attached by the worker after fork; null in unit tests or when unavailable.
@@ -35,6 +43,7 @@ class Context {
  private:
   config::Settings settings_;
   db::Pg pg_;
+  std::unique_ptr<db::Pg> pg_read_;  // null when postgres.read_dsn is unset
   redisx::Redis redis_;
 };
 

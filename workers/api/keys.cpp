@@ -99,7 +99,7 @@ http::Response create_key_for_master(Context& ctx, http::Request& req) {
 }
 
 Json::Value list_page(Context& ctx, const db::KeyFilter& filter, const PageRequest& page) {
-  pqxx::read_transaction tx(ctx.pg().conn());
+  pqxx::read_transaction tx(ctx.pg_read().conn());
   auto rows = db::list_keys(tx, filter, page.after, page.fetch_limit());
   return page_json(
       rows, page, [](const db::KeyRow& k) { return db::to_json(k); },

@@ -98,7 +98,7 @@ http::Response list_masters(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   check_query_params(req.query, {});
   const PageRequest page = parse_page(req);
-  pqxx::read_transaction tx(ctx.pg().conn());
+  pqxx::read_transaction tx(ctx.pg_read().conn());
   auto rows = db::list_masters(tx, page.after, page.fetch_limit());
   return http::json(200, page_json(
                              rows, page, [](const db::MasterRow& m) { return db::to_json(m); },

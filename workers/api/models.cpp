@@ -62,7 +62,7 @@ http::Response list(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = model_filter(req);
   const auto page = parse_page(req);
-  pqxx::nontransaction tx(ctx.pg().conn());
+  pqxx::nontransaction tx(ctx.pg_read().conn());
   const auto rows = db::list_models(tx, filter, page.after, page.fetch_limit());
   return http::json(200,
                     page_json(rows, page, model_json, [](const db::ModelRow& r) { return r.id; }));

@@ -53,7 +53,7 @@ http::Response list(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = provider_filter(req);
   const auto page = parse_page(req);
-  pqxx::nontransaction tx(ctx.pg().conn());
+  pqxx::nontransaction tx(ctx.pg_read().conn());
   const auto rows = db::list_providers(tx, filter, page.after, page.fetch_limit());
   return http::json(200, page_json(
                              rows, page, [](const db::ProviderRow& r) { return provider_json(r); },

@@ -17,6 +17,7 @@
 #include "logq/ring.h"
 #include "prefork/metrics.h"
 #include "prefork/scoreboard.h"
+#include "snapshot/backlog.h"
 #include "redisx/publisher.h"
 
 namespace ez::api {
@@ -66,6 +67,10 @@ http::Response metrics(Context& ctx, http::Request&) {
   // The log pipeline's families (queue depth, flusher health): prefork/metrics_logq.cpp.
   prefork::append_logq_metrics(ctx.log_queue, body);
   append_broken_bindings(ctx, body);
+  // Build identity, outbox backlog, push/resync/reload counters: prefork/metrics_ops.cpp.
+  const auto global = ctx.scoreboard ? std::optional(ctx.scoreboard->global()) : std::nullopt;
+  const auto backlog = snapshot::outbox_backlog(ctx);
+  prefork::append_ops_metrics(global ? &*global : nullptr, backlog ? &*backlog : nullptr, body);
   return http::text(200, std::move(body), "text/plain; version=0.0.4; charset=utf-8");
 }
 

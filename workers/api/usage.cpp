@@ -37,7 +37,7 @@ usage::Scope logs_scope(Context& ctx, std::optional<int64_t> master, bool is_exp
 }
 
 http::Response usage_answer(Context& ctx, const usage::UsageQuery& q) {
-  pqxx::read_transaction tx(ctx.pg().conn());
+  pqxx::read_transaction tx(ctx.pg_read().conn());
   return http::json(200, usage_json(db::query_usage(tx, q), q));
 }
 
@@ -78,7 +78,7 @@ http::Response admin_usage_export(Context& ctx, http::Request& req) {
   // error is still a proper error answer; then written out line by line.
   auto result = std::make_shared<db::UsageResult>();
   {
-    pqxx::read_transaction tx(ctx.pg().conn());
+    pqxx::read_transaction tx(ctx.pg_read().conn());
     *result = db::query_usage(tx, q);
   }
   const int64_t max_rows = ctx.settings().usage_export_max_rows;
@@ -99,7 +99,7 @@ http::Response admin_usage_export(Context& ctx, http::Request& req) {
 }
 
 Json::Value logs_page(Context& ctx, const usage::LogsQuery& q) {
-  pqxx::read_transaction tx(ctx.pg().conn());
+  pqxx::read_transaction tx(ctx.pg_read().conn());
   const auto rows = db::query_logs(tx, q, q.limit + 1);
   Json::Value items(Json::arrayValue);
   const size_t shown = std::min(rows.size(), static_cast<size_t>(q.limit));
@@ -129,7 +129,7 @@ http::Response admin_log(Context& ctx, http::Request& req) {
   if (id.size() > 128) http::not_found("log");
   // Bounded like every log read: the raw-log retention is the most there can be.
   const int64_t from = now_us() - int64_t{ctx.settings().log_retention_days + 1} * usage::kDayUs;
-  pqxx::read_transaction tx(ctx.pg().conn());
+  pqxx::read_transaction tx(ctx.pg_read().conn());
   const auto rows = db::logs_by_request_id(tx, id, std::nullopt, from);
   if (rows.empty()) http::not_found("log");
   // Several entries may share a request id (a retried delivery): the newest answers,
@@ -148,7 +148,7 @@ http::Response admin_logs_export(Context& ctx, http::Request& req) {
   const usage::LogsQuery q = usage::parse_logs_query(req, logs_scope(ctx, {}, true));
   const int64_t max_rows = ctx.settings().usage_export_max_rows;
   // Declared now, so that a database that is down is a 503, not a broken body.
-  auto tx = std::make_shared<pqxx::read_transaction>(ctx.pg().conn());
+  auto tx = std::make_shared<pqxx::read_transaction>(ctx.pg_read().conn());
   db::declare_logs_cursor(*tx, q);
   http::Response r = streamed(q.format, "logs");
   Context* c = &ctx;

@@ -10,34 +10,38 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/auth.h"
 #include "api/context.h"
 #include "api/usage_view.h"
+#include "common/build_info.h"
 #include "config/config.h"
 #include "db/json_columns.h"
 #include "db/migrate.h"
 #include "db/usage_repo.h"
+#include "db/pg.h"
 #include "http/error.h"
 #include "http/response.h"
 #include "snapshot/sync.h"
 
 namespace {
 
-int usage() {
-  std::cerr << "usage: ezapi-ctl <command> [options]\n"
-               "  migrate [--sql-dir DIR]          apply pending SQL migrations\n"
-               "  token [--ttl 1h] [--sub NAME]    print an admin JWT (HS256, auth.jwt_secret)\n"
-               "  check-config                     print the effective configuration\n"
-               "  sync                             rebuild the Redis snapshot from PostgreSQL\n"
-               "  usage [--from T] [--to T] [--group-by master|key|model|provider|day|hour]\n"
-               "                                   print usage statistics (T: RFC 3339 or unix "
-               "seconds;\n"
-               "                                   default: the last 24 hours by master)\n"
-               "  usage rebuild --from T --to T    re-derive the usage rollups from the raw logs\n"
-               "                                   (the window is widened to whole UTC days)\n"
-               "options for every command: --config FILE\n";
+int usage(std::ostream& out = std::cerr) {
+  out << "usage: ezapi-ctl <command> [options]\n"
+         "  migrate [--sql-dir DIR]          apply pending SQL migrations\n"
+         "  token [--ttl 1h] [--sub NAME]    print an admin JWT (HS256, auth.jwt_secret)\n"
+         "  check-config                     print the effective configuration\n"
+         "  sync                             rebuild the Redis snapshot from PostgreSQL\n"
+         "  usage [--from T] [--to T] [--group-by master|key|model|provider|day|hour]\n"
+         "                                   print usage statistics (T: RFC 3339 or unix seconds;\n"
+         "                                   default: the last 24 hours by master)\n"
+         "  usage rebuild --from T --to T    re-derive the usage rollups from the raw logs\n"
+         "                                   (the window is widened to whole UTC days)\n"
+         "options for every command: --config FILE\n"
+         "  --version, -V                    print the version and exit\n"
+         "  --help, -h                       show this help\n";
   return 2;
 }
 
@@ -89,10 +93,43 @@ int usage_command(const ez::config::Settings& settings,
   }
 }
 
+// migrate and sync are idempotent (each migration is recorded in its own
+// transaction under the migration lock; a resync rebuilds everything), so a
+// connection lost to a failover is retried until the new primary answers.
+template <typename F>
+auto retrying(const char* what, F&& f) -> decltype(f()) {
+  constexpr auto kBudget = std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + kBudget;
+  for (;;) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      const auto* api = dynamic_cast<const ez::http::ApiError*>(&e);
+      const bool lost =
+          ez::db::is_connection_loss(e) || (api && api->code() == ez::http::ErrorCode::unavailable);
+      if (!lost || std::chrono::steady_clock::now() >= deadline) throw;
+      std::cerr << "ezapi-ctl " << what << ": " << e.what() << " (retrying)\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
+  // Anywhere on the line: `ezapi-ctl token --help` shows the help too, and does nothing.
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h" || (i == 1 && a == "help")) {
+      (void)usage(std::cout);
+      return 0;
+    }
+    if (a == "--version" || a == "-V") {
+      std::cout << ez::build::version_line("ezapi-ctl") << "\n";
+      return 0;
+    }
+  }
   const std::string cmd = argv[1];
   std::optional<std::string> config_path;
   std::string sql_dir, ttl = "1h", sub = "ezapi-ctl";
@@ -135,7 +172,7 @@ int main(int argc, char** argv) {
     auto loaded = ez::config::load(config_path);
     if (cmd == "migrate") {
       auto dir = ez::db::find_sql_dir(sql_dir, argv[0]);
-      auto r = ez::db::migrate(loaded.settings.pg_dsn, dir);
+      auto r = retrying("migrate", [&] { return ez::db::migrate(loaded.settings.pg_dsn, dir); });
       for (const auto& n : r.applied) std::cout << "applied " << n << "\n";
       std::cout << "migrations: " << r.applied.size() << " applied, " << r.skipped.size()
                 << " already present\n";
@@ -156,7 +193,11 @@ int main(int argc, char** argv) {
     }
     if (cmd == "sync") {
       ez::api::Context ctx(loaded.settings);
-      std::cout << ez::http::to_json(ez::snapshot::resync(ctx).to_json()) << "\n";
+      const auto report = retrying("sync", [&] {
+        ctx.mark_pg_broken();  // a retry starts on a fresh connection
+        return ez::snapshot::resync(ctx);
+      });
+      std::cout << ez::http::to_json(report.to_json()) << "\n";
       return 0;
     }
     if (cmd == "usage") return usage_command(loaded.settings, usage_params, rebuild);

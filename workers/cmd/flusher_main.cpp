@@ -1,6 +1,6 @@
 // ezapi-flusher: drains the shared-memory log queue into PostgreSQL (workers/flusher/).
 //
-//   ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH]
+//   ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH] [--version] [--help]
 //
 // One per host, beside the master (own systemd unit). Whoever starts first of the two
 // creates the queue. SIGTERM/SIGINT: drain the queue, then exit 0. Exit 1: bad config or
@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "common/build_info.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "flusher/flusher.h"
@@ -71,7 +72,14 @@ class PidFile {
 
 void usage(std::ostream& out) {
   out << "usage: ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH]\n"
-         "Drains the EZ-API log queue (shared memory) into PostgreSQL with COPY.\n";
+         "Drains the EZ-API log queue (shared memory) into PostgreSQL with COPY.\n"
+         "\n"
+         "-c FILE, --config=FILE   read the configuration from FILE (default: EZ_CONFIG_FILE,\n"
+         "                         ./config.yaml, ./config/config.yaml)\n"
+         "-t, --check-config       print the effective configuration and exit\n"
+         "-p PATH, --pid-file=PATH write the flusher's pid to PATH\n"
+         "-V, --version            print the version and exit\n"
+         "-h, --help               show this help\n";
 }
 
 std::string hostname() {
@@ -100,6 +108,9 @@ int main(int argc, char** argv) {
       check_config = true;
     } else if (arg == "--help" || arg == "-h") {
       usage(std::cout);
+      return 0;
+    } else if (arg == "--version" || arg == "-V") {
+      std::cout << ez::build::version_line("ezapi-flusher") << "\n";
       return 0;
     } else {
       std::cerr << "ezapi-flusher: unexpected argument: " << arg << "\n";

@@ -1,6 +1,6 @@
 // ezapi-server: the prefork FastCGI master (workers/prefork/master.h).
 //
-//   ezapi-server [--config FILE] [--check-config] [--pid-file PATH]
+//   ezapi-server [--config FILE] [--check-config] [--pid-file PATH] [--version] [--help]
 //
 // --check-config prints the effective configuration (secrets masked) and exits 0;
 // any config error prints one line naming the key and exits 1, with or without it.
@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "common/build_info.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "prefork/master.h"
@@ -24,6 +25,7 @@ struct CommandLine {
   ez::prefork::MasterOptions master;
   bool check_config = false;
   bool help = false;
+  bool version = false;
 };
 
 Poco::Util::OptionSet option_set() {
@@ -42,6 +44,8 @@ Poco::Util::OptionSet option_set() {
                     .required(false)
                     .repeatable(false)
                     .argument("PATH"));
+  set.addOption(
+      Option("version", "V", "print the version and exit").required(false).repeatable(false));
   set.addOption(Option("help", "h", "show this help").required(false).repeatable(false));
   return set;
 }
@@ -49,7 +53,7 @@ Poco::Util::OptionSet option_set() {
 void usage(const Poco::Util::OptionSet& set, std::ostream& out) {
   Poco::Util::HelpFormatter help(set);
   help.setCommand("ezapi-server");
-  help.setUsage("[--config FILE] [--check-config] [--pid-file PATH]");
+  help.setUsage("[--config FILE] [--check-config] [--pid-file PATH] [--version] [--help]");
   help.setHeader("EZ-API control plane: prefork FastCGI master and workers.");
   help.setUnixStyle(true);
   help.format(out);
@@ -69,6 +73,7 @@ CommandLine parse(int argc, char** argv, const Poco::Util::OptionSet& set) {
     if (name == "check-config") cl.check_config = true;
     if (name == "pid-file") cl.master.pid_file = value;
     if (name == "help") cl.help = true;
+    if (name == "version") cl.version = true;
   }
   processor.checkRequired();
   return cl;
@@ -88,6 +93,10 @@ int main(int argc, char** argv) {
   }
   if (cl.help) {
     usage(set, std::cout);
+    return ez::prefork::kMasterOk;
+  }
+  if (cl.version) {
+    std::cout << ez::build::version_line("ezapi-server") << "\n";
     return ez::prefork::kMasterOk;
   }
 

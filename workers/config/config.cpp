@@ -16,6 +16,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "config/checks.h"
+
 extern char** environ;
 
 namespace ez::config {
@@ -72,6 +74,13 @@ const std::vector<KeySpec> kSpecs = {
      "longest from..to window of /admin/logs and its export (400 beyond)"},
     {"usage.export_max_rows", "EZ_USAGE_EXPORT_MAX_ROWS", "1000000", false,
      "most rows one export streams; past it the export ends with an error line"},
+    {"postgres.read_dsn", "EZ_PG_READ_DSN", "", true,
+     "optional replica for read-heavy queries (lists, log search, usage, exports); "
+     "empty or down = the primary"},
+    {"redis.sentinels", "EZ_REDIS_SENTINELS", "", false,
+     "Sentinels as host:port, comma or space separated; when set, redis.addr is ignored"},
+    {"redis.master_name", "EZ_REDIS_MASTER_NAME", "", false,
+     "the master's name in Sentinel (required with redis.sentinels)"},
 };
 
 void flatten(const YAML::Node& node, const std::string& prefix,
@@ -132,6 +141,26 @@ std::optional<std::string> dsn_password(const std::string& dsn) {
     if (std::string_view(o->keyword) == "password" && o->val) out = o->val;
   PQconninfoFree(opts);
   return out;
+}
+
+// What --check-config shows: secrets masked; of a DSN only the password (the host,
+// port and database are what an operator checks there).
+std::string displayed_value(const KeySpec& spec, const std::string& value) {
+  if (std::string_view(spec.key) == "postgres.dsn") return mask_dsn_password(value);
+  return spec.secret ? mask_secret(value) : value;
+}
+
+// libpq must be able to parse it (several hosts, URIs and key=value all are).
+void require_parsable_dsn(const char* key, const std::string& dsn) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  if (!opts) {
+    std::string msg = err ? err : "unparsable";
+    if (err) PQfreemem(err);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    throw ConfigError(key, "unparsable connection string: " + msg);
+  }
+  PQconninfoFree(opts);
 }
 
 }  // namespace
@@ -234,16 +263,12 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
     throw ConfigError("server.shm_prefix", "must look like /name (one leading slash, no other)");
 
   s.pg_dsn = get("postgres.dsn");
-  {
-    char* err = nullptr;
-    PQconninfoOption* opts = PQconninfoParse(s.pg_dsn.c_str(), &err);
-    if (!opts) {
-      std::string msg = err ? err : "unparsable";
-      if (err) PQfreemem(err);
-      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-      throw ConfigError("postgres.dsn", "unparsable connection string: " + msg);
-    }
-    PQconninfoFree(opts);
+  require_parsable_dsn("postgres.dsn", s.pg_dsn);
+  if (auto problem = check_dsn(s.pg_dsn)) throw ConfigError("postgres.dsn", *problem);
+  s.pg_read_dsn = get("postgres.read_dsn");
+  if (!s.pg_read_dsn.empty()) {
+    require_parsable_dsn("postgres.read_dsn", s.pg_read_dsn);
+    if (auto problem = check_dsn(s.pg_read_dsn)) throw ConfigError("postgres.read_dsn", *problem);
   }
 
   const std::string addr = get("redis.addr");
@@ -253,6 +278,21 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.redis_host = addr.substr(0, colon);
   s.redis_port = parse_int<int>("redis.addr", addr.substr(colon + 1), 1, 65535);
   s.redis_db = parse_int<int>("redis.db", get("redis.db"), 0, 15);
+  s.redis_master_name = get("redis.master_name");
+  {
+    std::string list = get("redis.sentinels");
+    std::replace(list.begin(), list.end(), ',', ' ');
+    std::istringstream words(list);
+    for (std::string hp; words >> hp;) {
+      const auto c = hp.rfind(':');
+      if (c == std::string::npos || c == 0)
+        throw ConfigError("redis.sentinels", "'" + hp + "' is not host:port");
+      s.redis_sentinels.emplace_back(hp.substr(0, c),
+                                     parse_int<int>("redis.sentinels", hp.substr(c + 1), 1, 65535));
+    }
+    if (!s.redis_sentinels.empty() && s.redis_master_name.empty())
+      throw ConfigError("redis.master_name", "required when redis.sentinels is set");
+  }
 
   // The ring's own limits (logq/ring.h): at most 4 Mi entries and 4 GiB.
   s.log_queue_capacity =
@@ -287,6 +327,8 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.http_max_body_bytes =
       parse_int<int64_t>("http.max_body_bytes", get("http.max_body_bytes"), 1024, int64_t{1} << 30);
   s.allowed_networks = get("http.allowed_networks");
+  if (auto problem = check_networks(s.allowed_networks))
+    throw ConfigError("http.allowed_networks", *problem);
   s.outbox_replay_ms =
       parse_int<int>("sync.outbox_replay_ms", get("sync.outbox_replay_ms"), 10, 3'600'000);
   s.log_rollup_retention_days =
@@ -305,8 +347,7 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
     const char* layer = from_env->hasProperty(spec.key)    ? "env"
                         : from_file->hasProperty(spec.key) ? "file"
                                                            : "default";
-    out.effective.emplace_back(spec.key,
-                               (spec.secret ? mask_secret(value) : value) + "  # " + layer);
+    out.effective.emplace_back(spec.key, displayed_value(spec, value) + "  # " + layer);
   }
   out.file = file_name;
   return out;
@@ -340,7 +381,12 @@ Loaded load(const std::optional<std::string>& explicit_path) {
   if (path) {
     std::ifstream in(*path);
     // A named file that is missing is an operator mistake, not "use the defaults".
-    if (!in) throw ConfigError("EZ_CONFIG_FILE", "cannot read config file '" + *path + "'");
+    // Named after where the path came from: the option, the variable, or the search.
+    if (!in)
+      throw ConfigError(explicit_path                 ? "--config"
+                        : env.count("EZ_CONFIG_FILE") ? "EZ_CONFIG_FILE"
+                                                      : "config file",
+                        "cannot read config file '" + *path + "'");
     std::ostringstream buf;
     buf << in.rdbuf();
     text = buf.str();

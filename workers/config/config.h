@@ -76,6 +76,10 @@ struct Settings {
   int usage_max_window_days = 400;
   int usage_logs_max_window_days = 31;
   int64_t usage_export_max_rows = 1'000'000;
+  // several hosts (docs/operations.md "Several hosts")
+  std::string pg_read_dsn;                                   // empty: reads go to the primary
+  std::vector<std::pair<std::string, int>> redis_sentinels;  // empty: redis.addr
+  std::string redis_master_name;
 
   bool production() const { return server_mode == "production"; }
   std::string logq_shm_name() const { return shm_prefix + "-logq"; }

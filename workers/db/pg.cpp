@@ -1,6 +1,7 @@
 #include "db/pg.h"
 
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 #include "common/log.h"
@@ -15,7 +16,9 @@ std::vector<const Statement*>& registry() {
 }
 
 constexpr std::chrono::milliseconds kMinBackoff{100};
-constexpr std::chrono::milliseconds kMaxBackoff{5000};
+// At most one connect attempt a second per process while PostgreSQL is away, so
+// a returning (or newly promoted) primary is found within a second.
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
 
 }  // namespace
 
@@ -31,7 +34,7 @@ pqxx::connection& Pg::conn() {
   conn_.reset();
   const auto now = std::chrono::steady_clock::now();
   if (now < next_attempt_)
-    throw http::ApiError(http::ErrorCode::unavailable, "database unavailable");
+    throw http::ApiError(http::ErrorCode::unavailable, "database unavailable").with_retry_after(1);
   try {
     // connect_timeout keeps a request from hanging on an unreachable host.
     // libpq reads PGCONNECT_TIMEOUT/PGAPPNAME when the DSN does not say, so a
@@ -52,14 +55,42 @@ pqxx::connection& Pg::conn() {
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     if (msg != last_error_) log::warn("postgres: connect failed: " + msg);
     last_error_ = msg;
-    throw http::ApiError(http::ErrorCode::unavailable, "database unavailable");
+    throw http::ApiError(http::ErrorCode::unavailable, "database unavailable").with_retry_after(1);
   }
 }
 
 void Pg::mark_broken() {
   conn_.reset();
-  backoff_ = kMinBackoff;
-  next_attempt_ = std::chrono::steady_clock::now() + backoff_;
+  next_attempt_ = std::chrono::steady_clock::time_point{};
+}
+
+bool Pg::reconnect_within(std::chrono::milliseconds budget) {
+  conn_.reset();
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (;;) {
+    next_attempt_ = std::chrono::steady_clock::time_point{};
+    try {
+      (void)conn();
+      return true;
+    } catch (const http::ApiError&) {
+      // conn() logged it once; try again until the budget is spent.
+    }
+    if (std::chrono::steady_clock::now() + kMinBackoff * 2 >= deadline) return false;
+    std::this_thread::sleep_for(kMinBackoff * 2);
+  }
+}
+
+bool is_connection_loss_state(const std::string& sqlstate) {
+  return sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" || sqlstate == "25006" ||
+         sqlstate.rfind("08", 0) == 0;
+}
+
+bool is_connection_loss(const std::exception& e) {
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) return false;
+  if (dynamic_cast<const pqxx::broken_connection*>(&e)) return true;
+  if (const auto* s = dynamic_cast<const pqxx::sql_error*>(&e))
+    return is_connection_loss_state(s->sqlstate());
+  return false;
 }
 
 bool Pg::ping(std::string* why) {
@@ -70,6 +101,9 @@ bool Pg::ping(std::string* why) {
   } catch (const pqxx::broken_connection& e) {
     mark_broken();
     if (why) *why = "connection lost";
+  } catch (const pqxx::sql_error& e) {
+    if (is_connection_loss(e)) mark_broken();
+    if (why) *why = e.what();
   } catch (const http::ApiError& e) {
     if (why) *why = last_error_.empty() ? e.what() : last_error_;
   } catch (const std::exception& e) {

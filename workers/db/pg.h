@@ -32,8 +32,14 @@ class Pg {
   // The open connection; throws ApiError(unavailable) while PostgreSQL is down
   // (without trying again before the back-off delay has passed).
   [[nodiscard]] pqxx::connection& conn();
-  // Called when a query hit a broken connection: drop it, reconnect later.
+  // Called when a query hit a broken connection: drop it. The next conn()
+  // connects again at once (with a multi-host DSN, to whichever host is the
+  // primary now); only a failed connect starts the back-off.
   void mark_broken();
+  // Drops the connection and tries to open a new one until `budget` has passed,
+  // ignoring the back-off: used once per request after a failover, when the new
+  // primary is usually seconds away. True when connected.
+  [[nodiscard]] bool reconnect_within(std::chrono::milliseconds budget);
   // Cheap liveness probe for /readyz ("SELECT 1"); never throws.
   [[nodiscard]] bool ping(std::string* why = nullptr);
   bool connected() const { return conn_ != nullptr; }
@@ -46,5 +52,15 @@ class Pg {
   std::chrono::milliseconds backoff_{0};
   std::string last_error_;
 };
+
+// True when `e` means the session is gone or unusable for writes rather than
+// that the statement was wrong: a lost connection, the server shutting down or
+// not accepting connections yet (57P01..57P03), connection exceptions (08xxx),
+// or a read-only session (25006: connected to a standby, e.g. a demoted
+// primary). The transaction it happened in did not commit (a lost COMMIT is
+// pqxx::in_doubt_error, which is not a connection loss here).
+[[nodiscard]] bool is_connection_loss(const std::exception& e);
+// The same decision on a SQLSTATE alone (what unit tests cover).
+[[nodiscard]] bool is_connection_loss_state(const std::string& sqlstate);
 
 }  // namespace ez::db

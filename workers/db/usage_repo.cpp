@@ -222,13 +222,16 @@ Json::Value log_json(const LogCells& cells) {
   return j;
 }
 
+std::string logs_search_sql() {
+  return std::string(kLogSelect) + kLogWhere + " LIMIT $13";
+}
+
 std::vector<LogCells> query_logs(pqxx::transaction_base& tx, const usage::LogsQuery& q,
                                  int64_t limit) {
-  const pqxx::result res =
-      tx.exec_params(std::string(kLogSelect) + kLogWhere + " LIMIT $13", ts_param(q.from_us),
-                     ts_param(q.to_us), q.master_id, q.key_id, q.model, q.provider_id, q.status,
-                     q.status_class, q.request_id, q.error_type, opt_ts(q.cursor),
-                     q.cursor ? std::optional<int64_t>(q.cursor->id) : std::nullopt, limit);
+  const pqxx::result res = tx.exec_params(
+      logs_search_sql(), ts_param(q.from_us), ts_param(q.to_us), q.master_id, q.key_id, q.model,
+      q.provider_id, q.status, q.status_class, q.request_id, q.error_type, opt_ts(q.cursor),
+      q.cursor ? std::optional<int64_t>(q.cursor->id) : std::nullopt, limit);
   std::vector<LogCells> out;
   out.reserve(res.size());
   for (const auto& r : res) out.push_back(cells_of(r));

@@ -54,6 +54,11 @@ struct LogColumn {
 // bounds ts by the window, so only that window's day partitions are scanned.
 [[nodiscard]] std::vector<LogCells> query_logs(pqxx::transaction_base& tx,
                                                const usage::LogsQuery& q, int64_t limit);
+// The statement query_logs runs ($1 from, $2 to, $3 master_id, $4 key_id, $5 model,
+// $6 provider_id, $7 status, $8 status class, $9 request_id, $10 error_type, $11 cursor ts,
+// $12 cursor id, $13 limit), for EXPLAIN in tests.
+[[nodiscard]] std::string logs_search_sql();
+
 // Every log with this request_id (several if the balancer retried), newest first, within
 // the partitions of the last `days` days; master_id restricts to one master.
 [[nodiscard]] std::vector<LogCells> logs_by_request_id(pqxx::transaction_base& tx,

@@ -398,6 +398,16 @@ class Master {
                   std::to_string(settings_.workers_request_timeout_ms) + "): killing it");
         c.timeout_killed = true;
         kill(pid, SIGKILL);
+      } else if (s.state == WorkerState::idle &&
+                 idle_worker_stuck(s.heartbeat_ns, now_ns, timeout_ns)) {
+        // Idle workers come back to accept every kAcceptWakeup; this one has not: it is
+        // stopped (SIGSTOP) or inside accept with a client that sent part of a request.
+        log::warn("worker pid " + std::to_string(pid) + " has not come back to accept for " +
+                  std::to_string((now_ns - s.heartbeat_ns) / 1'000'000) +
+                  " ms (stopped, or reading a half-sent request; workers.request_timeout_ms " +
+                  std::to_string(settings_.workers_request_timeout_ms) + "): killing it");
+        c.timeout_killed = true;
+        kill(pid, SIGKILL);
       } else if (c.stop_requested && now >= c.kill_at) {
         log::warn("worker pid " + std::to_string(pid) + " did not stop in time: killing it");
         c.kill_sent = true;
@@ -463,7 +473,7 @@ class Master {
 
   void ensure_syncer(Clock::time_point now) {
     if (syncer_pid_ > 0 || now < syncer_not_before_) return;
-    syncer_pid_ = spawn_syncer(settings_, signal_fd_->get(), listen_->fd());
+    syncer_pid_ = spawn_syncer(settings_, signal_fd_->get(), listen_->fd(), &*scoreboard_);
     if (syncer_pid_ < 0) {
       log::error(std::string("fork (syncer): ") + std::strerror(errno));
       syncer_pid_ = 0;
@@ -509,6 +519,7 @@ class Master {
     } catch (const config::ConfigError& e) {
       // Keep serving with what works; the operator sees the line and fixes the file.
       log::error(std::string("reload failed, keeping the running configuration: ") + e.what());
+      scoreboard_->count_reload_failure();
       notify("READY=1\nSTATUS=reload failed: " + std::string(e.what()));
       return;
     }
@@ -558,9 +569,12 @@ class Master {
     notify("STOPPING=1");
     log::info(std::string("SIG") + sigabbrev_np(sig) + ": stopping " +
               std::to_string(children_.size()) + " workers after their current request");
-    // New connects fail at once (nginx answers 502/503 immediately) instead of
-    // waiting in a backlog that nobody will accept any more.
+    // New connects fail at once (nginx answers 503 immediately); what the kernel has
+    // already queued is still served: the workers drain the backlog before they exit
+    // (the queue can only shrink now). Under systemd the socket outlives us and keeps
+    // its queue for the next master, so the workers just stop.
     listen_->remove_path();
+    if (!listen_->from_systemd()) scoreboard_->set_draining();
     for (auto& [pid, c] : children_) request_stop(c, now);
     stop_syncer();
   }

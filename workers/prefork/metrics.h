@@ -43,6 +43,18 @@ void append_sample(std::string& out, const std::string& name, const std::string&
 // edits that one file; GET /metrics calls it after render_pool_metrics.
 void append_logq_metrics(const logq::Ring* ring, std::string& out);
 
+// The sync outbox as GET /metrics reads it from PostgreSQL.
+struct OutboxBacklog {
+  int64_t rows = 0;
+  double oldest_age_seconds = 0;  // 0 when empty
+};
+
+// Operations families (workers/prefork/metrics_ops.cpp): ezapi_build_info{version,commit},
+// ezapi_outbox_pending_rows and ezapi_outbox_oldest_age_seconds (when `outbox` is known:
+// PostgreSQL answered), ezapi_redis_push_failures_total, ezapi_resyncs_total,
+// ezapi_resync_duration_seconds (summary: _sum, _count), ezapi_resync_last_duration_seconds,
+// ezapi_config_reload_failures_total. `global` is null outside the master (counters omitted).
+void append_ops_metrics(const GlobalView* global, const OutboxBacklog* outbox, std::string& out);
 // The log queue and the flusher for GET /admin/status, from the same lock-free stats as
 // append_logq_metrics: depth and capacity, entries not yet durable (lag), totals, and the
 // flusher's heartbeat age and state. `now_unix_ms` is wall-clock time (the heartbeat is).

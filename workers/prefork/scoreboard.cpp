@@ -20,7 +20,7 @@ namespace ez::prefork {
 namespace {
 
 constexpr uint64_t kMagic = 0x31524f4353'5a45ULL;  // "EZSCOR1" little-endian-ish tag
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;                   // 2: heartbeat_ns
 constexpr size_t kMethodWords = kMethodChars / 8;
 constexpr size_t kRouteWords = kRouteChars / 8;
 static_assert(kMethodChars % 8 == 0 && kRouteChars % 8 == 0);
@@ -44,6 +44,7 @@ struct alignas(64) SlotData {
   std::atomic<uint64_t> requests;
   std::atomic<uint64_t> started_ns;
   std::atomic<uint64_t> request_start_ns;
+  std::atomic<uint64_t> heartbeat_ns;
   std::atomic<uint64_t> last_duration_ns;
   std::atomic<uint32_t> last_status;
   std::atomic<uint32_t> text_seq;  // odd while method/route are being written
@@ -77,6 +78,12 @@ struct Layout {
   std::atomic<uint64_t> accepted;
   std::atomic<uint64_t> restarts[kRestartReasonCount];
   std::atomic<uint32_t> route_count;
+  std::atomic<uint32_t> draining;
+  std::atomic<uint64_t> redis_push_failures;
+  std::atomic<uint64_t> resyncs;
+  std::atomic<uint64_t> resync_ns_sum;
+  std::atomic<uint64_t> resync_last_ns;
+  std::atomic<uint64_t> reload_failures;
   RouteName route_names[kMaxRoutes];
   RouteData routes[kMaxRoutes];
   SlotData slots[kMaxWorkers];
@@ -344,6 +351,7 @@ int Scoreboard::claim_slot(uint32_t generation, int preferred, bool is_restart) 
     s.requests.store(0, std::memory_order_relaxed);
     s.started_ns.store(monotonic_ns(), std::memory_order_relaxed);
     s.request_start_ns.store(0, std::memory_order_relaxed);
+    s.heartbeat_ns.store(0, std::memory_order_relaxed);
     s.last_duration_ns.store(0, std::memory_order_relaxed);
     s.last_status.store(0, std::memory_order_relaxed);
     s.text_seq.fetch_add(1, std::memory_order_relaxed);
@@ -374,12 +382,39 @@ void Scoreboard::count_restart(RestartReason reason) {
   layout_->restarts[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
 }
 
+void Scoreboard::count_redis_push_failure() {
+  layout_->redis_push_failures.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Scoreboard::record_resync(uint64_t duration_ns) {
+  layout_->resync_ns_sum.fetch_add(duration_ns, std::memory_order_relaxed);
+  layout_->resync_last_ns.store(duration_ns, std::memory_order_relaxed);
+  layout_->resyncs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Scoreboard::count_reload_failure() {
+  layout_->reload_failures.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Scoreboard::set_draining() {
+  layout_->draining.store(1, std::memory_order_release);
+}
+
+bool Scoreboard::draining() const {
+  return layout_->draining.load(std::memory_order_acquire) != 0;
+}
+
 // ---- worker --------------------------------------------------------------------
 
 void Scoreboard::worker_ready(int slot, pid_t pid) {
   SlotData& s = layout_->slots[slot];
   s.pid.store(pid, std::memory_order_relaxed);
+  s.heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
   s.state.store(static_cast<uint32_t>(WorkerState::idle), std::memory_order_release);
+}
+
+void Scoreboard::heartbeat(int slot, uint64_t now_ns) {
+  layout_->slots[slot].heartbeat_ns.store(now_ns, std::memory_order_release);
 }
 
 void Scoreboard::worker_stopping(int slot) {
@@ -418,6 +453,9 @@ void Scoreboard::end_request(int slot, int route, int status, uint64_t duration_
   s.requests.fetch_add(1, std::memory_order_relaxed);
   s.last_status.store(static_cast<uint32_t>(status), std::memory_order_relaxed);
   s.last_duration_ns.store(duration_ns, std::memory_order_relaxed);
+  // Fresh before the slot reads idle again: the master must not judge an idle worker
+  // by the heartbeat it left before a long request.
+  s.heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
   s.request_start_ns.store(0, std::memory_order_release);
   s.state.store(static_cast<uint32_t>(WorkerState::idle), std::memory_order_release);
 }
@@ -450,6 +488,11 @@ GlobalView Scoreboard::global() const {
     g.restarts[static_cast<size_t>(i)] = layout_->restarts[i].load(std::memory_order_relaxed);
   g.max_requests = layout_->max_requests.load(std::memory_order_relaxed);
   g.request_timeout_ms = layout_->request_timeout_ms.load(std::memory_order_relaxed);
+  g.redis_push_failures = layout_->redis_push_failures.load(std::memory_order_relaxed);
+  g.resyncs = layout_->resyncs.load(std::memory_order_relaxed);
+  g.resync_ns_sum = layout_->resync_ns_sum.load(std::memory_order_relaxed);
+  g.resync_last_ns = layout_->resync_last_ns.load(std::memory_order_relaxed);
+  g.reload_failures = layout_->reload_failures.load(std::memory_order_relaxed);
   return g;
 }
 
@@ -464,6 +507,7 @@ SlotView Scoreboard::slot(int index) const {
   v.requests = s.requests.load(std::memory_order_relaxed);
   v.started_ns = s.started_ns.load(std::memory_order_relaxed);
   v.request_start_ns = s.request_start_ns.load(std::memory_order_acquire);
+  v.heartbeat_ns = s.heartbeat_ns.load(std::memory_order_acquire);
   v.last_status = s.last_status.load(std::memory_order_relaxed);
   v.last_duration_ns = s.last_duration_ns.load(std::memory_order_relaxed);
   v.route = "?";

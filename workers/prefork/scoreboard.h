@@ -83,6 +83,7 @@ struct SlotView {
   uint64_t requests = 0;
   uint64_t started_ns = 0;        // monotonic, when the master forked it
   uint64_t request_start_ns = 0;  // monotonic; 0 when not in a request
+  uint64_t heartbeat_ns = 0;      // monotonic; last time the worker was back at accept
   uint32_t last_status = 0;
   uint64_t last_duration_ns = 0;
   std::string method;  // current (busy) or last request
@@ -108,6 +109,12 @@ struct GlobalView {
   std::array<uint64_t, kRestartReasonCount> restarts{};
   int64_t max_requests = 0;
   int64_t request_timeout_ms = 0;
+  // Operations counters (ezapi_redis_push_failures_total, ezapi_resync_*, ...).
+  uint64_t redis_push_failures = 0;
+  uint64_t resyncs = 0;
+  uint64_t resync_ns_sum = 0;
+  uint64_t resync_last_ns = 0;
+  uint64_t reload_failures = 0;
   [[nodiscard]] uint64_t restarts_total() const;
 };
 
@@ -144,9 +151,24 @@ class Scoreboard {
   void set_slot_pid(int slot, pid_t pid);
   void release_slot(int slot);
   void count_restart(RestartReason reason);
+  // ---- anyone (workers, the syncer, the master) ----
+  // A push to Redis that failed; its rows stay in the outbox for the replay.
+  void count_redis_push_failure();
+  // A full resync that completed, and how long it took.
+  void record_resync(uint64_t duration_ns);
+  // A SIGHUP whose configuration was rejected (the master kept the running one).
+  void count_reload_failure();
+
+  // Shutdown: the socket path is gone; workers serve the queued connections, then exit.
+  void set_draining();
+  [[nodiscard]] bool draining() const;
 
   // ---- worker (its own slot) ----
   void worker_ready(int slot, pid_t pid);  // state idle
+  // Before every accept (idle workers come back at least every kAcceptWakeup): an idle
+  // slot whose heartbeat is older than the request timeout belongs to a worker that is
+  // stopped (SIGSTOP) or stuck inside accept reading a half-sent request.
+  void heartbeat(int slot, uint64_t now_ns);
   void worker_stopping(int slot);
   // Busy from `now_ns` (the request timeout counts from here); the route is not known
   // until the request has been read and matched: set_route() fills it in.

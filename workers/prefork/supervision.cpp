@@ -33,6 +33,13 @@ bool request_timed_out(uint64_t request_start_ns, uint64_t now_ns, uint64_t time
          now_ns - request_start_ns > timeout_ns;
 }
 
+bool idle_worker_stuck(uint64_t heartbeat_ns, uint64_t now_ns, uint64_t timeout_ns) {
+  // Same arithmetic as a request: the time since the worker last entered accept.
+  const auto floor_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(kIdleHeartbeatFloor).count());
+  return request_timed_out(heartbeat_ns, now_ns, std::max(timeout_ns, floor_ns));
+}
+
 PoolAction plan_pool(const PoolCounts& c) {
   if (c.old_running > 0) {
     // Rolling: strictly one step at a time.

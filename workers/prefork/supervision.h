@@ -48,6 +48,16 @@ inline constexpr milliseconds kBackoffMax{10000};
 [[nodiscard]] bool request_timed_out(uint64_t request_start_ns, uint64_t now_ns,
                                      uint64_t timeout_ns);
 
+// True when an idle worker (heartbeat != 0) has not come back to accept for longer
+// than timeout: it is stopped (SIGSTOP, a debugger) or blocked inside libfcgi's
+// accept reading a request whose client sent only part of it (the params are read
+// before the worker can mark itself busy). Either way it serves nobody: replace it.
+// The allowance is never below kIdleHeartbeatFloor: an idle worker legitimately stays
+// inside accept for the accept wake-up (200 ms) and, on a fresh connection that has not
+// sent its first byte yet, for libfcgi's own wait of up to 2 s.
+inline constexpr milliseconds kIdleHeartbeatFloor{3000};
+[[nodiscard]] bool idle_worker_stuck(uint64_t heartbeat_ns, uint64_t now_ns, uint64_t timeout_ns);
+
 // ---- rolling reload --------------------------------------------------------------
 
 // The pool as the roll sees it. "New" workers run the current config generation.

@@ -22,7 +22,8 @@ void on_stop(int) {
 
 }  // namespace
 
-pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b) {
+pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b,
+                   Scoreboard* scoreboard) {
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) return pid;  // the master, or -1
@@ -48,6 +49,7 @@ pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_f
   log::set_component("syncer");
   try {
     api::Context ctx(settings);
+    ctx.scoreboard = scoreboard;
     snapshot::run_replay_loop(ctx, [] { return g_stop != 0; });
   } catch (const std::exception& e) {
     log::error(std::string("syncer failed: ") + e.what());

@@ -11,8 +11,12 @@
 
 namespace ez::prefork {
 
+class Scoreboard;
+
 // Forks the syncer; returns its pid in the master (or -1 when fork failed).
 // `close_fds` are the master's descriptors the child must not keep.
-[[nodiscard]] pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b);
+// `scoreboard` (the master's, inherited) receives the syncer's push and resync counters.
+[[nodiscard]] pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b,
+                                 Scoreboard* scoreboard = nullptr);
 
 }  // namespace ez::prefork

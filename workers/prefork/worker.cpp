@@ -16,6 +16,7 @@
 #include "prefork/worker.h"
 
 #include <fcgiapp.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -84,6 +85,12 @@ bool stop_pending() {
   return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
 }
 
+// True when a connection is waiting in the listen queue (accept would not block).
+bool connection_queued(int listen_fd) {
+  pollfd pfd{listen_fd, POLLIN, 0};
+  return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
+}
+
 std::string fcgi_param(FCGX_Request& req, const char* name) {
   const char* v = FCGX_GetParam(name, req.envp);
   return v ? v : "";
@@ -126,10 +133,14 @@ class Worker {
     const int64_t max_requests = ctx_.settings().workers_max_requests;
     int64_t served = 0;
     for (;;) {
-      if (stop_pending()) {
+      // At shutdown the requests the kernel already queued are served first (nginx
+      // has sent them; dropping them is a 502/503 for a request nobody refused). Only
+      // then: during a rolling reload the queue is the new workers' to serve.
+      if (stop_pending() && !(sb.draining() && connection_queued(spec_.listen_fd))) {
         sb.worker_stopping(spec_.slot);
         return kExitStopped;
       }
+      sb.heartbeat(spec_.slot, monotonic_ns());
       const int rc = FCGX_Accept_r(&req);
       if (rc < 0) {
         // EAGAIN: the accept wake-up timer (loop and look at the signals again).

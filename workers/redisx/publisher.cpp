@@ -88,6 +88,31 @@ RedisState Publisher::state() {
   return s;
 }
 
+std::pair<RedisState, std::vector<int64_t>> Publisher::field_counts(
+    const std::vector<std::string>& keys) {
+  return on_connection(redis_, [&] {
+    redis_.append({"MULTI"});
+    redis_.append({"HGET", std::string(layout::snapshot), "version"});
+    for (const auto& k : keys) redis_.append({"HLEN", k});
+    redis_.append({"EXEC"});
+    Reply exec = read_transaction(redis_, keys.size() + 1);
+    if (exec->type != REDIS_REPLY_ARRAY || exec->elements != keys.size() + 1)
+      throw RedisError("EXEC: unexpected reply");
+    std::pair<RedisState, std::vector<int64_t>> out;
+    const redisReply* v = exec->element[0];
+    if (v->type == REDIS_REPLY_STRING) {
+      out.first.present = true;
+      out.first.version = std::strtoll(reply_text(v).c_str(), nullptr, 10);
+    }
+    for (size_t i = 1; i < exec->elements; ++i) {
+      const redisReply* n = exec->element[i];
+      if (n->type != REDIS_REPLY_INTEGER) throw RedisError("HLEN: unexpected reply");
+      out.second.push_back(n->integer);
+    }
+    return out;
+  });
+}
+
 ApplyResult Publisher::apply(const std::vector<Argv>& commands, const std::vector<Event>& events,
                              int64_t version, int64_t min_version, int64_t now_unix) {
   return on_connection(

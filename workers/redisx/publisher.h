@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "redisx/redis.h"
@@ -56,6 +57,10 @@ class Publisher {
   explicit Publisher(Redis& redis) : redis_(redis) {}
 
   [[nodiscard]] RedisState state();
+  // meta:snapshot's version and the HLEN of each of `keys`, read in one
+  // MULTI/EXEC so they describe the same moment (missing key = 0).
+  [[nodiscard]] std::pair<RedisState, std::vector<int64_t>> field_counts(
+      const std::vector<std::string>& keys);
 
   // One atomic batch: checks that Redis still holds at least `min_version`,
   // then MULTI, the commands, the version bump to `version`, one PUBLISH per

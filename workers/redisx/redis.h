@@ -6,8 +6,14 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+namespace ez::config {
+struct Settings;
+}
 
 namespace ez::redisx {
 
@@ -30,10 +36,22 @@ class RedisError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
 class Redis {
  public:
   Redis(std::string host, int port, int db,
         std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+  // Sentinel mode: the master is whatever the Sentinels at `sentinels` say
+  // `master_name` is (SENTINEL get-master-addr-by-name, confirmed with ROLE),
+  // asked again on every (re)connection.
+  Redis(std::vector<HostPort> sentinels, std::string master_name, int db,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+  // redis.sentinels + redis.master_name when set, else redis.addr.
+  [[nodiscard]] static Redis from_settings(const config::Settings& settings);
   Redis(const Redis&) = delete;
   Redis& operator=(const Redis&) = delete;
 
@@ -55,12 +73,26 @@ class Redis {
   void mark_broken();
   bool connected() const { return ctx_ != nullptr; }
   const std::string& endpoint() const { return endpoint_; }
+  bool sentinel_mode() const { return !sentinels_.empty(); }
+
+  // Sentinel mode: asks the Sentinels where the master is now and drops the
+  // connection when it is elsewhere (a failover happened), so the next command
+  // goes to the new master. Returns true when it moved. Cheap (one round trip
+  // to a Sentinel); a no-op returning false without Sentinels. Never throws.
+  bool follow_master();
+  // The master address the Sentinels report, or nullopt when none answers.
+  [[nodiscard]] std::optional<HostPort> ask_sentinels();
 
  private:
   redisContext* ctx();
+  // Connects to host_:port_ (after asking the Sentinels in Sentinel mode);
+  // returns an error text, empty on success.
+  std::string open(std::unique_ptr<redisContext, ContextDeleter>& out);
 
+  std::vector<HostPort> sentinels_;
+  std::string master_name_;
   std::string host_;
-  int port_;
+  int port_ = 0;
   int db_;
   std::chrono::milliseconds timeout_;
   std::string endpoint_;

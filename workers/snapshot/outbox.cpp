@@ -9,6 +9,7 @@
 #include "db/pg.h"
 #include "http/error.h"
 #include "http/request.h"
+#include "prefork/scoreboard.h"
 #include "redisx/publisher.h"
 #include "snapshot/builders.h"
 #include "snapshot/source.h"
@@ -297,8 +298,10 @@ void push_pending(api::Context& ctx) noexcept {
   } catch (const std::exception& e) {
     // The rows are in the outbox: the replay loop pushes them when Redis answers.
     log::warn(std::string("snapshot: push deferred to the replay loop: ") + e.what());
+    if (ctx.scoreboard) ctx.scoreboard->count_redis_push_failure();
   } catch (...) {
     log::warn("snapshot: push deferred to the replay loop");
+    if (ctx.scoreboard) ctx.scoreboard->count_redis_push_failure();
   }
 }
 

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "api/context.h"
 #include "common/log.h"
 #include "db/pg.h"
+#include "prefork/scoreboard.h"
 #include "redisx/publisher.h"
 #include "snapshot/builders.h"
 #include "snapshot/source.h"
@@ -66,7 +68,10 @@ Json::Value ResyncReport::to_json() const {
   return v;
 }
 
-ResyncReport resync(api::Context& ctx, ResyncMode mode) {
+namespace {
+
+// `only`: null for everything, else the live keys to rebuild.
+ResyncReport rebuild(api::Context& ctx, ResyncMode mode, const std::set<std::string>* only) {
   const auto started = std::chrono::steady_clock::now();
   ResyncReport report;
   auto& conn = ctx.pg().conn();
@@ -94,6 +99,7 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
 
     std::vector<redisx::Publisher::Swap> swaps;
     auto load = [&](std::string_view live, const char* name, auto&& fill) {
+      if (only && !only->count(std::string(live))) return;
       const auto t0 = std::chrono::steady_clock::now();
       const std::string tmp = redisx::Publisher::temporary(live, version);
       redisx::HashLoader loader(redis, tmp);
@@ -152,7 +158,8 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
             std::to_string(version) + "), resynced_at = now()");
     // REPEATABLE READ: only the rows this snapshot sees, i.e. the changes the
     // rebuild contains. A change committed since keeps its row and is pushed next.
-    tx.exec("DELETE FROM sync_outbox");
+    // A partial rebuild leaves them all: they may concern the other hashes.
+    if (!only) tx.exec("DELETE FROM sync_outbox");
     tx.commit();
     report.version = version;
   } catch (const pqxx::broken_connection&) {
@@ -165,10 +172,26 @@ ResyncReport resync(api::Context& ctx, ResyncMode mode) {
   report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - started)
                            .count();
-  log::info("snapshot: resync to version " + std::to_string(report.version) + " in " +
+  if (ctx.scoreboard)
+    ctx.scoreboard->record_resync(static_cast<uint64_t>(report.duration_ms) * 1'000'000ULL);
+  std::string what;
+  if (only)
+    for (const auto& k : *only) what += (what.empty() ? " of " : ", ") + k;
+  log::info("snapshot: resync" + what + " to version " + std::to_string(report.version) + " in " +
             std::to_string(report.duration_ms) + " ms (" + std::to_string(report.counts["keys"]) +
             " keys)");
   return report;
+}
+
+}  // namespace
+
+ResyncReport resync(api::Context& ctx, ResyncMode mode) {
+  return rebuild(ctx, mode, nullptr);
+}
+
+ResyncReport resync_keys(api::Context& ctx, const std::vector<std::string>& keys) {
+  const std::set<std::string> only(keys.begin(), keys.end());
+  return rebuild(ctx, ResyncMode::always, &only);
 }
 
 }  // namespace ez::snapshot

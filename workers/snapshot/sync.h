@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace ez::api {
 class Context;
@@ -47,6 +48,11 @@ enum class ResyncMode {
 // with one MULTI/EXEC, then publishes resource "all". Throws on failure
 // (RedisError, pqxx errors, ApiError(unavailable) when PostgreSQL is down).
 [[nodiscard]] ResyncReport resync(api::Context& ctx, ResyncMode mode = ResyncMode::always);
+
+// Rebuilds only the live keys named in `keys` (e.g. {"config:keys"} after it
+// was deleted), the same way and with the same atomic swap; the other hashes
+// and the outbox are left alone. What the syncer does for a partial loss.
+[[nodiscard]] ResyncReport resync_keys(api::Context& ctx, const std::vector<std::string>& keys);
 
 // Pushes every pending outbox row, oldest first, in batches; returns how many
 // rows were pushed. Resyncs first when Redis lost data. Throws on failure; the

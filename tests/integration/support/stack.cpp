@@ -8,6 +8,7 @@
 #include <json/reader.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/config.h"
 #include "http/response.h"
 
 namespace ez::it {
@@ -66,6 +68,18 @@ std::string source_dir() {
   return EZ_SOURCE_DIR;
 }
 
+// The stack's shared-memory segments (log queue, scoreboard) outlive `down` on purpose
+// (queued entries survive restarts); a test stack's must not outlive the test.
+void remove_shm_segments(const std::string& dir) {
+  try {
+    const auto loaded = ez::config::load(dir + "/config.yaml");
+    ::shm_unlink(loaded.settings.logq_shm_name().c_str());
+    ::shm_unlink(loaded.settings.scoreboard_shm_name().c_str());
+  } catch (const std::exception&) {
+    // No config (the stack never got that far): nothing was created under its prefix.
+  }
+}
+
 }  // namespace
 
 Json::Value HttpResult::json() const {
@@ -105,6 +119,7 @@ Stack::Stack() {
   if (stack_cmd("up") != 0) {
     std::system(("tail -n 30 " + dir + "/log/*.log >&2").c_str());
     stack_cmd("down");
+    remove_shm_segments(dir);
     if (!std::getenv("EZ_KEEP_STACK")) {
       std::error_code ec;
       fs::remove_all(dir, ec);
@@ -120,6 +135,7 @@ Stack::Stack() {
 
 Stack::~Stack() {
   stack_cmd("down");
+  remove_shm_segments(dir);
   if (!std::getenv("EZ_KEEP_STACK")) {
     std::error_code ec;
     fs::remove_all(dir, ec);
@@ -143,8 +159,14 @@ HttpResult Stack::http(const std::string& method, const std::string& path, const
 HttpResult Stack::http_token(const std::string& method, const std::string& path,
                              const std::string& token, const std::string& body,
                              const std::map<std::string, std::string>& headers) const {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(api_port));
-  session.setTimeout(Poco::Timespan(30, 0));
+  return http_at(api_port, method, path, token, body, headers);
+}
+
+HttpResult http_at(int port, const std::string& method, const std::string& path,
+                   const std::string& token, const std::string& body,
+                   const std::map<std::string, std::string>& headers, int timeout_s) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(timeout_s, 0));
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!token.empty()) req.set("Authorization", "Bearer " + token);
   bool has_type = false;

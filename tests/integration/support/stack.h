@@ -71,6 +71,14 @@ class Stack {
   bool wait_until(Pred pred, int timeout_ms = 10000) const;
 };
 
+// One HTTP request to 127.0.0.1:`port` (what Stack::http uses; also for the
+// several endpoints of scripts/cluster). Throws Poco exceptions when the
+// connection fails or times out.
+[[nodiscard]] HttpResult http_at(int port, const std::string& method, const std::string& path,
+                                 const std::string& token, const std::string& body = {},
+                                 const std::map<std::string, std::string>& headers = {},
+                                 int timeout_s = 30);
+
 // The stack of this test binary (started on first call).
 Stack& stack();
 

@@ -164,3 +164,99 @@ BOOST_AUTO_TEST_CASE(example_config_documents_every_key) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_values)
+
+// Before: each of these started with a silently useless setting.
+BOOST_AUTO_TEST_CASE(bad_networks_stop_start_up_naming_the_key) {
+  for (const char* nets : {"banana", "10.0.0.1/8", "127.0.0.1/33", "10.0.0.0/x", "::1/129",
+                           "fd00::1/8", "127.0.0.1/32 banana", ""}) {
+    BOOST_TEST(error_key({{"EZ_ALLOWED_NETWORKS", nets}}, "") == "http.allowed_networks", nets);
+  }
+  for (const char* nets : {"10.0.0.0/8", "127.0.0.1", "127.0.0.1/32 ::1/128", "fd00::/8",
+                           "0.0.0.0/0", "192.168.1.128/25"}) {
+    BOOST_TEST(error_key({{"EZ_ALLOWED_NETWORKS", nets}}, "") == "<no error>", nets);
+  }
+  try {
+    (void)resolve({{"EZ_ALLOWED_NETWORKS", "10.0.0.1/8"}}, std::nullopt, std::nullopt);
+    BOOST_FAIL("accepted");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(std::string(e.what()).find("10.0.0.0/8") != std::string::npos, e.what());
+    BOOST_TEST(std::string(e.what()).find('\n') == std::string::npos);  // one line
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_dsn_host_stops_start_up) {
+  for (const char* dsn :
+       {"host= dbname=ezapi", "hostaddr= dbname=ezapi", "host=''",
+        "dbname=ezapi host=", "postgresql://:5432/ezapi", "postgresql://u@:5432/ezapi"})
+    BOOST_TEST(error_key({{"EZ_PG_DSN", dsn}}, "") == "postgres.dsn", dsn);
+  for (const char* dsn : {"host=db dbname=ezapi", "dbname=ezapi", "postgresql://db:5432/ezapi",
+                          "postgresql://u:p@db/ezapi"})
+    BOOST_TEST(error_key({{"EZ_PG_DSN", dsn}}, "") == "<no error>", dsn);
+}
+
+BOOST_AUTO_TEST_CASE(check_config_masks_only_the_dsn_password) {
+  auto l =
+      resolve({{"EZ_PG_DSN", "host=db.internal port=6543 dbname=ez user=app password=hunter2"}},
+              std::nullopt, std::nullopt);
+  const std::string dsn = value_of(l, "postgres.dsn");
+  BOOST_TEST(dsn.find("hunter2") == std::string::npos, dsn);
+  for (const char* part :
+       {"host=db.internal", "port=6543", "dbname=ez", "user=app", "password=****"})
+    BOOST_TEST(dsn.find(part) != std::string::npos, dsn);
+
+  l = resolve({{"EZ_PG_DSN", "postgresql://app:s3cr%20et@db:5432/ez"}}, std::nullopt, std::nullopt);
+  const std::string uri = value_of(l, "postgres.dsn");
+  BOOST_TEST(uri.find("s3cr") == std::string::npos, uri);
+  BOOST_TEST(uri.find("host=db") != std::string::npos, uri);
+  BOOST_TEST(uri.find("password=****") != std::string::npos, uri);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_names_where_its_path_came_from) {
+  try {
+    (void)ez::config::load(std::string("/missing.yaml"));
+    BOOST_FAIL("loaded");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(e.key() == "--config");
+    BOOST_TEST(std::string(e.what()).find("/missing.yaml") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_cluster)
+
+BOOST_AUTO_TEST_CASE(sentinels_from_env_and_file) {
+  Environment env{{"EZ_REDIS_SENTINELS", "127.0.0.1:26379, 127.0.0.1:26380,h3:26381"},
+                  {"EZ_REDIS_MASTER_NAME", "ezapi"}};
+  auto l = resolve(env, std::nullopt, std::nullopt);
+  BOOST_REQUIRE(l.settings.redis_sentinels.size() == 3u);
+  BOOST_TEST(l.settings.redis_sentinels[1].first == "127.0.0.1");
+  BOOST_TEST(l.settings.redis_sentinels[1].second == 26380);
+  BOOST_TEST(l.settings.redis_sentinels[2].first == "h3");
+  BOOST_TEST(l.settings.redis_master_name == "ezapi");
+  auto f = resolve({}, std::string("redis:\n  sentinels: [a:1, b:2]\n  master_name: m\n"),
+                   std::string("t.yaml"));
+  BOOST_TEST(f.settings.redis_sentinels.size() == 2u);
+  // Without Sentinels, redis.addr as before.
+  BOOST_TEST(resolve({}, std::nullopt, std::nullopt).settings.redis_sentinels.empty());
+}
+
+BOOST_AUTO_TEST_CASE(bad_cluster_settings_name_their_key) {
+  BOOST_TEST(error_key({{"EZ_REDIS_SENTINELS", "a:1"}}, "") == "redis.master_name");
+  BOOST_TEST(error_key({{"EZ_REDIS_SENTINELS", "nope"}, {"EZ_REDIS_MASTER_NAME", "m"}}, "") ==
+             "redis.sentinels");
+  BOOST_TEST(error_key({{"EZ_REDIS_SENTINELS", "a:0"}, {"EZ_REDIS_MASTER_NAME", "m"}}, "") ==
+             "redis.sentinels");
+  BOOST_TEST(error_key({{"EZ_PG_READ_DSN", "host='unterminated"}}, "") == "postgres.read_dsn");
+}
+
+BOOST_AUTO_TEST_CASE(multi_host_dsn_is_accepted) {
+  Environment env{{"EZ_PG_DSN",
+                   "host=127.0.0.1,127.0.0.1 port=5432,5433 dbname=ezapi "
+                   "target_session_attrs=read-write"}};
+  BOOST_TEST(resolve(env, std::nullopt, std::nullopt).settings.pg_dsn == env["EZ_PG_DSN"]);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -231,3 +231,44 @@ BOOST_AUTO_TEST_CASE(status_document_like_php_fpm) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(prefork_metrics_ops)
+
+BOOST_AUTO_TEST_CASE(ops_families_render_counters_backlog_and_build) {
+  GlobalView g = sample_global();
+  g.redis_push_failures = 7;
+  g.resyncs = 2;
+  g.resync_ns_sum = 3'500'000'000ULL;
+  g.resync_last_ns = 1'250'000'000ULL;
+  g.reload_failures = 1;
+  OutboxBacklog b;
+  b.rows = 12;
+  b.oldest_age_seconds = 4.5;
+  std::string out;
+  append_ops_metrics(&g, &b, out);
+  for (const char* line : {
+           "ezapi_outbox_pending_rows 12\n",
+           "ezapi_outbox_oldest_age_seconds 4.5\n",
+           "ezapi_redis_push_failures_total 7\n",
+           "ezapi_resyncs_total 2\n",
+           "ezapi_resync_duration_seconds_sum 3.5\n",
+           "ezapi_resync_duration_seconds_count 2\n",
+           "ezapi_resync_last_duration_seconds 1.25\n",
+           "ezapi_config_reload_failures_total 1\n",
+           "# TYPE ezapi_resync_duration_seconds summary\n",
+       })
+    BOOST_TEST(out.find(line) != std::string::npos, line);
+  BOOST_TEST(
+      std::regex_search(out, std::regex("\nezapi_build_info\\{version=\"[0-9]+\\.[0-9]+\\.[0-9]+\","
+                                        "commit=\"([0-9a-f]{7,}|unknown)\"\\} 1\n")));
+}
+
+BOOST_AUTO_TEST_CASE(ops_families_without_postgres_or_master) {
+  std::string out;
+  append_ops_metrics(nullptr, nullptr, out);
+  BOOST_TEST(out.find("ezapi_build_info{") != std::string::npos);
+  BOOST_TEST(out.find("ezapi_outbox_") == std::string::npos);  // unknown, not a made-up 0
+  BOOST_TEST(out.find("ezapi_resyncs_total") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

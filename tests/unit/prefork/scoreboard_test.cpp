@@ -199,6 +199,30 @@ BOOST_AUTO_TEST_CASE(request_lifecycle_and_counters) {
   BOOST_TEST(routes[1].by_status[kStatusSlots - 1] == 1u);  // 418 is "other"
 }
 
+BOOST_AUTO_TEST_CASE(heartbeat_is_fresh_whenever_a_worker_turns_idle) {
+  Scoreboard sb = Scoreboard::create(unique_name("hb"));
+  const int slot = sb.claim_slot(1);
+  BOOST_TEST(sb.slot(slot).heartbeat_ns == 0u);  // starting: not judged by the heartbeat
+  const uint64_t before = monotonic_ns();
+  sb.worker_ready(slot, 777);
+  BOOST_TEST(sb.slot(slot).heartbeat_ns >= before);
+  sb.heartbeat(slot, 42);
+  BOOST_TEST(sb.slot(slot).heartbeat_ns == 42u);
+  // A long request must not leave the old heartbeat behind once the slot is idle.
+  sb.begin_request(slot, "GET", 50);
+  const uint64_t ended = monotonic_ns();
+  sb.end_request(slot, sb.unmatched_route(), 200, 1);
+  BOOST_TEST(sb.slot(slot).heartbeat_ns >= ended);
+}
+
+BOOST_AUTO_TEST_CASE(draining_flag) {
+  Scoreboard sb = Scoreboard::create(unique_name("drain"));
+  BOOST_TEST(!sb.draining());
+  sb.set_draining();
+  BOOST_TEST(sb.draining());
+  BOOST_TEST(Scoreboard::attach(sb.name()).draining());
+}
+
 BOOST_AUTO_TEST_CASE(long_text_is_truncated_not_overflowed) {
   Scoreboard sb = Scoreboard::create(unique_name("trunc"));
   const int slot = sb.claim_slot(1);

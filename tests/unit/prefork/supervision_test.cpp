@@ -110,6 +110,20 @@ BOOST_AUTO_TEST_CASE(timeout_decision) {
   BOOST_TEST(!request_timed_out(70 * ms, 60 * ms, 10 * ms));  // started after "now" was read
 }
 
+BOOST_AUTO_TEST_CASE(idle_worker_that_stays_away_from_accept_is_stuck) {
+  const uint64_t ms = 1'000'000;
+  const uint64_t floor = static_cast<uint64_t>(kIdleHeartbeatFloor.count()) * ms;
+  // A worker that came back to accept recently is fine, whatever the timeout.
+  BOOST_TEST(!idle_worker_stuck(1000 * ms, 1000 * ms + floor, 10 * ms));
+  // Stuck past both the timeout and the floor (SIGSTOP, a half-sent request).
+  BOOST_TEST(idle_worker_stuck(1000 * ms, 1000 * ms + floor + 1, 10 * ms));
+  // A long timeout is honoured beyond the floor.
+  BOOST_TEST(!idle_worker_stuck(1000 * ms, 1000 * ms + floor + 1, floor + 5 * ms));
+  BOOST_TEST(idle_worker_stuck(1000 * ms, 1000 * ms + floor + 5 * ms + 1, floor + 5 * ms));
+  // No heartbeat yet (a worker still starting) is never stuck.
+  BOOST_TEST(!idle_worker_stuck(0, 1'000'000 * ms, 10 * ms));
+}
+
 BOOST_AUTO_TEST_CASE(startup_fills_the_pool_at_once) {
   PoolCounts c{4, 0, 0, 0, 0};
   int spawned = 0;

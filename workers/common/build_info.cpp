@@ -1,0 +1,31 @@
+#include "common/build_info.h"
+
+// Set for this file only (CMakeLists.txt), so a new commit recompiles one file.
+#ifndef EZ_BUILD_VERSION
+#define EZ_BUILD_VERSION "unknown"
+#endif
+#ifndef EZ_BUILD_COMMIT
+#define EZ_BUILD_COMMIT "unknown"
+#endif
+
+namespace ez::build {
+
+std::string_view version() {
+  return EZ_BUILD_VERSION;
+}
+
+std::string_view commit() {
+  return EZ_BUILD_COMMIT;
+}
+
+std::string version_line(std::string_view program) {
+  std::string line(program);
+  line += ' ';
+  line += version();
+  line += " (commit ";
+  line += commit();
+  line += ')';
+  return line;
+}
+
+}  // namespace ez::build
