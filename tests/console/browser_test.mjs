@@ -575,6 +575,10 @@ try {
     await page.waitForSelector('section[data-testid=status] .status-section');
     const txt = await page.$eval('section[data-testid=status]', (e) => e.textContent);
     assert(/workers/i.test(txt), `status shows the worker pool: ${txt.slice(0, 200)}`);
+    // Queue depth, flusher state and the Redis snapshot version (GET /admin/status).
+    for (const want of ['log queue', 'depth entries', 'flusher', 'heartbeat age ms', 'redis version']) {
+      assert(txt.includes(want), `status page lacks "${want}"`);
+    }
     await shot('status');
   });
 
