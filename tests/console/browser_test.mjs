@@ -387,6 +387,10 @@ try {
       );
       await page.select('[data-testid=form-dialog] select[name=selector_type]', 'exact');
       await fill('[data-testid=form-dialog] input[name=selector_value]', 'gpt-4o');
+      await waitFor(
+        () => page.evaluate(() => !/ambiguous/.test(document.querySelector('[data-testid=resolution]')?.textContent ?? 'ambiguous')),
+        'the resolution of the exact selector again',
+      );
     } else {
       skip('live binding resolution', 'POST /admin/bindings/resolve is not in this build');
       // The preview shows the API's own error instead.
@@ -571,6 +575,10 @@ try {
     await page.waitForSelector('section[data-testid=status] .status-section');
     const txt = await page.$eval('section[data-testid=status]', (e) => e.textContent);
     assert(/workers/i.test(txt), `status shows the worker pool: ${txt.slice(0, 200)}`);
+    // Queue depth, flusher state and the Redis snapshot version (GET /admin/status).
+    for (const want of ['log queue', 'depth entries', 'flusher', 'heartbeat age ms', 'redis version']) {
+      assert(txt.includes(want), `status page lacks "${want}"`);
+    }
     await shot('status');
   });
 

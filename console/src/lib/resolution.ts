@@ -47,8 +47,8 @@ export function summarize(r: Resolution | null | undefined): ResolutionSummary {
   for (const c of r.candidates) {
     if (c.error) groupErrors.push(`${c.route_group}: ${explain(c.error)}`);
     for (const p of c.providers ?? []) {
-      if (p.error || p.upstream === null) failed++;
-      else resolved++;
+      if (p.error) failed++;
+      else if (p.upstream !== null) resolved++;
     }
   }
   const parts: string[] = [];

@@ -62,7 +62,7 @@ export function ResolutionView(props: { resolution: Resolution }) {
                 c.providers.map((p) => (
                   <tr key={p.provider_id}>
                     <td>
-                      {p.provider_name} <span class="muted">#{p.provider_id}</span>
+                      <bdi>{p.provider_name}</bdi> <span class="muted">#{p.provider_id}</span>
                     </td>
                     <td class={p.error ? 'bad-text' : 'mono'}>{p.error ? explain(p.error) : (p.upstream ?? '–')}</td>
                   </tr>
