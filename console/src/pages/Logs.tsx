@@ -8,6 +8,7 @@ import { useApp } from '../ui/context';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
 import { useCursorList } from '../ui/hooks';
+import { hrefFor } from '../lib/router';
 import { DataTable } from '../ui/Table';
 
 export interface LogItem {
@@ -114,7 +115,10 @@ export function LogsPage(props: { params: Record<string, string> }) {
       p['from'] = localInputToIso(draft['from'] ?? '') ?? undefined;
       p['to'] = localInputToIso(draft['to'] ?? '') ?? undefined;
       setFormErr(null);
-      app.navigate('logs', p);
+      // Same filters again: search again (new entries may have landed); otherwise the
+      // URL changes and the page reloads with the new query.
+      if (hrefFor('logs', p) === location.pathname + location.search) void list.reload();
+      else app.navigate('logs', p);
     } catch (x) {
       setFormErr(x);
     }
