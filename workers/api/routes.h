@@ -21,7 +21,7 @@ void register_audit_routes(http::Router& r);     // audit.cpp: /admin/audit
 void register_sync_routes(http::Router& r);      // sync.cpp: /sync/snapshot
 void register_usage_routes(
     http::Router& r);  // usage.cpp: /admin/usage /admin/logs /master/usage /master/logs
-void register_import_routes(http::Router& r);    // import.cpp: /admin/import
+void register_import_routes(http::Router& r);  // import.cpp: /admin/import
 
 // All of the above, in one router.
 [[nodiscard]] http::Router build_router();
