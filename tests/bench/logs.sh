@@ -144,6 +144,7 @@ TRIVIAL_PID=$!
 for _ in $(seq 50); do [[ -S $DIR/run/trivial.sock ]] && break; sleep 0.1; done
 mkdir -p "$DIR/nginx-trivial/tmp"/{body,fastcgi,proxy,uwsgi,scgi}
 sed -e "s#unix:$DIR/run/ezapi.sock#unix:$DIR/run/trivial.sock#" \
+    -e "s#unix:$DIR/run/ezapi-ingest.sock#unix:$DIR/run/trivial.sock#" \
     -e "s#listen 127.0.0.1:$EZ_API_PORT#listen 127.0.0.1:$TRIVIAL_PORT#" \
     -e "s#pid $DIR/run/nginx.pid#pid $DIR/run/nginx-trivial.pid#" \
     -e "s#$DIR/nginx/tmp#$DIR/nginx-trivial/tmp#g" \

@@ -33,6 +33,8 @@ export EZ_NGINX_ALLOW
 export EZ_NGINX_ADMIN_RATE="1r/m"
 export EZ_NGINX_ADMIN_BURST="1"
 export EZ_FASTCGI_SOCKET="$T/fcgi.sock"
+# One stub answers for both pools here: this test is about nginx's rules, not the pools.
+export EZ_FASTCGI_INGEST_SOCKET="$EZ_FASTCGI_SOCKET"
 export EZ_HTTP_MAX_BODY_BYTES="1024"
 export EZ_FASTCGI_TIMEOUT="5s"
 export EZ_TLS_LISTEN="127.0.0.1:$tls_port"

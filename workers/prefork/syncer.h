@@ -13,6 +13,7 @@ namespace ez::prefork {
 
 // Forks the syncer; returns its pid in the master (or -1 when fork failed).
 // `close_fds` are the master's descriptors the child must not keep.
-[[nodiscard]] pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b);
+[[nodiscard]] pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b,
+                                 int close_fd_c = -1);
 
 }  // namespace ez::prefork
