@@ -61,8 +61,12 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 load_before=$(uptime)
+# Anything set in the environment overrides the defaults in the stack: say so in the report.
+overrides=$(env | grep -E '^EZ_(LOG|WORKERS|FASTCGI|HTTP)_' | sort | tr '\n' ' ' || true)
+config_desc=${overrides:+"overrides: $overrides"}
+config_desc=${config_desc:-default configuration}
 
-say "bench: starting a stack in $DIR (default configuration, fsync $EZ_STACK_PG_FSYNC)"
+say "bench: starting a stack in $DIR ($config_desc, fsync $EZ_STACK_PG_FSYNC)"
 "$EZ_ROOT/scripts/stack" up >"$DIR/stack-up.log" 2>&1 || { cat "$DIR/stack-up.log" >&2; die "stack did not start"; }
 # shellcheck disable=SC1091
 source "$DIR/stack.env"
@@ -169,7 +173,7 @@ ratio_p50=$(calc "$f50 / $q50" 2)
 
 cat <<REPORT
 
-== overload bench ($(nproc) cores; build ${build_type:-?}; default configuration, fsync $EZ_STACK_PG_FSYNC) ==
+== overload bench ($(nproc) cores; build ${build_type:-?}; $config_desc, fsync $EZ_STACK_PG_FSYNC) ==
 load before: $load_before
 load after:  $load_after
 flood     $CONNS connections x $PER entries, ${DURATION}s, closed loop: $f_req requests answered, non-2xx $non2xx (503: $((f_ref / PER)), other: $f_oth, socket errors: $f_err)
