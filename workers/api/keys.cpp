@@ -237,9 +237,8 @@ db::KeyRow update_child_key(pqxx::transaction_base& tx, const db::KeyRow& before
   if (v.name == current.name && v.group == current.group && v.namespaces == current.namespaces &&
       v.scopes == current.scopes && v.model_limits == current.model_limits &&
       v.model_limits_enabled == current.model_limits_enabled &&
-      v.model_rate_limits == current.model_rate_limits &&
-      v.allow_ips == current.allow_ips && v.expires_at == current.expires_at &&
-      v.status == current.status)
+      v.model_rate_limits == current.model_rate_limits && v.allow_ips == current.allow_ips &&
+      v.expires_at == current.expires_at && v.status == current.status)
     return before;
   const db::KeyRow after = db::update_key(tx, before.id, v);
   snapshot::record_change(tx, snapshot::Resource::key, std::to_string(before.id));

@@ -17,8 +17,8 @@
 #include "logq/ring.h"
 #include "prefork/metrics.h"
 #include "prefork/scoreboard.h"
-#include "snapshot/backlog.h"
 #include "redisx/publisher.h"
+#include "snapshot/backlog.h"
 
 namespace ez::api {
 
