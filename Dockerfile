@@ -54,6 +54,7 @@ ENV EZ_NGINX_LISTEN=8080 \
     EZ_NGINX_ADMIN_RATE=20r/s \
     EZ_NGINX_ADMIN_BURST=40 \
     EZ_FASTCGI_SOCKET=/run/ezapi/ezapi.sock \
+    EZ_FASTCGI_INGEST_SOCKET=/run/ezapi/ezapi-ingest.sock \
     EZ_HTTP_MAX_BODY_BYTES=8388608 \
     EZ_FASTCGI_TIMEOUT=35s \
     EZ_TLS_LISTEN=8443 \
@@ -73,7 +74,7 @@ CMD set -eu; \
     export EZ_NGINX_ALLOW="$allow"; \
     names=$(printf '${%s} ' EZ_NGINX_LISTEN EZ_NGINX_SERVER_NAME EZ_NGINX_SNIPPETS_DIR \
       EZ_NGINX_ACCESS_LOG EZ_NGINX_ALLOW EZ_NGINX_ADMIN_RATE EZ_NGINX_ADMIN_BURST \
-      EZ_FASTCGI_SOCKET EZ_HTTP_MAX_BODY_BYTES EZ_FASTCGI_TIMEOUT \
+      EZ_FASTCGI_SOCKET EZ_HTTP_MAX_BODY_BYTES EZ_FASTCGI_TIMEOUT EZ_FASTCGI_INGEST_SOCKET \
       EZ_TLS_LISTEN EZ_TLS_CERT EZ_TLS_KEY); \
     src=/usr/local/share/ezapi/nginx; \
     envsubst "$names" <"$src/ezapi.conf" >/etc/nginx/sites-enabled/ezapi.conf; \

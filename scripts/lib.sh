@@ -41,14 +41,17 @@ alive() { [[ -s $1 ]] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 # exactly these so nginx's own $variables pass through.
 EZ_NGINX_SITE_VARS='${EZ_NGINX_LISTEN} ${EZ_NGINX_SERVER_NAME} ${EZ_NGINX_SNIPPETS_DIR}
 ${EZ_NGINX_ACCESS_LOG} ${EZ_NGINX_ALLOW} ${EZ_NGINX_ADMIN_RATE} ${EZ_NGINX_ADMIN_BURST}
-${EZ_FASTCGI_SOCKET} ${EZ_HTTP_MAX_BODY_BYTES} ${EZ_FASTCGI_TIMEOUT}'
+${EZ_FASTCGI_SOCKET} ${EZ_HTTP_MAX_BODY_BYTES} ${EZ_FASTCGI_TIMEOUT} ${EZ_FASTCGI_INGEST_SOCKET}'
 
-# render_dev_nginx NGINX_DIR RUN_DIR LOG_DIR SOCKET PORT MAX_BODY "NET NET..." TIMEOUT [USER]
+# render_dev_nginx NGINX_DIR RUN_DIR LOG_DIR SOCKET INGEST_SOCKET PORT MAX_BODY "NET NET..."
+#                  TIMEOUT [USER]
 # Writes NGINX_DIR/nginx.conf (nginx/dev.conf.template) and NGINX_DIR/ezapi.conf (the
 # production site with this stack's values): plain HTTP on 127.0.0.1:PORT, no TLS, an
-# admin rate limit high enough never to bite in tests. USER: "root root" when run as root.
+# admin rate limit high enough never to bite in tests. SOCKET is the admin pool's
+# (fastcgi.socket), INGEST_SOCKET the ingest pool's (fastcgi.ingest_socket: /logs, /sync/).
+# USER: "root root" when run as root.
 render_dev_nginx() {
-  local ngx=$1 run=$2 logdir=$3 sock=$4 port=$5 body=$6 nets=$7 timeout=$8 user=${9:-}
+  local ngx=$1 run=$2 logdir=$3 sock=$4 isock=$5 port=$6 body=$7 nets=$8 timeout=$9 user=${10:-}
   local net allow="" user_line=""
   mkdir -p "$ngx"/tmp/{body,fastcgi,proxy,uwsgi,scgi} "$ngx/snippets"
   for net in $nets; do allow+="allow $net; "; done
@@ -56,7 +59,7 @@ render_dev_nginx() {
   EZ_NGINX_LISTEN="127.0.0.1:$port" EZ_NGINX_SERVER_NAME=_ EZ_NGINX_SNIPPETS_DIR="$ngx/snippets" \
     EZ_NGINX_ACCESS_LOG="$logdir/nginx-access.log" EZ_NGINX_ALLOW="$allow" \
     EZ_NGINX_ADMIN_RATE=100000r/s EZ_NGINX_ADMIN_BURST=100000 EZ_FASTCGI_SOCKET="$sock" \
-    EZ_HTTP_MAX_BODY_BYTES="$body" EZ_FASTCGI_TIMEOUT="$timeout" \
+    EZ_FASTCGI_INGEST_SOCKET="$isock" EZ_HTTP_MAX_BODY_BYTES="$body" EZ_FASTCGI_TIMEOUT="$timeout" \
     envsubst "$EZ_NGINX_SITE_VARS" <"$EZ_ROOT/nginx/ezapi.conf" >"$ngx/ezapi.conf"
   awk -v user="$user_line" -v run="$run" -v logdir="$logdir" -v ngx="$ngx" '
     { gsub(/@USER_LINE@/, user); gsub(/@RUN@/, run); gsub(/@LOG@/, logdir); gsub(/@NGINX@/, ngx);
@@ -110,9 +113,10 @@ master_up() {
   alive "$RUN/master.pid" && return
   say "${HOST_TAG:-stack}: starting the master"
   start_bg master "$BUILD/ezapi-server" --pid-file "$RUN/master.pid"
-  for _ in $(seq 100); do [[ -S $RUN/ezapi.sock ]] && return; sleep 0.1; done
+  # Both pools' sockets: admin (fastcgi.socket) and ingest (fastcgi.ingest_socket).
+  for _ in $(seq 100); do [[ -S $RUN/ezapi.sock && -S $RUN/ezapi-ingest.sock ]] && return; sleep 0.1; done
   tail -n 20 "$LOG/master.log" >&2
-  die "the master did not open $RUN/ezapi.sock"
+  die "the master did not open $RUN/ezapi.sock and $RUN/ezapi-ingest.sock"
 }
 
 nginx_up() {
@@ -121,9 +125,11 @@ nginx_up() {
   nets=$(awk '/allowed_networks/ {sub(/.*allowed_networks:[ ]*/, ""); print}' "$DIR/config.yaml" | tr -d '"[],')
   [[ -n ${EZ_ALLOWED_NETWORKS:-} ]] && nets=$EZ_ALLOWED_NETWORKS
   [[ $(id -u) -eq 0 ]] && user="root root"
-  # nginx waits a little longer than a worker may run (workers.request_timeout_ms).
-  local timeout=$(( ${EZ_WORKERS_REQUEST_TIMEOUT_MS:-30000} / 1000 + 5 ))s
-  render_dev_nginx "$NGINX" "$RUN" "$LOG" "$RUN/ezapi.sock" "$API_PORT" \
+  # nginx waits a little longer than a worker of either pool may run
+  # (workers.request_timeout_ms, workers.ingest.request_timeout_ms).
+  local admin_ms=${EZ_WORKERS_REQUEST_TIMEOUT_MS:-30000} ingest_ms=${EZ_WORKERS_INGEST_REQUEST_TIMEOUT_MS:-10000}
+  local timeout=$(( (admin_ms > ingest_ms ? admin_ms : ingest_ms) / 1000 + 5 ))s
+  render_dev_nginx "$NGINX" "$RUN" "$LOG" "$RUN/ezapi.sock" "$RUN/ezapi-ingest.sock" "$API_PORT" \
     "${EZ_HTTP_MAX_BODY_BYTES:-8388608}" "${nets:-127.0.0.1/32 ::1/128}" "$timeout" "$user"
   # The console snippet, the same file production uses; its root is the console build.
   sed "s|\${EZ_CONSOLE_ROOT}|${CONSOLE_ROOT:-$BUILD/www}|g" "$EZ_ROOT/nginx/snippets/ezapi-console.conf" \

@@ -149,6 +149,7 @@ sed -e "s#pid $DIR/run/nginx.pid#pid $DIR/run/nginx-trivial.pid#" \
     -e "s#include $DIR/nginx/ezapi.conf#include $DIR/nginx-trivial/ezapi.conf#" \
     "$DIR/nginx/nginx.conf" >"$DIR/nginx-trivial/nginx.conf"
 sed -e "s#unix:$DIR/run/ezapi.sock#unix:$DIR/run/trivial.sock#" \
+    -e "s#unix:$DIR/run/ezapi-ingest.sock#unix:$DIR/run/trivial.sock#" \
     -e "s#listen 127.0.0.1:$EZ_API_PORT#listen 127.0.0.1:$TRIVIAL_PORT#" \
     "$DIR/nginx/ezapi.conf" >"$DIR/nginx-trivial/ezapi.conf"
 grep -q "trivial.sock" "$DIR/nginx-trivial/ezapi.conf" && grep -q "nginx-trivial/ezapi.conf" "$DIR/nginx-trivial/nginx.conf" \

@@ -15,6 +15,7 @@ port=$(free_port)
 export EZ_NGINX_LISTEN="127.0.0.1:$port" EZ_NGINX_SERVER_NAME="_" EZ_NGINX_SNIPPETS_DIR="$T/snippets"
 export EZ_NGINX_ACCESS_LOG="$T/logs/access.log" EZ_NGINX_ALLOW="allow 127.0.0.1/32;"
 export EZ_NGINX_ADMIN_RATE="100r/s" EZ_NGINX_ADMIN_BURST="100" EZ_FASTCGI_SOCKET="$T/fcgi.sock"
+export EZ_FASTCGI_INGEST_SOCKET="$EZ_FASTCGI_SOCKET"  # one stub for both pools
 export EZ_HTTP_MAX_BODY_BYTES="1048576" EZ_FASTCGI_TIMEOUT="5s" EZ_CONSOLE_ROOT="$T/www"
 
 render_template "$EZ_SOURCE_DIR/nginx/ezapi.conf" "$T/ezapi.conf"

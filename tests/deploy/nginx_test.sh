@@ -37,6 +37,8 @@ export EZ_NGINX_ALLOW
 export EZ_NGINX_ADMIN_RATE="1r/m"
 export EZ_NGINX_ADMIN_BURST="1"
 export EZ_FASTCGI_SOCKET="$T/fcgi.sock"
+# One stub answers for both pools here: this test is about nginx's rules, not the pools.
+export EZ_FASTCGI_INGEST_SOCKET="$EZ_FASTCGI_SOCKET"
 export EZ_HTTP_MAX_BODY_BYTES="1024"
 export EZ_FASTCGI_TIMEOUT="5s"
 export EZ_TLS_LISTEN="127.0.0.1:$tls_port"
@@ -215,8 +217,12 @@ EOF
 log "the dev stack's nginx (scripts/stack) in front of the same stub"
 dev_port=$(free_port)
 mkdir -p "$T/dev/run" "$T/dev/log"
-render_dev_nginx "$T/dev/nginx" "$T/dev/run" "$T/dev/log" "$EZ_FASTCGI_SOCKET" "$dev_port" 1024 \
-  "127.0.0.2/32 ::1/128" 5s
+render_dev_nginx "$T/dev/nginx" "$T/dev/run" "$T/dev/log" "$EZ_FASTCGI_SOCKET" \
+  "$EZ_FASTCGI_INGEST_SOCKET" "$dev_port" 1024 "127.0.0.2/32 ::1/128" 5s
+# Every placeholder of the site is filled, the ingest pool's socket included.
+grep -v '^\s*#' "$T/dev/nginx/ezapi.conf" | grep -q '\${EZ_' && fail "dev site has unrendered variables"
+grep -A1 '^upstream ezapi_ingest_fastcgi' "$T/dev/nginx/ezapi.conf" |
+  grep -qF "server unix:$EZ_FASTCGI_INGEST_SOCKET;" || fail "dev site lacks the ingest upstream"
 nginx -t -q -p "$T/dev/nginx" -c "$T/dev/nginx/nginx.conf" -e "$T/dev/log/nginx-error.log" ||
   fail "nginx -t rejected the dev stack's config"
 nginx -p "$T/dev/nginx" -c "$T/dev/nginx/nginx.conf" -e "$T/dev/log/nginx-error.log"

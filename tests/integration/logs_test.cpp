@@ -21,6 +21,7 @@
 #include "support/stack.h"
 
 using ez::it::Auth;
+using ez::it::describe;
 using ez::it::HttpResult;
 using ez::it::Stack;
 using ez::it::stack;
@@ -341,6 +342,62 @@ BOOST_AUTO_TEST_CASE(full_queue_answers_503_with_retry_after_and_exact_accountin
   wait_for_flush("full-after");
   BOOST_TEST(landed("full-") == accepted);
   BOOST_TEST(distinct_landed("full-") == accepted);
+}
+
+// Back-pressure (log.enqueue_wait_ms, 1000 ms by default): a request that finds the queue
+// full waits for the flusher to free space instead of being refused at once; only a queue
+// that stays full for the whole wait gets the 503, and that 503 says when to retry.
+BOOST_AUTO_TEST_CASE(a_full_queue_waits_for_the_flusher_before_refusing) {
+  auto& s = stack();
+  wait_for_flush("wait-before");
+  const ez::logq::Ring ring = ez::logq::Ring::attach(shm_prefix() + "-logq");
+  // Stops the flusher with an empty queue (not between a commit and its release), then
+  // fills the queue to the brim.
+  auto stop_flusher_and_fill = [&](const std::string& prefix) {
+    pid_t pid = 0;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      BOOST_REQUIRE(s.wait_until([&] { return (pid = flusher_pid()) > 0; }, 30000));
+      BOOST_REQUIRE(s.wait_until([&] { return ring.stats().depth_entries == 0; }, 30000));
+      BOOST_REQUIRE(::kill(pid, SIGSTOP) == 0);
+      std::this_thread::sleep_for(50ms);
+      if (ring.stats().depth_entries == 0) break;
+      ::kill(pid, SIGCONT);
+    }
+    BOOST_REQUIRE(ring.stats().depth_entries == 0u);
+    for (int i = 0; i < kQueueEntries / 50; ++i)
+      BOOST_REQUIRE(post_logs(batch(prefix + std::to_string(i), 50)).status == 202);
+    return pid;
+  };
+
+  // Let go within the wait: the waiting request is queued, 202.
+  pid_t pid = stop_flusher_and_fill("wait-a");
+  std::atomic<bool> done{false};
+  HttpResult late;
+  std::thread poster([&] {
+    late = post_logs(batch("wait-late", 50));
+    done = true;
+  });
+  std::this_thread::sleep_for(300ms);
+  const bool answered_while_stopped = done.load();
+  BOOST_REQUIRE(::kill(pid, SIGCONT) == 0);
+  poster.join();
+  BOOST_TEST(!answered_while_stopped);  // it was waiting, not refused
+  BOOST_TEST(late.status == 202, describe(late));
+
+  // Stopped for longer than the wait: 503 queue_full with Retry-After, nothing queued.
+  pid = stop_flusher_and_fill("wait-b");
+  auto refused = post_logs(batch("wait-refused", 50));
+  BOOST_REQUIRE(::kill(pid, SIGCONT) == 0);
+  BOOST_TEST(refused.status == 503, describe(refused));
+  BOOST_TEST(refused.header("retry-after") == "1");
+  BOOST_TEST(refused.json()["code"].asString() == "queue_full");
+
+  const long long want = 2 * kQueueEntries + 50;
+  BOOST_REQUIRE(s.wait_until([&] { return landed("wait-") >= want; }, 60000));
+  wait_for_flush("wait-after");
+  BOOST_TEST(landed("wait-") == want);
+  BOOST_TEST(landed("wait-refused") == 0);
+  BOOST_TEST(landed("wait-late") == 50);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_drains_the_queue_before_the_flusher_exits) {

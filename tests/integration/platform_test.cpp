@@ -98,6 +98,11 @@ BOOST_AUTO_TEST_CASE(internal_paths_are_closed_to_other_networks_by_nginx) {
   text << conf.rdbuf();
   BOOST_TEST(text.str().find("allow 127.0.0.1/32;") != std::string::npos);
   BOOST_TEST(text.str().find("deny all;") != std::string::npos);
+  // Both pools' sockets are filled in (the ingest pool serves /logs and /sync/).
+  BOOST_TEST(text.str().find("server unix:" + stack().dir + "/run/ezapi.sock;") !=
+             std::string::npos);
+  BOOST_TEST(text.str().find("server unix:" + stack().dir + "/run/ezapi-ingest.sock;") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(nginx_is_the_only_tcp_listener) {

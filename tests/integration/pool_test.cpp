@@ -40,6 +40,8 @@ namespace {
 constexpr int kMaxRequests = 40;
 constexpr int kRequestTimeoutMs = 3000;
 constexpr int kMaxBody = 4096;
+// Both pools' workers (admin 2 + ingest 2): the master's children but the syncer.
+constexpr size_t kWorkers = 4;
 
 // The stack of this binary, with a small max_requests (recycling happens during the
 // other tests too, which is part of the point), a short request timeout and a small
@@ -75,9 +77,21 @@ std::vector<pid_t> full_pool() {
   std::vector<pid_t> pids;
   pool().wait_until([&] {
     pids = pool().worker_pids();
-    return pids.size() == 2;
+    return pids.size() == kWorkers;
   });
   return pids;
+}
+
+// The admin pool's running workers (the ones on socket_path()), from the scoreboard.
+std::vector<pid_t> admin_pids() {
+  std::vector<pid_t> out;
+  const Json::Value st = status();  // named: a range-for over status()["workers"] would dangle
+  for (const auto& w : st["workers"]) {
+    const std::string state = w["state"].asString();
+    if (w["pool"].asString() == "admin" && (state == "idle" || state == "busy"))
+      out.push_back(static_cast<pid_t>(w["pid"].asInt64()));
+  }
+  return out;
 }
 
 // Alive and not a zombie (a reparented master may linger as one until init reaps it).
@@ -310,8 +324,8 @@ BOOST_AUTO_TEST_CASE(metrics_and_status) {
   BOOST_TEST(pool().http("GET", "/admin/status", "", Auth::none).status == 401);
   const Json::Value st = status();
   BOOST_TEST(st["master_pid"].asInt() == pool().pid_of("master"));
-  BOOST_TEST(st["workers_configured"].asInt() == 2);
-  BOOST_TEST(st["workers"].size() >= 2u);
+  BOOST_TEST(st["workers_configured"].asInt() == static_cast<int>(kWorkers));
+  BOOST_TEST(st["workers"].size() >= kWorkers);
   bool self_seen = false;
   for (const auto& w : st["workers"])
     if (w["state"].asString() == "busy" && w["route"].asString() == "/admin/status") {
@@ -325,13 +339,13 @@ BOOST_AUTO_TEST_CASE(sigkilled_worker_is_replaced_within_a_second) {
   Stack& s = pool();
   const uint64_t crashes = restarts("crash");
   const auto before = full_pool();
-  BOOST_REQUIRE_EQUAL(before.size(), 2u);
+  BOOST_REQUIRE_EQUAL(before.size(), kWorkers);
   const pid_t victim = before.front();
   BOOST_REQUIRE(::kill(victim, SIGKILL) == 0);
   const bool replaced = s.wait_until(
       [&] {
         const auto now = s.worker_pids();
-        return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+        return now.size() == kWorkers && std::find(now.begin(), now.end(), victim) == now.end();
       },
       1000);
   BOOST_TEST(replaced);
@@ -348,7 +362,7 @@ BOOST_AUTO_TEST_CASE(worker_recycled_after_max_requests) {
     BOOST_REQUIRE_EQUAL(s.http("GET", "/healthz", "", Auth::none).status, 200);
   BOOST_TEST(s.wait_until([&] { return restarts("recycle") > recycled; }, 5000));
   const auto after = s.worker_pids();
-  BOOST_TEST(after.size() == 2u);
+  BOOST_TEST(after.size() == kWorkers);
   BOOST_TEST(std::any_of(before.begin(), before.end(), [&](pid_t p) {
     return std::find(after.begin(), after.end(), p) == after.end();
   }));
@@ -364,7 +378,7 @@ BOOST_AUTO_TEST_CASE(request_over_the_timeout_is_killed) {
   const auto res = c.read_all();  // returns when the master's SIGKILL closes the connection
   BOOST_TEST(!res.complete);
   BOOST_TEST(pool().wait_until([&] { return restarts("timeout") == timeouts + 1; }, 5000));
-  BOOST_TEST(pool().wait_until([&] { return pool().worker_pids().size() == 2; }, 5000));
+  BOOST_TEST(pool().wait_until([&] { return pool().worker_pids().size() == kWorkers; }, 5000));
 }
 
 BOOST_AUTO_TEST_CASE(socket_is_0660_with_nginx_group) {
@@ -394,21 +408,24 @@ BOOST_AUTO_TEST_CASE(half_sent_requests_do_not_hold_workers) {
   BOOST_TEST(!a.read_all().complete);  // the connection closes when its worker is killed
   BOOST_TEST(!b.read_all().complete);
   BOOST_TEST(s.wait_until([&] { return restarts("timeout") >= timeouts + 2; }, 10000));
-  BOOST_TEST(s.wait_until([&] { return s.worker_pids().size() == 2; }, 5000));
+  BOOST_TEST(s.wait_until([&] { return s.worker_pids().size() == kWorkers; }, 5000));
 }
 
 // Before: a stopped idle worker stayed "idle" in the scoreboard and was never replaced.
 BOOST_AUTO_TEST_CASE(stopped_idle_worker_is_replaced) {
   Stack& s = pool();
-  const auto before = full_pool();
-  BOOST_REQUIRE_EQUAL(before.size(), 2u);
+  BOOST_REQUIRE_EQUAL(full_pool().size(), kWorkers);
+  // An admin worker: its pool's request timeout is this stack's short one (the ingest
+  // pool's is its own, 10 s by default).
+  const auto admin = admin_pids();
+  BOOST_REQUIRE_EQUAL(admin.size(), 2u);
   const uint64_t timeouts = restarts("timeout");
-  const pid_t victim = before.back();
+  const pid_t victim = admin.back();
   BOOST_REQUIRE(::kill(victim, SIGSTOP) == 0);
   const bool replaced = s.wait_until(
       [&] {
         const auto now = s.worker_pids();
-        return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+        return now.size() == kWorkers && std::find(now.begin(), now.end(), victim) == now.end();
       },
       15000);
   if (alive(victim)) ::kill(victim, SIGKILL);
@@ -516,7 +533,7 @@ BOOST_AUTO_TEST_CASE(sighup_rolls_workers_without_a_failed_request) {
           if (old_pids.count(w["pid"].asInt())) return false;
           ++current;
         }
-        return current == 2;
+        return current == static_cast<int>(kWorkers);
       },
       15000);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -535,7 +552,7 @@ BOOST_AUTO_TEST_CASE(sigterm_drains_in_flight_and_leaves_nothing) {
   const pid_t master = s.pid_of("master");
   const auto workers = full_pool();
   BOOST_REQUIRE(master > 0);
-  BOOST_REQUIRE_EQUAL(workers.size(), 2u);
+  BOOST_REQUIRE_EQUAL(workers.size(), kWorkers);
 
   // Two requests in flight, one per worker: params sent, body not yet.
   FcgiClient c(socket_path());

@@ -2,6 +2,7 @@
 // names which one does not, so an operator knows where to look.
 #include "api/context.h"
 #include "api/routes.h"
+#include "http/error.h"
 #include "http/response.h"
 
 namespace ez::api {
@@ -40,7 +41,9 @@ http::Response readyz(Context& ctx, http::Request&) {
     body["error"] = "unavailable: " + down;
     body["code"] = "unavailable";
   }
-  return http::json(ok ? 200 : 503, body);
+  http::Response r = http::json(ok ? 200 : 503, body);
+  if (!ok) r.header("Retry-After", std::to_string(http::kDefaultRetryAfterSeconds));
+  return r;
 }
 
 }  // namespace

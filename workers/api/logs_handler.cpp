@@ -66,12 +66,15 @@ bool is_ndjson(const http::Request& req) {
 
 http::Response post_logs(Context& ctx, http::Request& req) {
   (void)require_internal(ctx, req);
-  return accept_logs(ctx.log_queue, req, ctx.settings().log_retention_days);
+  return accept_logs(ctx.log_queue, req,
+                     std::chrono::milliseconds{ctx.settings().log_enqueue_wait_ms},
+                     ctx.settings().log_retention_days);
 }
 
 }  // namespace
 
-http::Response accept_logs(logq::Ring* ring, const http::Request& req, int retention_days) {
+http::Response accept_logs(logq::Ring* ring, const http::Request& req,
+                           std::chrono::milliseconds enqueue_wait, int retention_days) {
   if (!ring)
     throw ApiError(ErrorCode::queue_full, "the log queue is not available on this worker")
         .with_retry_after(kLogsRetryAfterSeconds);
@@ -107,7 +110,7 @@ http::Response accept_logs(logq::Ring* ring, const http::Request& req, int reten
   }
   for (size_t i = 0, start = 0; i < ends.size(); start = ends[i++])
     views.emplace_back(blob.data() + start, ends[i] - start);
-  const auto result = ring->enqueue(views);
+  const auto result = ring->enqueue_wait(views, enqueue_wait);
   views.clear();
   // Keep one huge request from pinning its memory in this worker for good.
   if (blob.capacity() > (1 << 20)) std::string().swap(blob);

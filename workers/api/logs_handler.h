@@ -7,10 +7,14 @@
 //   400 bad_json / invalid_field / missing_field, field "[i].name"    nothing queued
 //   413 payload_too_large                   more than the queue can ever hold at once
 //   415 unsupported_media_type              neither JSON nor NDJSON
-//   503 queue_full + Retry-After            the queue is full right now: nothing queued
-// It never touches the database and never waits for the flusher.
+//   503 queue_full + Retry-After            the queue stayed full for log.enqueue_wait_ms:
+//                                           nothing queued
+// It never touches the database. On a full queue it waits (up to log.enqueue_wait_ms) for
+// the flusher to free space, so a client posting faster than the flusher lands is slowed
+// down to the landing rate instead of refused.
 #pragma once
 
+#include <chrono>
 #include <string_view>
 
 #include "http/request.h"
@@ -25,9 +29,11 @@ class Context;
 void register_logs_routes(http::Router& r);  // also declared in routes.h
 
 // The work behind the route once the caller is authenticated; null ring => 503.
+// enqueue_wait: how long a full queue is waited on before 503 (0: answer at once).
 // retention_days > 0: entries older than the retention window are a 400 (timestamp).
 // Exposed for unit tests (no FastCGI, no auth).
 [[nodiscard]] http::Response accept_logs(logq::Ring* ring, const http::Request& req,
+                                         std::chrono::milliseconds enqueue_wait = {},
                                          int retention_days = 0);
 
 // Seconds a client should wait after queue_full.

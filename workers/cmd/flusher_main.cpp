@@ -146,14 +146,16 @@ int main(int argc, char** argv) {
     ez::flusher::PgSink sink(s.pg_dsn, hostname(), s.log_rollup_retention_days);
     ez::flusher::Options opt;
     opt.batch_size = static_cast<size_t>(s.log_batch_size);
+    opt.batch_max = static_cast<size_t>(s.log_batch_max);
     opt.flush_interval = std::chrono::milliseconds{s.log_flush_ms};
     opt.retention_days = s.log_retention_days;
     opt.on_ready = [&] {
       ez::log::info("attached to log queue " + ring.name() + " (" +
                     std::to_string(ring.capacity_entries()) + " entries, " +
                     std::to_string(ring.capacity_bytes()) + " bytes), batch " +
-                    std::to_string(opt.batch_size) + " / " + std::to_string(s.log_flush_ms) +
-                    " ms, retention " + std::to_string(s.log_retention_days) + " days");
+                    std::to_string(opt.batch_size) + " (up to " + std::to_string(opt.batch_max) +
+                    " with a backlog) / " + std::to_string(s.log_flush_ms) + " ms, retention " +
+                    std::to_string(s.log_retention_days) + " days");
       sd_notify(0, "READY=1");
     };
     opt.on_stopping = [] { sd_notify(0, "STOPPING=1"); };

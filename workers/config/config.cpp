@@ -81,6 +81,17 @@ const std::vector<KeySpec> kSpecs = {
      "Sentinels as host:port, comma or space separated; when set, redis.addr is ignored"},
     {"redis.master_name", "EZ_REDIS_MASTER_NAME", "", false,
      "the master's name in Sentinel (required with redis.sentinels)"},
+    {"log.enqueue_wait_ms", "EZ_LOG_ENQUEUE_WAIT_MS", "1000", false,
+     "POST /logs on a full queue waits this long for space before answering 503"},
+    {"log.batch_max", "EZ_LOG_BATCH_MAX", "5000", false,
+     "with a backlog, a flusher transaction grows from log.batch_size up to this"},
+    {"workers.ingest.count", "EZ_WORKERS_INGEST", "2", false,
+     "worker processes of the ingest pool (POST /logs, /sync/); workers.count is the admin pool"},
+    {"workers.ingest.request_timeout_ms", "EZ_WORKERS_INGEST_REQUEST_TIMEOUT_MS", "10000", false,
+     "request timeout of the ingest pool (workers.request_timeout_ms is the admin pool's)"},
+    {"fastcgi.ingest_socket", "EZ_FASTCGI_INGEST_SOCKET", "/run/ezapi/ezapi-ingest.sock", false,
+     "unix socket of the ingest pool; nginx sends /logs and /sync/ here, the rest to "
+     "fastcgi.socket"},
 };
 
 void flatten(const YAML::Node& node, const std::string& prefix,
@@ -339,6 +350,27 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
       parse_int<int>("usage.logs_max_window_days", get("usage.logs_max_window_days"), 1, 36500);
   s.usage_export_max_rows =
       parse_int<int64_t>("usage.export_max_rows", get("usage.export_max_rows"), 1, 1'000'000'000);
+  s.workers_ingest_count =
+      parse_int<int>("workers.ingest.count", get("workers.ingest.count"), 1, 512);
+  s.workers_ingest_request_timeout_ms =
+      parse_int<int>("workers.ingest.request_timeout_ms", get("workers.ingest.request_timeout_ms"),
+                     100, 3'600'000);
+  s.fastcgi_ingest_socket = get("fastcgi.ingest_socket");
+  if (s.fastcgi_ingest_socket.empty() || s.fastcgi_ingest_socket.size() > 100)
+    throw ConfigError("fastcgi.ingest_socket", "must be a path of 1..100 characters");
+  if (s.fastcgi_ingest_socket == s.fastcgi_socket)
+    throw ConfigError("fastcgi.ingest_socket", "must differ from fastcgi.socket (one per pool)");
+  s.log_enqueue_wait_ms =
+      parse_int<int>("log.enqueue_wait_ms", get("log.enqueue_wait_ms"), 0, 60'000);
+  // The ingest workers wait for queue space while busy: past their request timeout the
+  // master would kill them mid-wait.
+  if (s.log_enqueue_wait_ms >= s.workers_ingest_request_timeout_ms)
+    throw ConfigError("log.enqueue_wait_ms",
+                      "must be below workers.ingest.request_timeout_ms (" +
+                          std::to_string(s.workers_ingest_request_timeout_ms) + ")");
+  s.log_batch_max = parse_int<int>("log.batch_max", get("log.batch_max"), 1, 1'000'000);
+  // The per-transaction count never shrinks below log.batch_size: a smaller max is raised.
+  s.log_batch_max = std::max(s.log_batch_max, s.log_batch_size);
 
   if (s.production()) check_production_secrets(s);
 

@@ -80,6 +80,14 @@ struct Settings {
   std::string pg_read_dsn;                                   // empty: reads go to the primary
   std::vector<std::pair<std::string, int>> redis_sentinels;  // empty: redis.addr
   std::string redis_master_name;
+  // back-pressure and adaptive flushing (log.*; appended here to keep merges simple)
+  int log_enqueue_wait_ms = 1000;  // POST /logs: wait for queue space before 503
+  int log_batch_max = 5000;        // flusher: largest transaction with a backlog
+  // the ingest pool (POST /logs, /sync/): its own workers, socket and request timeout; the
+  // workers.* / fastcgi.socket keys above are the admin pool's (prefork/pools.h)
+  int workers_ingest_count = 2;
+  int workers_ingest_request_timeout_ms = 10000;
+  std::string fastcgi_ingest_socket;
 
   bool production() const { return server_mode == "production"; }
   std::string logq_shm_name() const { return shm_prefix + "-logq"; }

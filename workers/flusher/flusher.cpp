@@ -31,6 +31,13 @@ std::string one_line(std::string s) {
 
 }  // namespace
 
+size_t batch_target(size_t batch_size, size_t batch_max, uint64_t queued) {
+  batch_size = std::max<size_t>(batch_size, 1);
+  batch_max = std::max(batch_max, batch_size);
+  if (queued <= batch_size) return batch_size;
+  return static_cast<size_t>(std::min<uint64_t>(queued, batch_max));
+}
+
 milliseconds Backoff::next() {
   current_ = current_.count() == 0 ? min_ : std::min(current_ * 2, max_);
   // xorshift: no need for a real generator to spread retries.
@@ -45,6 +52,7 @@ milliseconds Backoff::next() {
 Flusher::Flusher(logq::Ring& ring, Sink& sink, Options options)
     : ring_(ring), sink_(sink), opt_(std::move(options)) {
   if (opt_.batch_size == 0) opt_.batch_size = 1;
+  opt_.batch_max = std::max(opt_.batch_max, opt_.batch_size);
 }
 
 void Flusher::publish(bool force) {
@@ -150,9 +158,11 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
       }
     }
 
-    if (batch.size() < opt_.batch_size) {
+    const size_t target =
+        batch_target(opt_.batch_size, opt_.batch_max, ring_.stats().depth_entries);
+    if (batch.size() < target) {
       const bool was_empty = batch.empty();
-      consumer.poll(batch, opt_.batch_size - batch.size());
+      consumer.poll(batch, target - batch.size());
       if (was_empty && !batch.empty()) batch_started = now;
     }
     if (batch.empty()) {

@@ -1,7 +1,9 @@
 // The log flusher's loop: drains the shared-memory queue into PostgreSQL in batches.
 //
 //  * A batch is up to batch_size entries, or whatever arrived within flush_interval of the
-//    batch's first entry, whichever comes first.
+//    batch's first entry, whichever comes first. With a backlog (more than batch_size
+//    queued) a batch takes what is queued, up to batch_max (batch_target below): a commit
+//    has a fixed cost, so bigger transactions are how landing keeps up with the producers.
 //  * Exactly once: each batch and the new committed sequence go in one transaction
 //    (Sink::write); queue space is released only after the commit; after a restart or a
 //    database error the stored sequence is read again and entries up to it are skipped.
@@ -24,6 +26,7 @@ namespace ez::flusher {
 
 struct Options {
   size_t batch_size = 10;
+  size_t batch_max = 5000;  // raised to batch_size if below it
   std::chrono::milliseconds flush_interval{1000};
   int retention_days = 30;
   int partition_days_ahead = 3;
@@ -40,6 +43,11 @@ struct Options {
   // Called now and then with a one-line status (sd_notify STATUS=).
   std::function<void(const std::string&)> on_status;
 };
+
+// Entries the next transaction may take, given `queued` entries in the queue that are not
+// durable yet (the batch in hand included): batch_size while the queue is short, the whole
+// backlog with a backlog, never more than batch_max (nor less than batch_size).
+[[nodiscard]] size_t batch_target(size_t batch_size, size_t batch_max, uint64_t queued);
 
 // Capped exponential back-off with +-20% jitter, so several flushers do not retry in step.
 class Backoff {

@@ -79,7 +79,12 @@ Response to_response(const ApiError& error) {
   if (!error.field().empty()) body["field"] = error.field();
   Response r = json(http_status(error.code()), body);
   if (error.code() == ErrorCode::unauthorized) r.header("WWW-Authenticate", "Bearer");
-  if (error.retry_after() > 0) r.header("Retry-After", std::to_string(error.retry_after()));
+  // Every 503 says when to come back (RFC 9110 15.6.4), so a client never has to guess:
+  // the error's own value, else one second (a database or Redis blip, a full queue).
+  if (error.retry_after() > 0)
+    r.header("Retry-After", std::to_string(error.retry_after()));
+  else if (r.status == 503)
+    r.header("Retry-After", std::to_string(kDefaultRetryAfterSeconds));
   return r;
 }
 

@@ -59,7 +59,10 @@ class ApiError : public std::runtime_error {
   fail(ErrorCode::not_found, what + " not found");
 }
 
-// The single place an error becomes an HTTP answer.
+// Retry-After of a 503 whose error did not set one.
+inline constexpr int kDefaultRetryAfterSeconds = 1;
+
+// The single place an error becomes an HTTP answer (every 503 carries Retry-After).
 [[nodiscard]] Response to_response(const ApiError& error);
 
 }  // namespace ez::http

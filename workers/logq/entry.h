@@ -104,7 +104,11 @@ namespace detail {
 //    fields, strings without escapes, flat values. For anything else -- every error
 //    included -- it returns false and leaves the body to
 //  * full: jsoncpp, which handles every body and explains every refusal.
-// Whatever fast accepts, full accepts with the same result.
+// Whatever fast accepts, full accepts with the same result. Both stop at the entry limit
+// (max_entries) instead of reading the rest: fast throws EntryError(too_many) when a good
+// max_entries-th entry is followed by another one (full would say the same), and full
+// counts an array's top-level elements before it builds the JSON tree, so an array over the
+// limit is too_many whatever its later elements hold.
 [[nodiscard]] bool parse_body_fast(std::string_view body, const ParseOptions& options,
                                    std::vector<LogEntry>& out);
 void parse_body_full(std::string_view body, const ParseOptions& options,

@@ -1,16 +1,19 @@
 #include "logq/ring.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <ctime>
 #include <new>
@@ -167,11 +170,18 @@ struct alignas(64) Header {
 
   alignas(64) std::atomic<uint64_t> head_pos;  // consumer: full byte position
   std::atomic<uint64_t> head_ent;              // consumer: full entry position
+  // Back-pressure (Ring::enqueue_wait): the consumer bumps space_seq after it frees space
+  // and FUTEX_WAKEs it when space_waiters is non-zero. Both sat in this cache line's padding,
+  // so adding them kept sizeof(Header) and the layout version: a segment made by an older
+  // binary holds zeros here, which are valid initial values.
+  std::atomic<uint32_t> space_seq;
+  std::atomic<uint32_t> space_waiters;  // a hint: a waiter killed mid-wait leaves it high
 
   alignas(64) std::atomic<uint64_t> enqueued;
   std::atomic<uint64_t> enqueued_requests;
   std::atomic<uint64_t> refused;
   std::atomic<uint64_t> refused_requests;
+  std::atomic<uint64_t> waited_requests;  // found the queue full and waited for space
 
   alignas(64) std::atomic<uint64_t> consumed;
   std::atomic<uint64_t> abandoned;
@@ -190,6 +200,10 @@ struct alignas(64) Header {
   std::atomic<uint64_t> f_db_connected;
 };
 static_assert(sizeof(Header) <= kDataOffset);
+// The layout of version 1; a change of size needs kVersion + 1 (old segments refuse then).
+static_assert(sizeof(Header) == 448);
+static_assert(std::atomic<uint32_t>::is_always_lock_free && sizeof(std::atomic<uint32_t>) == 4,
+              "space_seq is a futex word");
 
 namespace {
 
@@ -397,6 +411,69 @@ std::atomic_ref<uint64_t> word_at(unsigned char* data, uint64_t cap, uint64_t po
 }  // namespace
 
 Ring::EnqueueResult Ring::enqueue(std::span<const std::string_view> entries) {
+  const EnqueueResult r = try_enqueue(entries);
+  if (r.status == Status::full) count_refusal(entries.size());
+  return r;
+}
+
+void Ring::count_refusal(uint64_t entries) {
+  hdr_->refused.fetch_add(entries, std::memory_order_relaxed);
+  hdr_->refused_requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+namespace {
+
+// FUTEX_WAIT on a word of the shared mapping (not FUTEX_PRIVATE: waker and waiter are
+// different processes). Returns on a wake, a timeout, a signal, or at once when the word no
+// longer holds `seen`; the caller re-checks in every case.
+void futex_wait(std::atomic<uint32_t>& word, uint32_t seen, std::chrono::nanoseconds timeout) {
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(timeout.count() / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(timeout.count() % 1'000'000'000);
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT, seen, &ts, nullptr, 0);
+}
+
+void futex_wake_all(std::atomic<uint32_t>& word) {
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE, INT32_MAX, nullptr, nullptr,
+            0);
+}
+
+}  // namespace
+
+Ring::EnqueueResult Ring::enqueue_wait(std::span<const std::string_view> entries,
+                                       std::chrono::milliseconds max_wait) {
+  EnqueueResult r = try_enqueue(entries);
+  if (r.status != Status::full || max_wait.count() <= 0) {
+    if (r.status == Status::full) count_refusal(entries.size());
+    return r;
+  }
+  Header& h = *hdr_;
+  h.waited_requests.fetch_add(1, std::memory_order_relaxed);
+  const auto deadline = std::chrono::steady_clock::now() + max_wait;
+  for (;;) {
+    // No spinning: sleep in the kernel on space_seq until the consumer frees space.
+    // Order matters against Consumer::wake_space_waiters (head store, seq bump, waiter
+    // check, all seq_cst or release): register as a waiter, THEN read the sequence, THEN try
+    // again. If the consumer saw no waiter, its bump precedes our read, so the retry sees the
+    // space it freed; otherwise it wakes us, or the kernel sees the word moved past `seen`
+    // and does not sleep at all. Nothing is lost between the try and the sleep.
+    h.space_waiters.fetch_add(1, std::memory_order_seq_cst);
+    const uint32_t seen = h.space_seq.load(std::memory_order_seq_cst);
+    r = try_enqueue(entries);
+    const auto now = std::chrono::steady_clock::now();
+    if (r.status != Status::full || now >= deadline) {
+      h.space_waiters.fetch_sub(1, std::memory_order_relaxed);
+      if (r.status == Status::full) count_refusal(entries.size());
+      return r;
+    }
+    // Sliced: a consumer of an older binary never bumps space_seq, and space can also come
+    // back without a bump (the head catching up on abandoned claims); 50 ms bounds both.
+    futex_wait(h.space_seq, seen, std::min<std::chrono::nanoseconds>(deadline - now, kWaitSlice));
+    h.space_waiters.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+Ring::EnqueueResult Ring::try_enqueue(std::span<const std::string_view> entries) {
   Header& h = *hdr_;
   const uint64_t cap = h.capacity_bytes;
   const uint64_t n = entries.size();
@@ -424,11 +501,8 @@ Ring::EnqueueResult Ring::enqueue(std::span<const std::string_view> entries) {
     const uint64_t to_end = cap - tpos % cap;
     pad = size > to_end ? to_end : 0;
     const uint64_t need = pad + size;
-    if (tpos + need - hp > cap || tent + n - he > h.capacity_entries) {
-      h.refused.fetch_add(n, std::memory_order_relaxed);
-      h.refused_requests.fetch_add(1, std::memory_order_relaxed);
-      return {Status::full, 0};
-    }
+    if (tpos + need - hp > cap || tent + n - he > h.capacity_entries)
+      return {Status::full, 0};  // counted by the caller once it gives up
     const uint64_t next =
         (((tpos + need) / 8) & kTailPosMask) | (((tent + n) & kTailEntMask) << kTailPosBits);
     uint64_t expected = t;
@@ -497,6 +571,7 @@ Stats Ring::stats() const {
   s.enqueued_requests = h.enqueued_requests.load(std::memory_order_relaxed);
   s.refused = h.refused.load(std::memory_order_relaxed);
   s.refused_requests = h.refused_requests.load(std::memory_order_relaxed);
+  s.waited_requests = h.waited_requests.load(std::memory_order_relaxed);
   s.consumed = h.consumed.load(std::memory_order_relaxed);
   s.abandoned = h.abandoned.load(std::memory_order_relaxed);
   s.abandoned_records = h.abandoned_records.load(std::memory_order_relaxed);
@@ -724,6 +799,7 @@ size_t Consumer::poll(std::vector<Entry>& out, size_t max_entries) {
       if (tent > he) {
         h.abandoned.fetch_add(tent - he, std::memory_order_relaxed);
         h.head_ent.store(tent, std::memory_order_release);
+        wake_space_waiters();
       }
     }
   }
@@ -778,6 +854,15 @@ void Consumer::release(uint64_t last_seq) {
   h.consumed.fetch_add(consumed, std::memory_order_relaxed);
   h.abandoned.fetch_add(abandoned, std::memory_order_relaxed);
   h.abandoned_records.fetch_add(abandoned_records, std::memory_order_relaxed);
+  wake_space_waiters();
+}
+
+void Consumer::wake_space_waiters() {
+  // After the head stores above (see Ring::enqueue_wait for the ordering argument). The
+  // wake is a syscall, so it is skipped when nobody waits: the common, unloaded case.
+  Header& h = *ring_.hdr_;
+  h.space_seq.fetch_add(1, std::memory_order_seq_cst);
+  if (h.space_waiters.load(std::memory_order_seq_cst) != 0) futex_wake_all(h.space_seq);
 }
 
 void Consumer::skip_through(uint64_t seq) {

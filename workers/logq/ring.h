@@ -72,8 +72,9 @@ struct Stats {
   uint64_t enqueued_requests = 0;
   uint64_t refused = 0;  // entries refused because the ring was full
   uint64_t refused_requests = 0;
-  uint64_t consumed = 0;   // entries released by the consumer
-  uint64_t abandoned = 0;  // entries of claims skipped after their producer vanished
+  uint64_t waited_requests = 0;  // requests that found the queue full and waited for space
+  uint64_t consumed = 0;         // entries released by the consumer
+  uint64_t abandoned = 0;        // entries of claims skipped after their producer vanished
   uint64_t abandoned_records = 0;
   uint64_t lag = 0;  // next_seq - 1 - flusher.committed_seq (entries not durable)
   FlusherStats flusher;
@@ -118,6 +119,14 @@ class Ring {
 
   // Appends all entries as one record, or none of them. Never blocks; lock-free.
   [[nodiscard]] EnqueueResult enqueue(std::span<const std::string_view> entries);
+  // The same, but when the queue is full, waits up to max_wait for the consumer to free
+  // enough space (sleeping in the kernel on a futex the consumer wakes, never spinning),
+  // then gives up with Status::full. Back-pressure: a client that posts faster than the
+  // flusher lands is slowed down to the landing rate instead of being refused.
+  [[nodiscard]] EnqueueResult enqueue_wait(std::span<const std::string_view> entries,
+                                           std::chrono::milliseconds max_wait);
+  // Longest single sleep inside enqueue_wait before it looks again by itself.
+  static constexpr std::chrono::milliseconds kWaitSlice{50};
 
   // Bytes one record holding entries of these sizes occupies (header + framing + padding).
   [[nodiscard]] static uint64_t record_size(std::span<const std::string_view> entries);
@@ -136,6 +145,9 @@ class Ring {
  private:
   friend class Consumer;
   Ring(std::string name, int fd, void* base, size_t mapped);
+  // enqueue() without counting a refusal (enqueue_wait tries several times).
+  [[nodiscard]] EnqueueResult try_enqueue(std::span<const std::string_view> entries);
+  void count_refusal(uint64_t entries);
 
   std::string name_;
   int fd_ = -1;
@@ -198,6 +210,8 @@ class Consumer {
   // Reads the record at walk_pos_; appends it to walked_ if it can be decided now.
   bool walk_one(std::chrono::steady_clock::time_point now);
   void free_region(uint64_t pos, uint64_t len);
+  // Tells producers blocked in Ring::enqueue_wait that space was freed.
+  void wake_space_waiters();
 
   Ring& ring_;
   ConsumerOptions opt_;

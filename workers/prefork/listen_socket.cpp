@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "common/log.h"
 
@@ -38,6 +39,34 @@ bool someone_listening(const sockaddr_un& addr) {
   return alive;
 }
 
+// The sockets systemd passed (socket activation), collected once: sd_listen_fds(1) also
+// clears LISTEN_PID/LISTEN_FDS, so the workers (and anything they might exec) do not think
+// the fds are theirs, and a second call would see none.
+struct SystemdFd {
+  int fd = -1;
+  std::string path;
+  bool taken = false;
+};
+
+std::vector<SystemdFd>& systemd_fds() {
+  static std::vector<SystemdFd> fds = [] {
+    const int n = sd_listen_fds(1);
+    if (n < 0) throw ListenError(std::string("sd_listen_fds: ") + std::strerror(-n));
+    std::vector<SystemdFd> out;
+    for (int i = 0; i < n; ++i) {
+      SystemdFd f;
+      f.fd = SD_LISTEN_FDS_START + i;
+      sockaddr_un addr{};
+      socklen_t len = sizeof addr;
+      if (getsockname(f.fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && addr.sun_path[0])
+        f.path = addr.sun_path;
+      out.push_back(std::move(f));
+    }
+    return out;
+  }();
+  return fds;
+}
+
 }  // namespace
 
 void set_accept_timeout(int fd, std::chrono::milliseconds timeout) {
@@ -52,26 +81,28 @@ ListenSocket ListenSocket::open(const std::string& path, int mode, int backlog) 
   ListenSocket s;
   s.owner_pid_ = getpid();
 
-  // Socket activation: sd_listen_fds(1) also clears LISTEN_PID/LISTEN_FDS so the
-  // workers (and anything they might exec) do not think the fds are theirs.
-  const int n = sd_listen_fds(1);
-  if (n < 0) throw ListenError(std::string("sd_listen_fds: ") + std::strerror(-n));
-  if (n > 0) {
-    if (n > 1) log::warn("systemd passed " + std::to_string(n) + " sockets; using the first");
-    const int fd = SD_LISTEN_FDS_START;
+  // Socket activation. One socket per pool: each takes the one bound to its own path; when
+  // systemd passed a single socket that matches no path, the first pool opened (admin)
+  // takes it, as the one pool did before there were several.
+  auto& fds = systemd_fds();
+  SystemdFd* pick = nullptr;
+  for (auto& f : fds)
+    if (!f.taken && f.path == path) pick = &f;
+  if (!pick && fds.size() == 1 && !fds[0].taken) pick = &fds[0];
+  if (pick) {
+    const int fd = pick->fd;
     // The master never serves TCP: only nginx is on the network.
     if (sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0)
       throw ListenError("the socket passed by systemd is not a listening unix stream socket");
     fcntl(fd, F_SETFD, FD_CLOEXEC);
+    pick->taken = true;
     s.fd_ = fd;
     s.from_systemd_ = true;
-    sockaddr_un addr{};
-    socklen_t len = sizeof addr;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && addr.sun_path[0])
-      s.path_ = addr.sun_path;
+    s.path_ = pick->path;
     set_accept_timeout(fd, kAcceptWakeup);
     return s;
   }
+  if (!fds.empty()) log::warn("systemd passed no socket bound to " + path + "; binding it here");
 
   const sockaddr_un addr = unix_address(path);
   struct stat st {};

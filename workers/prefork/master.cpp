@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -24,6 +25,7 @@
 #include "common/log.h"
 #include "logq/ring.h"
 #include "prefork/listen_socket.h"
+#include "prefork/pools.h"
 #include "prefork/scoreboard.h"
 #include "prefork/supervision.h"
 #include "prefork/syncer.h"
@@ -105,6 +107,7 @@ void notify(const std::string& state) {
 struct Child {
   pid_t pid = 0;
   int slot = -1;
+  Pool pool = Pool::admin;  // the traffic class it serves (its socket, its timeout)
   uint32_t generation = 0;
   Clock::time_point started;
   bool stop_requested = false;  // SIGTERM sent: finishing up, not to be replaced
@@ -146,8 +149,9 @@ class Master {
     }
 
     try {
-      listen_.emplace(ListenSocket::open(settings_.fastcgi_socket, settings_.fastcgi_socket_mode,
-                                         settings_.fastcgi_backlog));
+      for (Pool p : kPools)
+        listen_[pix(p)].emplace(ListenSocket::open(spec(p).socket, settings_.fastcgi_socket_mode,
+                                                   settings_.fastcgi_backlog));
     } catch (const std::exception& e) {
       log::error(e.what());
       return false;
@@ -189,16 +193,30 @@ class Master {
         return false;
       }
     }
-    log::info("pid " + std::to_string(getpid()) + " listening on " + listen_->describe() + ", " +
-              std::to_string(settings_.workers_count) + " workers, max_requests " +
-              std::to_string(settings_.workers_max_requests) + ", request timeout " +
-              std::to_string(settings_.workers_request_timeout_ms) + " ms");
+    for (Pool p : kPools) {
+      const PoolSpec ps = spec(p);
+      log::info("pid " + std::to_string(getpid()) + ": pool " + std::string(pool_name(p)) +
+                " listening on " + listen_[pix(p)]->describe() + ", " + std::to_string(ps.count) +
+                " workers, max_requests " + std::to_string(ps.max_requests) + ", request timeout " +
+                std::to_string(ps.request_timeout_ms) + " ms");
+    }
     return true;
   }
 
+  // The traffic classes' settings, from the running configuration (pools.h).
+  PoolSpec spec(Pool p) const { return pool_spec(settings_, p); }
+  static size_t pix(Pool p) { return static_cast<size_t>(p); }
+
   void publish_pool() {
-    scoreboard_->set_pool(static_cast<uint32_t>(settings_.workers_count), generation_,
-                          settings_.workers_max_requests, settings_.workers_request_timeout_ms);
+    int total = 0;
+    for (Pool p : kPools) {
+      const PoolSpec ps = spec(p);
+      total += ps.count;
+      scoreboard_->set_pool_config(p, static_cast<uint32_t>(ps.count), ps.max_requests,
+                                   ps.request_timeout_ms);
+    }
+    scoreboard_->set_pool(static_cast<uint32_t>(total), generation_, settings_.workers_max_requests,
+                          settings_.workers_request_timeout_ms);
   }
 
   // ---- the loop ------------------------------------------------------------------
@@ -259,10 +277,11 @@ class Master {
     return s == WorkerState::idle || s == WorkerState::busy;
   }
 
-  PoolCounts counts() const {
+  PoolCounts counts(Pool pool) const {
     PoolCounts pc;
-    pc.target = settings_.workers_count;
+    pc.target = spec(pool).count;
     for (const auto& [pid, c] : children_) {
+      if (c.pool != pool) continue;
       if (c.stop_requested) {
         ++pc.stopping;
       } else if (c.generation == generation_) {
@@ -276,39 +295,45 @@ class Master {
   }
 
   void reconcile(Clock::time_point now) {
+    for (Pool p : kPools) reconcile(now, p);
+  }
+
+  // Each pool on its own: a crash loop in one (its back-off) does not hold the other.
+  void reconcile(Clock::time_point now, Pool pool) {
     // plan_pool() asks for one step at a time; at start-up (or after several
     // crashes) it keeps asking for spawns until the pool is full.
     for (int step = 0; step <= kMaxWorkers; ++step) {
-      switch (plan_pool(counts())) {
+      switch (plan_pool(counts(pool))) {
         case PoolAction::none:
           return;
         case PoolAction::spawn:
-          if (now < spawn_not_before_ || !spawn(now)) return;
+          if (now < runtime_[pix(pool)].spawn_not_before || !spawn(now, pool)) return;
           break;
         case PoolAction::stop_old:
-          stop_one(now, /*old_generation=*/true);
+          stop_one(now, /*old_generation=*/true, pool);
           return;
         case PoolAction::stop_new:
-          stop_one(now, /*old_generation=*/false);
+          stop_one(now, /*old_generation=*/false, pool);
           return;
       }
     }
   }
 
-  bool spawn(Clock::time_point now) {
+  bool spawn(Clock::time_point now, Pool pool) {
+    PoolRuntime& rt = runtime_[pix(pool)];
     int preferred = -1;
     bool is_restart = false;
-    if (!refill_slots_.empty()) {
+    if (!rt.refill_slots.empty()) {
       // A replacement takes over its predecessor's slot, so the slot's restart count
       // tells an operator which position keeps failing.
-      preferred = refill_slots_.front();
-      refill_slots_.pop_front();
+      preferred = rt.refill_slots.front();
+      rt.refill_slots.pop_front();
       is_restart = true;
     }
-    const int slot = scoreboard_->claim_slot(generation_, preferred, is_restart);
+    const int slot = scoreboard_->claim_slot(generation_, preferred, is_restart, pool);
     if (slot < 0) {
       log::error("scoreboard full: cannot start another worker");
-      spawn_not_before_ = now + kBackoffMax;
+      rt.spawn_not_before = now + kBackoffMax;
       return false;
     }
     const pid_t master_pid = getpid();
@@ -316,7 +341,7 @@ class Master {
     if (pid < 0) {
       log::error(std::string("fork: ") + std::strerror(errno));
       scoreboard_->release_slot(slot);
-      spawn_not_before_ = now + milliseconds{1000};
+      rt.spawn_not_before = now + milliseconds{1000};
       return false;
     }
     if (pid == 0) {
@@ -325,7 +350,10 @@ class Master {
       close(signal_fd_->get());
       WorkerSpec spec;
       spec.settings = &settings_;
-      spec.listen_fd = listen_->fd();
+      spec.listen_fd = listen_[pix(pool)]->fd();
+      // The other pools' sockets are not this worker's business.
+      for (Pool other : kPools)
+        if (other != pool) close(listen_[pix(other)]->fd());
       spec.scoreboard = &*scoreboard_;
       spec.slot = slot;
       spec.generation = generation_;
@@ -343,11 +371,13 @@ class Master {
     Child c;
     c.pid = pid;
     c.slot = slot;
+    c.pool = pool;
     c.generation = generation_;
     c.started = now;
     children_.emplace(pid, c);
-    log::debug("started worker pid " + std::to_string(pid) + " in slot " + std::to_string(slot) +
-               " (generation " + std::to_string(generation_) + ")");
+    log::debug("started " + std::string(pool_name(pool)) + " worker pid " + std::to_string(pid) +
+               " in slot " + std::to_string(slot) + " (generation " + std::to_string(generation_) +
+               ")");
     return true;
   }
 
@@ -356,18 +386,19 @@ class Master {
     c.stop_requested = true;
     // Long enough for a request that started just now to run into its own timeout,
     // plus the accept wake-up and some slack; then it is killed.
-    c.kill_at = now + milliseconds{settings_.workers_request_timeout_ms} + kAcceptWakeup +
-                milliseconds{1000};
+    c.kill_at =
+        now + milliseconds{spec(c.pool).request_timeout_ms} + kAcceptWakeup + milliseconds{1000};
     kill(c.pid, SIGTERM);
   }
 
-  void stop_one(Clock::time_point now, bool old_generation) {
+  void stop_one(Clock::time_point now, bool old_generation, Pool pool) {
     // Prefer an idle worker: it exits within the accept wake-up, while a busy one
     // first finishes its request (the roll waits for it either way).
     Child* pick = nullptr;
     bool pick_idle = false;
     for (auto& [pid, c] : children_) {
-      if (c.stop_requested || (c.generation != generation_) != old_generation) continue;
+      if (c.pool != pool || c.stop_requested || (c.generation != generation_) != old_generation)
+        continue;
       const bool idle = scoreboard_->slot(c.slot).state == WorkerState::idle;
       if (!pick || (idle && !pick_idle)) {
         pick = &c;
@@ -382,10 +413,10 @@ class Master {
 
   void enforce_deadlines(Clock::time_point now) {
     const uint64_t now_ns = monotonic_ns();
-    const uint64_t timeout_ns =
-        static_cast<uint64_t>(settings_.workers_request_timeout_ms) * 1'000'000ULL;
     for (auto& [pid, c] : children_) {
       if (c.timeout_killed || c.kill_sent) continue;
+      const int timeout_ms = spec(c.pool).request_timeout_ms;  // each pool its own
+      const uint64_t timeout_ns = static_cast<uint64_t>(timeout_ms) * 1'000'000ULL;
       const SlotView s = scoreboard_->slot(c.slot);
       if (s.state == WorkerState::busy &&
           request_timed_out(s.request_start_ns, now_ns, timeout_ns)) {
@@ -394,8 +425,8 @@ class Master {
         log::warn("worker pid " + std::to_string(pid) + ": " + s.method + " " +
                   (s.route.empty() ? std::string("(request still being read)") : s.route) +
                   " running for " + std::to_string((now_ns - s.request_start_ns) / 1'000'000) +
-                  " ms (workers.request_timeout_ms " +
-                  std::to_string(settings_.workers_request_timeout_ms) + "): killing it");
+                  " ms (request timeout of the " + std::string(pool_name(c.pool)) + " pool, " +
+                  std::to_string(timeout_ms) + " ms): killing it");
         c.timeout_killed = true;
         kill(pid, SIGKILL);
       } else if (s.state == WorkerState::idle &&
@@ -404,8 +435,9 @@ class Master {
         // stopped (SIGSTOP) or inside accept with a client that sent part of a request.
         log::warn("worker pid " + std::to_string(pid) + " has not come back to accept for " +
                   std::to_string((now_ns - s.heartbeat_ns) / 1'000'000) +
-                  " ms (stopped, or reading a half-sent request; workers.request_timeout_ms " +
-                  std::to_string(settings_.workers_request_timeout_ms) + "): killing it");
+                  " ms (stopped, or reading a half-sent request; request timeout of the " +
+                  std::string(pool_name(c.pool)) + " pool, " + std::to_string(timeout_ms) +
+                  " ms): killing it");
         c.timeout_killed = true;
         kill(pid, SIGKILL);
       } else if (c.stop_requested && now >= c.kill_at) {
@@ -437,32 +469,33 @@ class Master {
     const auto now = Clock::now();
     const int64_t lived = ms_between(c.started, now);
     scoreboard_->release_slot(c.slot);
-    const std::string who =
-        "worker pid " + std::to_string(c.pid) + " (slot " + std::to_string(c.slot) + ") ";
+    PoolRuntime& rt = runtime_[pix(c.pool)];
+    const std::string who = std::string(pool_name(c.pool)) + " worker pid " +
+                            std::to_string(c.pid) + " (slot " + std::to_string(c.slot) + ") ";
     switch (classify_exit(status, c.stop_requested, c.timeout_killed)) {
       case ExitKind::stopped:
         log::info(who + "stopped (" + describe_wait_status(status) + ")");
         return;
       case ExitKind::recycled:
         log::info(who + "recycled after workers.max_requests");
-        scoreboard_->count_restart(RestartReason::recycle);
-        refill_slots_.push_back(c.slot);
+        scoreboard_->count_restart(RestartReason::recycle, c.pool);
+        rt.refill_slots.push_back(c.slot);
         return;
       case ExitKind::timeout:
-        scoreboard_->count_restart(RestartReason::timeout);
-        refill_slots_.push_back(c.slot);
+        scoreboard_->count_restart(RestartReason::timeout, c.pool);
+        rt.refill_slots.push_back(c.slot);
         return;
       case ExitKind::crashed: {
-        scoreboard_->count_restart(RestartReason::crash);
-        refill_slots_.push_back(c.slot);
-        crash_streak_ = next_crash_streak(crash_streak_, milliseconds{lived});
-        const milliseconds delay = respawn_delay(crash_streak_);
-        spawn_not_before_ = std::max(spawn_not_before_, now + delay);
+        scoreboard_->count_restart(RestartReason::crash, c.pool);
+        rt.refill_slots.push_back(c.slot);
+        rt.crash_streak = next_crash_streak(rt.crash_streak, milliseconds{lived});
+        const milliseconds delay = respawn_delay(rt.crash_streak);
+        rt.spawn_not_before = std::max(rt.spawn_not_before, now + delay);
         std::string msg = who + describe_wait_status(status) + " after " + std::to_string(lived) +
                           " ms; replacing it";
         if (delay.count() > 0)
-          msg += " in " + std::to_string(delay.count()) + " ms (" + std::to_string(crash_streak_) +
-                 " quick crashes in a row)";
+          msg += " in " + std::to_string(delay.count()) + " ms (" +
+                 std::to_string(rt.crash_streak) + " quick crashes in a row)";
         log::error(msg);
         return;
       }
@@ -473,7 +506,8 @@ class Master {
 
   void ensure_syncer(Clock::time_point now) {
     if (syncer_pid_ > 0 || now < syncer_not_before_) return;
-    syncer_pid_ = spawn_syncer(settings_, signal_fd_->get(), listen_->fd(), &*scoreboard_);
+    syncer_pid_ = spawn_syncer(settings_, signal_fd_->get(), listen_[pix(Pool::admin)]->fd(),
+                               listen_[pix(Pool::ingest)]->fd(), &*scoreboard_);
     if (syncer_pid_ < 0) {
       log::error(std::string("fork (syncer): ") + std::strerror(errno));
       syncer_pid_ = 0;
@@ -500,11 +534,14 @@ class Master {
 
   void maybe_report_ready() {
     if (ready_reported_) return;
-    const PoolCounts pc = counts();
-    if (pc.old_running > 0 || pc.new_ready < pc.target) return;
+    std::string status;
+    for (Pool p : kPools) {
+      const PoolCounts pc = counts(p);
+      if (pc.old_running > 0 || pc.new_ready < pc.target) return;
+      status += std::to_string(pc.new_ready) + " " + std::string(pool_name(p)) + " workers, ";
+    }
     ready_reported_ = true;
-    const std::string status =
-        std::to_string(pc.new_ready) + " workers, config generation " + std::to_string(generation_);
+    status += "config generation " + std::to_string(generation_);
     notify("READY=1\nSTATUS=" + status);
     log::info("pool ready: " + status);
   }
@@ -546,6 +583,7 @@ class Master {
       }
     };
     keep("fastcgi.socket", next.fastcgi_socket, settings_.fastcgi_socket);
+    keep("fastcgi.ingest_socket", next.fastcgi_ingest_socket, settings_.fastcgi_ingest_socket);
     keep("fastcgi.socket_mode", next.fastcgi_socket_mode, settings_.fastcgi_socket_mode);
     keep("fastcgi.backlog", next.fastcgi_backlog, settings_.fastcgi_backlog);
     keep("server.shm_prefix", next.shm_prefix, settings_.shm_prefix);
@@ -571,10 +609,12 @@ class Master {
               std::to_string(children_.size()) + " workers after their current request");
     // New connects fail at once (nginx answers 503 immediately); what the kernel has
     // already queued is still served: the workers drain the backlog before they exit
-    // (the queue can only shrink now). Under systemd the socket outlives us and keeps
-    // its queue for the next master, so the workers just stop.
-    listen_->remove_path();
-    if (!listen_->from_systemd()) scoreboard_->set_draining();
+    // (the queue can only shrink now). A socket systemd holds outlives us and keeps its
+    // queue for the next master, so that pool's workers just stop.
+    for (Pool p : kPools) {
+      listen_[pix(p)]->remove_path();
+      if (!listen_[pix(p)]->from_systemd()) scoreboard_->set_draining(p);
+    }
     for (auto& [pid, c] : children_) request_stop(c, now);
     stop_syncer();
   }
@@ -586,7 +626,7 @@ class Master {
   std::unique_ptr<Fd> signal_fd_;
   // Declaration order = reverse destruction order: the pid file goes first, the
   // socket path last (after the workers are gone).
-  std::optional<ListenSocket> listen_;
+  std::array<std::optional<ListenSocket>, kPoolCount> listen_;  // indexed by Pool
   std::optional<Scoreboard> scoreboard_;
   std::optional<logq::Ring> ring_;
   std::unique_ptr<PidFile> pid_file_;
@@ -595,9 +635,13 @@ class Master {
   pid_t syncer_pid_ = 0;
   bool syncer_restart_ = false;
   Clock::time_point syncer_not_before_{};
-  std::deque<int> refill_slots_;  // slots whose worker must be replaced
-  int crash_streak_ = 0;
-  Clock::time_point spawn_not_before_{};
+  // Per traffic class.
+  struct PoolRuntime {
+    std::deque<int> refill_slots;  // slots whose worker must be replaced
+    int crash_streak = 0;
+    Clock::time_point spawn_not_before{};
+  };
+  std::array<PoolRuntime, kPoolCount> runtime_{};
   bool stopping_ = false;
   bool ready_reported_ = false;
 };

@@ -1,6 +1,8 @@
-// The prefork master: opens the FastCGI socket (or takes systemd's), creates the
-// scoreboard and the log queue, forks workers.count workers and supervises them in
-// one event loop until SIGTERM/SIGINT. php-fpm's static pool is the model.
+// The prefork master: opens one FastCGI socket per traffic-class pool (admin: fastcgi.socket,
+// workers.count; ingest: fastcgi.ingest_socket, workers.ingest.count -- prefork/pools.h), or
+// takes systemd's, creates the scoreboard and the log queue, forks the pools' workers and
+// supervises them in one event loop until SIGTERM/SIGINT. php-fpm's static pools are the
+// model; each pool has its own request timeout and crash back-off.
 //
 //   SIGCHLD          reap; replace a worker that died (at once; with back-off when
 //                    they keep dying young), was recycled (max_requests) or was

@@ -117,6 +117,37 @@ std::string render_pool_metrics(const GlobalView& g, const std::vector<SlotView>
                   label("reason", std::string(reason_name(static_cast<RestartReason>(r)))),
                   std::to_string(g.restarts[static_cast<size_t>(r)]));
 
+  // The same, per traffic class (Pool): ezapi_pool_* families carry a `pool` label, so the
+  // unlabelled totals above keep their meaning and a sum over pools does not double count.
+  std::array<std::array<int, kWorkerStateCount>, kPoolCount> by_pool{};
+  for (const auto& s : slots) {
+    const auto p = static_cast<size_t>(s.pool), i = static_cast<size_t>(s.state);
+    if (p < by_pool.size() && i < by_pool[p].size()) ++by_pool[p][i];
+  }
+  append_family(out, "ezapi_pool_workers_configured", "gauge",
+                "Worker processes configured, per traffic class (workers.count for admin, "
+                "workers.ingest.count for ingest).");
+  for (Pool p : kPools)
+    append_sample(out, "ezapi_pool_workers_configured", label("pool", std::string(pool_name(p))),
+                  std::to_string(g.pools[static_cast<size_t>(p)].workers_configured));
+  append_family(out, "ezapi_pool_workers", "gauge", "Worker processes by traffic class and state.");
+  for (Pool p : kPools)
+    for (auto st :
+         {WorkerState::starting, WorkerState::idle, WorkerState::busy, WorkerState::stopping})
+      append_sample(out, "ezapi_pool_workers",
+                    label("pool", std::string(pool_name(p))) + "," +
+                        label("state", std::string(state_name(st))),
+                    std::to_string(by_pool[static_cast<size_t>(p)][static_cast<size_t>(st)]));
+  append_family(out, "ezapi_pool_worker_restarts_total", "counter",
+                "Workers replaced by the master, by traffic class and reason.");
+  for (Pool p : kPools)
+    for (int r = 0; r < kRestartReasonCount; ++r)
+      append_sample(
+          out, "ezapi_pool_worker_restarts_total",
+          label("pool", std::string(pool_name(p))) + "," +
+              label("reason", std::string(reason_name(static_cast<RestartReason>(r)))),
+          std::to_string(g.pools[static_cast<size_t>(p)].restarts[static_cast<size_t>(r)]));
+
   append_family(out, "ezapi_requests_accepted_total", "counter",
                 "Requests the workers accepted since the master started.");
   append_sample(out, "ezapi_requests_accepted_total", "", std::to_string(g.accepted));
@@ -182,6 +213,7 @@ Json::Value render_status(const GlobalView& g, const std::vector<SlotView>& slot
     if (st < by_state.size()) ++by_state[st];
     Json::Value w(Json::objectValue);
     w["slot"] = s.index;
+    w["pool"] = std::string(pool_name(s.pool));
     w["pid"] = static_cast<Json::Int64>(s.pid);
     w["state"] = std::string(state_name(s.state));
     w["generation"] = s.generation;
@@ -208,6 +240,36 @@ Json::Value render_status(const GlobalView& g, const std::vector<SlotView>& slot
   doc["workers_busy"] = by_state[static_cast<size_t>(WorkerState::busy)];
   doc["workers_stopping"] = by_state[static_cast<size_t>(WorkerState::stopping)];
   doc["workers"] = workers;
+
+  // Per traffic class: its settings, restarts and workers by state (the top-level figures
+  // above are the totals over both pools).
+  Json::Value pools(Json::objectValue);
+  for (Pool p : kPools) {
+    const PoolView& pv = g.pools[static_cast<size_t>(p)];
+    Json::Value o(Json::objectValue);
+    o["workers_configured"] = pv.workers_configured;
+    o["max_requests"] = static_cast<Json::Int64>(pv.max_requests);
+    o["request_timeout_ms"] = static_cast<Json::Int64>(pv.request_timeout_ms);
+    Json::Value r(Json::objectValue);
+    uint64_t total = 0;
+    for (int i = 0; i < kRestartReasonCount; ++i) {
+      total += pv.restarts[static_cast<size_t>(i)];
+      r[std::string(reason_name(static_cast<RestartReason>(i)))] =
+          static_cast<Json::UInt64>(pv.restarts[static_cast<size_t>(i)]);
+    }
+    o["restarts_total"] = static_cast<Json::UInt64>(total);
+    o["restarts"] = r;
+    std::array<int, kWorkerStateCount> st{};
+    for (const auto& s : slots)
+      if (s.pool == p && static_cast<size_t>(s.state) < st.size())
+        ++st[static_cast<size_t>(s.state)];
+    o["workers_starting"] = st[static_cast<size_t>(WorkerState::starting)];
+    o["workers_idle"] = st[static_cast<size_t>(WorkerState::idle)];
+    o["workers_busy"] = st[static_cast<size_t>(WorkerState::busy)];
+    o["workers_stopping"] = st[static_cast<size_t>(WorkerState::stopping)];
+    pools[std::string(pool_name(p))] = o;
+  }
+  doc["pools"] = pools;
   return doc;
 }
 

@@ -42,7 +42,12 @@ void append_logq_metrics(const logq::Ring* ring, std::string& out) {
   gauge(out, "ezapi_logq_enqueued_entries_total", "Log entries accepted into the queue.",
         u(s.enqueued), "counter");
   gauge(out, "ezapi_logq_refused_entries_total",
-        "Log entries refused because the queue was full (answered 503).", u(s.refused), "counter");
+        "Log entries refused because the queue stayed full (answered 503).", u(s.refused),
+        "counter");
+  gauge(out, "ezapi_logq_waited_requests_total",
+        "POST /logs requests that found the queue full and waited for space "
+        "(log.enqueue_wait_ms); those still refused after the wait are in refused.",
+        u(s.waited_requests), "counter");
   gauge(out, "ezapi_logq_abandoned_entries_total",
         "Log entries of claims skipped after their worker died mid-append.", u(s.abandoned),
         "counter");

@@ -20,7 +20,7 @@ namespace ez::prefork {
 namespace {
 
 constexpr uint64_t kMagic = 0x31524f4353'5a45ULL;  // "EZSCOR1" little-endian-ish tag
-constexpr uint32_t kVersion = 2;                   // 2: heartbeat_ns
+constexpr uint32_t kVersion = 3;  // 2: heartbeat_ns (ops) / pools (overload); 3: both
 constexpr size_t kMethodWords = kMethodChars / 8;
 constexpr size_t kRouteWords = kRouteChars / 8;
 static_assert(kMethodChars % 8 == 0 && kRouteChars % 8 == 0);
@@ -48,6 +48,7 @@ struct alignas(64) SlotData {
   std::atomic<uint64_t> last_duration_ns;
   std::atomic<uint32_t> last_status;
   std::atomic<uint32_t> text_seq;  // odd while method/route are being written
+  std::atomic<uint32_t> pool;      // Pool, set by the master when it claims the slot
   std::atomic<uint64_t> method[kMethodWords];
   std::atomic<uint64_t> route[kRouteWords];
 };
@@ -64,6 +65,13 @@ struct alignas(64) RouteData {
   std::atomic<uint64_t> sum_ns;
 };
 
+struct PoolData {
+  std::atomic<uint32_t> workers_configured;
+  std::atomic<int64_t> max_requests;
+  std::atomic<int64_t> request_timeout_ms;
+  std::atomic<uint64_t> restarts[kRestartReasonCount];
+};
+
 struct Layout {
   std::atomic<uint64_t> magic;  // stored last by create(): attach() sees a complete header
   uint32_t version;
@@ -77,6 +85,7 @@ struct Layout {
   std::atomic<int64_t> request_timeout_ms;
   std::atomic<uint64_t> accepted;
   std::atomic<uint64_t> restarts[kRestartReasonCount];
+  PoolData pools[kPoolCount];
   std::atomic<uint32_t> route_count;
   std::atomic<uint32_t> draining;
   std::atomic<uint64_t> redis_push_failures;
@@ -137,6 +146,16 @@ std::string_view state_name(WorkerState s) {
       return "busy";
     case WorkerState::stopping:
       return "stopping";
+  }
+  return "unknown";
+}
+
+std::string_view pool_name(Pool p) {
+  switch (p) {
+    case Pool::admin:
+      return "admin";
+    case Pool::ingest:
+      return "ingest";
   }
   return "unknown";
 }
@@ -323,6 +342,14 @@ void Scoreboard::set_pool(uint32_t workers_configured, uint32_t generation, int6
   layout_->request_timeout_ms.store(request_timeout_ms, std::memory_order_relaxed);
 }
 
+void Scoreboard::set_pool_config(Pool pool, uint32_t workers_configured, int64_t max_requests,
+                                 int64_t request_timeout_ms) {
+  PoolData& p = layout_->pools[static_cast<int>(pool)];
+  p.workers_configured.store(workers_configured, std::memory_order_relaxed);
+  p.max_requests.store(max_requests, std::memory_order_relaxed);
+  p.request_timeout_ms.store(request_timeout_ms, std::memory_order_relaxed);
+}
+
 bool Scoreboard::set_routes(const std::vector<std::pair<std::string, std::string>>& routes) {
   if (routes.size() + 1 > static_cast<size_t>(kMaxRoutes)) return false;
   size_t i = 0;
@@ -337,7 +364,7 @@ bool Scoreboard::set_routes(const std::vector<std::pair<std::string, std::string
   return true;
 }
 
-int Scoreboard::claim_slot(uint32_t generation, int preferred, bool is_restart) {
+int Scoreboard::claim_slot(uint32_t generation, int preferred, bool is_restart, Pool pool) {
   auto try_claim = [&](int i) {
     SlotData& s = layout_->slots[i];
     uint32_t expected = static_cast<uint32_t>(WorkerState::free);
@@ -345,6 +372,7 @@ int Scoreboard::claim_slot(uint32_t generation, int preferred, bool is_restart) 
                                          std::memory_order_acq_rel))
       return false;
     s.pid.store(0, std::memory_order_relaxed);
+    s.pool.store(static_cast<uint32_t>(pool), std::memory_order_relaxed);
     s.generation.store(generation, std::memory_order_relaxed);
     s.restarts.store(is_restart ? s.restarts.load(std::memory_order_relaxed) + 1 : 0,
                      std::memory_order_relaxed);
@@ -378,8 +406,10 @@ void Scoreboard::release_slot(int slot) {
   s.state.store(static_cast<uint32_t>(WorkerState::free), std::memory_order_release);
 }
 
-void Scoreboard::count_restart(RestartReason reason) {
+void Scoreboard::count_restart(RestartReason reason, Pool pool) {
   layout_->restarts[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+  layout_->pools[static_cast<int>(pool)].restarts[static_cast<int>(reason)].fetch_add(
+      1, std::memory_order_relaxed);
 }
 
 void Scoreboard::count_redis_push_failure() {
@@ -396,12 +426,22 @@ void Scoreboard::count_reload_failure() {
   layout_->reload_failures.fetch_add(1, std::memory_order_relaxed);
 }
 
+// `draining` holds one bit per pool.
 void Scoreboard::set_draining() {
-  layout_->draining.store(1, std::memory_order_release);
+  layout_->draining.store((1u << kPoolCount) - 1u, std::memory_order_release);
+}
+
+void Scoreboard::set_draining(Pool pool) {
+  layout_->draining.fetch_or(1u << static_cast<unsigned>(pool), std::memory_order_release);
 }
 
 bool Scoreboard::draining() const {
   return layout_->draining.load(std::memory_order_acquire) != 0;
+}
+
+bool Scoreboard::draining(Pool pool) const {
+  return (layout_->draining.load(std::memory_order_acquire) &
+          (1u << static_cast<unsigned>(pool))) != 0;
 }
 
 // ---- worker --------------------------------------------------------------------
@@ -493,6 +533,15 @@ GlobalView Scoreboard::global() const {
   g.resync_ns_sum = layout_->resync_ns_sum.load(std::memory_order_relaxed);
   g.resync_last_ns = layout_->resync_last_ns.load(std::memory_order_relaxed);
   g.reload_failures = layout_->reload_failures.load(std::memory_order_relaxed);
+  for (int p = 0; p < kPoolCount; ++p) {
+    const PoolData& d = layout_->pools[p];
+    PoolView& v = g.pools[static_cast<size_t>(p)];
+    v.workers_configured = d.workers_configured.load(std::memory_order_relaxed);
+    v.max_requests = d.max_requests.load(std::memory_order_relaxed);
+    v.request_timeout_ms = d.request_timeout_ms.load(std::memory_order_relaxed);
+    for (int i = 0; i < kRestartReasonCount; ++i)
+      v.restarts[static_cast<size_t>(i)] = d.restarts[i].load(std::memory_order_relaxed);
+  }
   return g;
 }
 
@@ -501,6 +550,8 @@ SlotView Scoreboard::slot(int index) const {
   SlotView v;
   v.index = index;
   v.state = static_cast<WorkerState>(s.state.load(std::memory_order_acquire));
+  const uint32_t pool = s.pool.load(std::memory_order_relaxed);
+  v.pool = pool < static_cast<uint32_t>(kPoolCount) ? static_cast<Pool>(pool) : Pool::admin;
   v.pid = s.pid.load(std::memory_order_relaxed);
   v.generation = s.generation.load(std::memory_order_relaxed);
   v.restarts = s.restarts.load(std::memory_order_relaxed);

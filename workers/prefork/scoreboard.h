@@ -51,6 +51,14 @@ enum class RestartReason : uint32_t { crash = 0, timeout = 1, recycle = 2 };
 inline constexpr int kRestartReasonCount = 3;
 [[nodiscard]] std::string_view reason_name(RestartReason r);
 
+// Traffic classes, each served by its own pool of workers on its own socket, so that a
+// flood of POST /logs cannot queue admin requests behind it (nginx routes /logs and /sync/
+// to ingest, everything else to admin). One master supervises both.
+enum class Pool : uint32_t { admin = 0, ingest = 1 };
+inline constexpr int kPoolCount = 2;
+inline constexpr std::array<Pool, kPoolCount> kPools = {Pool::admin, Pool::ingest};
+[[nodiscard]] std::string_view pool_name(Pool p);
+
 // Status codes counted one by one; anything else lands in "other".
 inline constexpr std::array<int, 18> kTrackedStatuses = {
     200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 502, 503, 504};
@@ -76,6 +84,7 @@ inline constexpr int kLatencySlots = static_cast<int>(kLatencyBucketsNs.size()) 
 
 struct SlotView {
   int index = -1;
+  Pool pool = Pool::admin;
   pid_t pid = 0;
   WorkerState state = WorkerState::free;
   uint32_t generation = 0;
@@ -99,6 +108,14 @@ struct RouteCounts {
   uint64_t sum_ns = 0;
 };
 
+// One pool's settings and restart counts, as the master published them.
+struct PoolView {
+  uint32_t workers_configured = 0;
+  int64_t max_requests = 0;
+  int64_t request_timeout_ms = 0;
+  std::array<uint64_t, kRestartReasonCount> restarts{};
+};
+
 struct GlobalView {
   pid_t master_pid = 0;
   int64_t start_unix = 0;
@@ -115,6 +132,7 @@ struct GlobalView {
   uint64_t resync_ns_sum = 0;
   uint64_t resync_last_ns = 0;
   uint64_t reload_failures = 0;
+  std::array<PoolView, kPoolCount> pools{};  // indexed by Pool
   [[nodiscard]] uint64_t restarts_total() const;
 };
 
@@ -142,15 +160,19 @@ class Scoreboard {
   void set_master(pid_t pid, int64_t start_unix);
   void set_pool(uint32_t workers_configured, uint32_t generation, int64_t max_requests,
                 int64_t request_timeout_ms);
+  // One traffic class's settings (set_pool keeps the totals and the generation).
+  void set_pool_config(Pool pool, uint32_t workers_configured, int64_t max_requests,
+                       int64_t request_timeout_ms);
   // Publishes the route table ("unmatched" is appended). Before forking only: workers
   // read it once at start. Returns false if there are more than kMaxRoutes - 1 routes.
   bool set_routes(const std::vector<std::pair<std::string, std::string>>& method_pattern);
   // Claims a free slot (the `preferred` one if it is free) for a new worker; -1 when
   // full. `is_restart` carries the slot's restart count over and adds one.
-  [[nodiscard]] int claim_slot(uint32_t generation, int preferred = -1, bool is_restart = false);
+  [[nodiscard]] int claim_slot(uint32_t generation, int preferred = -1, bool is_restart = false,
+                               Pool pool = Pool::admin);
   void set_slot_pid(int slot, pid_t pid);
   void release_slot(int slot);
-  void count_restart(RestartReason reason);
+  void count_restart(RestartReason reason, Pool pool = Pool::admin);
   // ---- anyone (workers, the syncer, the master) ----
   // A push to Redis that failed; its rows stay in the outbox for the replay.
   void count_redis_push_failure();
@@ -160,8 +182,12 @@ class Scoreboard {
   void count_reload_failure();
 
   // Shutdown: the socket path is gone; workers serve the queued connections, then exit.
+  // Per pool: a pool whose socket systemd holds keeps its queue for the next master, so
+  // only the pools whose socket we bound (and removed) drain. No argument: every pool.
   void set_draining();
-  [[nodiscard]] bool draining() const;
+  void set_draining(Pool pool);
+  [[nodiscard]] bool draining() const;  // any pool
+  [[nodiscard]] bool draining(Pool pool) const;
 
   // ---- worker (its own slot) ----
   void worker_ready(int slot, pid_t pid);  // state idle

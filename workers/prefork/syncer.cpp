@@ -22,7 +22,7 @@ void on_stop(int) {
 
 }  // namespace
 
-pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b,
+pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b, int close_fd_c,
                    Scoreboard* scoreboard) {
   const pid_t parent = getpid();
   const pid_t pid = fork();
@@ -31,6 +31,7 @@ pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_f
   // The child never returns: unwinding would run the master's destructors here.
   if (close_fd_a >= 0) close(close_fd_a);
   if (close_fd_b >= 0) close(close_fd_b);
+  if (close_fd_c >= 0) close(close_fd_c);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(0);  // the master died before prctl took effect
   struct sigaction sa {};

@@ -17,6 +17,6 @@ class Scoreboard;
 // `close_fds` are the master's descriptors the child must not keep.
 // `scoreboard` (the master's, inherited) receives the syncer's push and resync counters.
 [[nodiscard]] pid_t spawn_syncer(const config::Settings& settings, int close_fd_a, int close_fd_b,
-                                 Scoreboard* scoreboard = nullptr);
+                                 int close_fd_c = -1, Scoreboard* scoreboard = nullptr);
 
 }  // namespace ez::prefork

@@ -131,12 +131,13 @@ class Worker {
     Scoreboard& sb = *spec_.scoreboard;
     sb.worker_ready(spec_.slot, getpid());
     const int64_t max_requests = ctx_.settings().workers_max_requests;
+    const Pool pool = sb.slot(spec_.slot).pool;  // set by the master when it claimed the slot
     int64_t served = 0;
     for (;;) {
       // At shutdown the requests the kernel already queued are served first (nginx
       // has sent them; dropping them is a 502/503 for a request nobody refused). Only
       // then: during a rolling reload the queue is the new workers' to serve.
-      if (stop_pending() && !(sb.draining() && connection_queued(spec_.listen_fd))) {
+      if (stop_pending() && !(sb.draining(pool) && connection_queued(spec_.listen_fd))) {
         sb.worker_stopping(spec_.slot);
         return kExitStopped;
       }

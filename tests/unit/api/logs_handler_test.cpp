@@ -4,9 +4,13 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "http/error.h"
+#include "http/response.h"
 #include "logq/entry.h"
 
 using ez::api::accept_logs;
@@ -43,6 +47,22 @@ Request post(std::string body, std::string content_type = "application/json") {
 ApiError error_of(Ring* ring, const Request& req) {
   try {
     (void)accept_logs(ring, req);
+  } catch (const ApiError& e) {
+    return e;
+  }
+  BOOST_FAIL("expected an ApiError");
+  throw;
+}
+
+std::string retry_after_of(const ez::http::Response& r) {
+  for (const auto& [name, value] : r.headers)
+    if (name == "Retry-After") return value;
+  return "";
+}
+
+ApiError error_of_wait(Ring* ring, const Request& req, std::chrono::milliseconds wait) {
+  try {
+    (void)accept_logs(ring, req, wait);
   } catch (const ApiError& e) {
     return e;
   }
@@ -119,6 +139,37 @@ BOOST_AUTO_TEST_CASE(full_queue_is_503_with_retry_after_and_nothing_queued) {
   BOOST_TEST((big.code() == ErrorCode::payload_too_large));
   auto no_queue = error_of(nullptr, post(R"({"request_id":"a"})"));
   BOOST_TEST((no_queue.code() == ErrorCode::queue_full));
+}
+
+BOOST_AUTO_TEST_CASE(a_full_queue_is_waited_on_before_503) {
+  TempRing t(2, 1 << 16);
+  BOOST_REQUIRE(accept_logs(&t.ring, post(R"([{"request_id":"a"},{"request_id":"b"}])")).status ==
+                202);
+  // Nobody frees space: refused after the wait, with Retry-After.
+  auto e = error_of_wait(&t.ring, post(R"({"request_id":"c"})"), std::chrono::milliseconds{100});
+  BOOST_TEST((e.code() == ErrorCode::queue_full));
+  BOOST_TEST(retry_after_of(ez::http::to_response(e)) == "1");
+  BOOST_TEST(t.ring.stats().waited_requests == 1u);
+  // A consumer frees space during the wait: accepted.
+  std::thread consumer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    ez::logq::Consumer c(t.ring);
+    std::vector<ez::logq::Consumer::Entry> got;
+    BOOST_TEST(c.poll(got, 10) == 2u);
+    c.release(got.back().seq);
+  });
+  auto r = accept_logs(&t.ring, post(R"({"request_id":"d"})"), std::chrono::seconds{20});
+  consumer.join();
+  BOOST_TEST(r.status == 202);
+  BOOST_TEST(t.ring.stats().waited_requests == 2u);
+}
+
+// Every 503 tells the client when to come back, not only the queue's.
+BOOST_AUTO_TEST_CASE(every_503_carries_retry_after) {
+  const auto r = ez::http::to_response(ApiError(ErrorCode::unavailable, "database unavailable"));
+  BOOST_TEST(r.status == 503);
+  BOOST_TEST(retry_after_of(r) == "1");
+  BOOST_TEST(retry_after_of(ez::http::to_response(ApiError(ErrorCode::not_found, "x"))) == "");
 }
 
 BOOST_AUTO_TEST_CASE(bytes_beyond_the_queue_are_413) {

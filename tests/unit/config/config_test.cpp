@@ -148,6 +148,48 @@ BOOST_AUTO_TEST_CASE(lists_and_octal) {
   BOOST_TEST(l.settings.fastcgi_socket_mode == 0600);
 }
 
+BOOST_AUTO_TEST_CASE(backpressure_and_batch_growth_keys) {
+  auto d = resolve({}, std::nullopt, std::nullopt).settings;
+  BOOST_TEST(d.log_enqueue_wait_ms == 1000);
+  BOOST_TEST(d.log_batch_max == 5000);
+  auto l = resolve({{"EZ_LOG_ENQUEUE_WAIT_MS", "0"}, {"EZ_LOG_BATCH_MAX", "20000"}}, std::nullopt,
+                   std::nullopt)
+               .settings;
+  BOOST_TEST(l.log_enqueue_wait_ms == 0);  // 0: refuse at once, the old behaviour
+  BOOST_TEST(l.log_batch_max == 20000);
+  // A max below batch_size is raised to it: the count never shrinks under a backlog.
+  BOOST_TEST(resolve({{"EZ_LOG_BATCH_SIZE", "800"}, {"EZ_LOG_BATCH_MAX", "100"}}, std::nullopt,
+                     std::nullopt)
+                 .settings.log_batch_max == 800);
+  BOOST_TEST(error_key({{"EZ_LOG_ENQUEUE_WAIT_MS", "-1"}}, "") == "log.enqueue_wait_ms");
+  BOOST_TEST(error_key({{"EZ_LOG_BATCH_MAX", "0"}}, "") == "log.batch_max");
+  // A wait the request timeout would cut short is a configuration mistake.
+  BOOST_TEST(error_key({{"EZ_LOG_ENQUEUE_WAIT_MS", "5000"},
+                        {"EZ_WORKERS_INGEST_REQUEST_TIMEOUT_MS", "5000"}},
+                       "") == "log.enqueue_wait_ms");
+}
+
+BOOST_AUTO_TEST_CASE(ingest_pool_keys) {
+  auto d = resolve({}, std::nullopt, std::nullopt).settings;
+  BOOST_TEST(d.workers_ingest_count == 2);
+  BOOST_TEST(d.workers_ingest_request_timeout_ms == 10000);
+  BOOST_TEST(d.fastcgi_ingest_socket == "/run/ezapi/ezapi-ingest.sock");
+  auto f = resolve({},
+                   std::string("workers:\n  count: 3\n  ingest:\n    count: 5\n"
+                               "    request_timeout_ms: 2500\n"
+                               "fastcgi:\n  ingest_socket: /tmp/i.sock\n"),
+                   std::string("t.yaml"))
+               .settings;
+  BOOST_TEST(f.workers_count == 3);  // the admin pool
+  BOOST_TEST(f.workers_ingest_count == 5);
+  BOOST_TEST(f.workers_ingest_request_timeout_ms == 2500);
+  BOOST_TEST(f.fastcgi_ingest_socket == "/tmp/i.sock");
+  BOOST_TEST(error_key({{"EZ_WORKERS_INGEST", "0"}}, "") == "workers.ingest.count");
+  // One socket per pool: the same path twice would mix the traffic classes again.
+  BOOST_TEST(error_key({{"EZ_FASTCGI_INGEST_SOCKET", "/run/ezapi/ezapi.sock"}}, "") ==
+             "fastcgi.ingest_socket");
+}
+
 // The shipped example must parse and document every key the code knows.
 BOOST_AUTO_TEST_CASE(example_config_documents_every_key) {
   std::ifstream in(std::string(EZ_SOURCE_DIR) + "/conf/config.example.yaml");

@@ -144,7 +144,9 @@ BOOST_AUTO_TEST_CASE(batches_are_capped_at_batch_size) {
   TempRing r;
   r.put(23);
   FakeSink sink;
-  Flusher f(r.ring, sink, quick(5, 10s));
+  Options o = quick(5, 10s);
+  o.batch_max = 5;  // no growth with a backlog: batch_size is the cap
+  Flusher f(r.ring, sink, o);
   const uint64_t left = run_until(f, [&] { return sink.row_count() >= 20; });
   BOOST_TEST(left == 0u);
   expect_exactly(sink, 1, 23);  // the last 3 went out when it was told to stop (drain)
@@ -159,6 +161,33 @@ BOOST_AUTO_TEST_CASE(batches_are_capped_at_batch_size) {
   BOOST_TEST(s.flusher.pid == 0);  // exited cleanly
   BOOST_TEST(s.lag == 0u);
   BOOST_TEST(sink.maintenance_runs == 1);
+}
+
+BOOST_AUTO_TEST_CASE(batch_target_is_batch_size_when_short_and_grows_with_a_backlog) {
+  using ez::flusher::batch_target;
+  BOOST_TEST(batch_target(10, 5000, 0) == 10u);  // idle: wait for batch_size (or the timer)
+  BOOST_TEST(batch_target(10, 5000, 7) == 10u);
+  BOOST_TEST(batch_target(10, 5000, 10) == 10u);
+  BOOST_TEST(batch_target(10, 5000, 11) == 11u);  // a backlog: take all of it ...
+  BOOST_TEST(batch_target(10, 5000, 3000) == 3000u);
+  BOOST_TEST(batch_target(10, 5000, 1'000'000) == 5000u);  // ... up to batch_max
+  BOOST_TEST(batch_target(10, 10, 1'000'000) == 10u);      // batch_max = batch_size: no growth
+  BOOST_TEST(batch_target(100, 20, 1'000'000) == 100u);    // a smaller max never shrinks it
+  BOOST_TEST(batch_target(0, 0, 5) == 1u);                 // degenerate settings still progress
+}
+
+BOOST_AUTO_TEST_CASE(a_backlog_goes_out_in_transactions_up_to_batch_max) {
+  TempRing r;
+  r.put(23);  // queued before the flusher starts: a backlog of 23 > batch_size 5
+  FakeSink sink;
+  Options o = quick(5, 10s);
+  o.batch_max = 12;
+  Flusher f(r.ring, sink, o);
+  run_until(f, [&] { return sink.row_count() >= 23; });
+  expect_exactly(sink, 1, 23);
+  BOOST_REQUIRE(sink.batch_sizes.size() == 2u);
+  BOOST_TEST(sink.batch_sizes[0] == 12u);  // capped at batch_max
+  BOOST_TEST(sink.batch_sizes[1] == 11u);  // the rest, still more than batch_size
 }
 
 BOOST_AUTO_TEST_CASE(a_partial_batch_goes_out_after_flush_interval) {
@@ -178,7 +207,9 @@ BOOST_AUTO_TEST_CASE(database_errors_are_retried_without_loss_or_duplicates) {
   sink.fail_reads = 2;
   sink.fail_writes = 3;
   sink.lose_acks = 2;  // committed but reported as failed: must not be written twice
-  Flusher f(r.ring, sink, quick(7, 5ms));
+  Options o = quick(7, 5ms);
+  o.batch_max = 7;  // many small transactions, so every injected failure gets its turn
+  Flusher f(r.ring, sink, o);
   std::thread producer([&] { r.put(50, 50); });
   run_until(f, [&] { return sink.row_count() >= 100; });
   producer.join();

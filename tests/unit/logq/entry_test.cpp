@@ -375,15 +375,100 @@ BOOST_AUTO_TEST_CASE(entries_older_than_the_retention_window_are_refused) {
       ez::logq::parse_body(body(oldest - 1000), ParseOptions{false, kArrival, 1000}).size() == 1u);
 }
 
+std::string encode_all_entries(const std::vector<LogEntry>& v) {
+  std::string out;
+  for (const auto& e : v) out += ez::logq::encode(e) + "|";
+  return out;
+}
+
+// Kind of the EntryError `f` throws, or "none".
+template <typename F>
+std::string refusal_of(F f) {
+  try {
+    f();
+  } catch (const EntryError& e) {
+    return e.kind() == Kind::too_many ? "too_many" : "other";
+  }
+  return "none";
+}
+
 BOOST_AUTO_TEST_CASE(too_many_entries) {
   std::string body = "[";
   for (int i = 0; i < 1001; ++i) body += std::string(i ? "," : "") + R"({"request_id":"r"})";
   body += "]";
-  auto e = failure(body);
-  BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(Kind::too_many));
   std::string nd;
   for (int i = 0; i < 1001; ++i) nd += "{\"request_id\":\"r\"}\n";
-  BOOST_TEST(static_cast<int>(failure(nd, true).kind()) == static_cast<int>(Kind::too_many));
+  for (bool ndjson : {false, true}) {
+    const std::string& b = ndjson ? nd : body;
+    BOOST_TEST(refusal_of([&] { (void)parse(b, ndjson); }) == "too_many");
+    std::vector<LogEntry> out;
+    const ParseOptions opt{ndjson, kArrival, 1000};
+    // Both parsers say so on their own: the fast one no longer hands the body over.
+    BOOST_TEST(refusal_of([&] { (void)ez::logq::detail::parse_body_fast(b, opt, out); }) ==
+               "too_many");
+    BOOST_TEST(refusal_of([&] { ez::logq::detail::parse_body_full(b, opt, out); }) == "too_many");
+  }
+  // Exactly at the limit is fine.
+  BOOST_TEST(ez::logq::parse_body(body.substr(0, body.rfind(',')) + "]",
+                                  ParseOptions{false, kArrival, 1001})
+                 .size() == 1000u);
+}
+
+// The entry limit is checked while parsing: whatever follows entry max_entries + 1 is never
+// read, so a huge body over the limit is refused after its first entries, not after all of it.
+BOOST_AUTO_TEST_CASE(entries_past_the_limit_are_not_parsed) {
+  const ParseOptions opt{false, kArrival, 3};
+  const ParseOptions nd_opt{true, kArrival, 3};
+  const std::string good = R"({"request_id":"r"})";
+  const std::string escaped = R"({"request_id":"r\n","x":[1,{"y":"],"}]})";  // full parser only
+  // Broken JSON after the limit: not seen, so too_many (413), not bad_json (400).
+  const std::string broken_tail = "[" + good + "," + good + "," + good + "," + good + ",{{{{ \"";
+  BOOST_TEST(refusal_of([&] { (void)ez::logq::parse_body(broken_tail, opt); }) == "too_many");
+  const std::string nd_broken_tail =
+      good + "\n" + good + "\n\n" + good + "\n" + good + "\n{{{{\n" + std::string(100, '[');
+  BOOST_TEST(refusal_of([&] { (void)ez::logq::parse_body(nd_broken_tail, nd_opt); }) == "too_many");
+  // The same through the full parser (entries the fast path declines), nesting and commas
+  // inside strings not counted as elements.
+  const std::string full_only = "[" + escaped + "," + escaped + "," + escaped + ",{\"a\":[[,,,";
+  BOOST_TEST(refusal_of([&] { (void)ez::logq::parse_body(full_only, opt); }) == "too_many");
+  const std::string three = "[" + escaped + "," + escaped + "," + escaped + "]";
+  BOOST_TEST(ez::logq::parse_body(three, opt).size() == 3u);
+  // Under the limit, broken JSON is still bad_json.
+  BOOST_TEST(refusal_of([&] { (void)ez::logq::parse_body("[" + good + ",{{", opt); }) == "other");
+}
+
+// Differential at a small limit: on damaged multi-entry bodies, the fast path's too_many is
+// always the full parser's verdict too, and what fast accepts full accepts identically.
+BOOST_AUTO_TEST_CASE(fast_and_full_agree_on_the_entry_limit) {
+  std::mt19937 rng(1414);
+  const std::string alphabet = "{}[]\",:\n r0";
+  const std::string entry = R"({"request_id":"r","status_code":200})";
+  size_t fast_too_many = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const int n = 1 + static_cast<int>(rng() % 5);
+    const bool ndjson = rng() % 2;
+    std::string body = ndjson ? "" : "[";
+    for (int i = 0; i < n; ++i) body += (i ? (ndjson ? "\n" : ",") : "") + entry;
+    if (!ndjson) body += "]";
+    if (rng() % 2) body[rng() % body.size()] = alphabet[rng() % alphabet.size()];
+    const ParseOptions opt{ndjson, kArrival, 3};
+    std::vector<LogEntry> fast, full;
+    bool fast_ok = false;
+    const std::string f =
+        refusal_of([&] { fast_ok = ez::logq::detail::parse_body_fast(body, opt, fast); });
+    const std::string g = refusal_of([&] { ez::logq::detail::parse_body_full(body, opt, full); });
+    BOOST_TEST_CONTEXT(body) {
+      BOOST_TEST(f != "other");  // the fast path throws nothing but too_many
+      if (f == "too_many") {
+        ++fast_too_many;
+        BOOST_TEST(g == "too_many");
+      } else if (fast_ok) {
+        BOOST_TEST(g == "none");
+        BOOST_TEST(encode_all_entries(fast) == encode_all_entries(full));
+      }
+    }
+  }
+  BOOST_TEST(fast_too_many > 100u);
 }
 
 BOOST_AUTO_TEST_CASE(encoding_roundtrip_and_corruption) {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -234,6 +235,68 @@ BOOST_AUTO_TEST_CASE(full_refuses_whole_request) {
     BOOST_TEST(got.size() == 4u);
     BOOST_TEST(ring.stats().depth_bytes == 0u);
   }
+}
+
+// Back-pressure: a producer (another process, as the workers are) blocked on a full queue
+// goes on as soon as the consumer frees space, and sleeps meanwhile instead of spinning.
+BOOST_AUTO_TEST_CASE(blocked_producer_proceeds_when_the_consumer_frees_space) {
+  TempRingName tn;
+  Ring ring = Ring::open(tn.options(4, 1 << 16));
+  BOOST_REQUIRE((put(ring, {"a", "b", "c"}).status == Status::ok));
+  Consumer c(ring);
+  const pid_t child = fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::vector<std::string_view> two = {"d", "e"};  // 3 + 2 > 4: must wait
+    const auto r = ring.enqueue_wait(two, 20s);
+    _exit(r.status == Status::ok ? 0 : 1);
+  }
+  std::this_thread::sleep_for(300ms);
+  int st = 0;
+  BOOST_TEST(waitpid(child, &st, WNOHANG) == 0);  // still waiting: nothing was freed yet
+  BOOST_TEST(ring.stats().waited_requests == 1u);
+  auto got = drain(c, 3, 2s);  // frees the three entries
+  BOOST_REQUIRE(got.size() == 3u);
+  rusage ru{};
+  BOOST_REQUIRE(wait4(child, &st, 0, &ru) == child);
+  BOOST_TEST((WIFEXITED(st) && WEXITSTATUS(st) == 0));  // queued, long before its 20 s
+  // It slept in the kernel: a spinning waiter would have burnt ~300 ms of CPU.
+  const double cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                        (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+  BOOST_TEST(cpu_ms < 150.0);
+  auto rest = drain(c, 2, 2s);
+  BOOST_REQUIRE(rest.size() == 2u);
+  BOOST_TEST(rest[0].second == "d");
+  BOOST_TEST(rest[1].second == "e");
+  const auto s = ring.stats();
+  BOOST_TEST(s.refused == 0u);  // a wait that ended in success is not a refusal
+  BOOST_TEST(s.enqueued_requests == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(blocked_producer_gives_up_after_the_wait) {
+  TempRingName tn;
+  Ring ring = Ring::open(tn.options(2, 1 << 16));
+  BOOST_REQUIRE((put(ring, {"a", "b"}).status == Status::ok));
+  const std::vector<std::string_view> one = {"c"};
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = ring.enqueue_wait(one, 200ms);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  BOOST_TEST((r.status == Status::full));
+  BOOST_TEST(waited >= 200ms);  // it did wait for the whole allowance before giving up
+  auto s = ring.stats();
+  BOOST_TEST(s.waited_requests == 1u);
+  BOOST_TEST(s.refused == 1u);  // counted once, not once per look
+  BOOST_TEST(s.refused_requests == 1u);
+  BOOST_TEST(s.depth_entries == 2u);
+  // No allowance: refused at once, as enqueue() does, and not counted as a wait.
+  BOOST_TEST((ring.enqueue_wait(one, 0ms).status == Status::full));
+  s = ring.stats();
+  BOOST_TEST(s.waited_requests == 1u);
+  BOOST_TEST(s.refused_requests == 2u);
+  // Too large never waits: it could never fit.
+  const std::vector<std::string_view> three = {"x", "y", "z"};
+  BOOST_TEST((ring.enqueue_wait(three, 10s).status == Status::too_large));
+  BOOST_TEST(ring.stats().waited_requests == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(contents_survive_restarts_and_unreleased_entries_are_read_again) {

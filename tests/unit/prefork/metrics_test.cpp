@@ -230,6 +230,45 @@ BOOST_AUTO_TEST_CASE(status_document_like_php_fpm) {
   BOOST_TEST(busy["request_age_ms"].asInt64() == 1000);
 }
 
+BOOST_AUTO_TEST_CASE(pools_have_their_own_families_and_status_entries) {
+  GlobalView g = sample_global();
+  g.workers_configured = 3;
+  g.pools[static_cast<size_t>(Pool::admin)].workers_configured = 2;
+  g.pools[static_cast<size_t>(Pool::ingest)].workers_configured = 1;
+  g.pools[static_cast<size_t>(Pool::ingest)].request_timeout_ms = 10000;
+  g.pools[static_cast<size_t>(Pool::ingest)].restarts = {4, 0, 1};
+  auto slots = sample_slots();  // admin: one idle, one busy
+  SlotView ing = slots[0];
+  ing.index = 2;
+  ing.pid = 103;
+  ing.pool = Pool::ingest;
+  ing.state = WorkerState::busy;
+  ing.route = "/logs";
+  slots.push_back(ing);
+
+  const auto samples = parse_exposition(render_pool_metrics(g, slots, sample_routes()));
+  BOOST_TEST(find(samples, "ezapi_pool_workers_configured", {{"pool", "admin"}}) == "2");
+  BOOST_TEST(find(samples, "ezapi_pool_workers_configured", {{"pool", "ingest"}}) == "1");
+  BOOST_TEST(find(samples, "ezapi_pool_workers", {{"pool", "admin"}, {"state", "busy"}}) == "1");
+  BOOST_TEST(find(samples, "ezapi_pool_workers", {{"pool", "ingest"}, {"state", "busy"}}) == "1");
+  BOOST_TEST(find(samples, "ezapi_pool_workers", {{"pool", "ingest"}, {"state", "idle"}}) == "0");
+  BOOST_TEST(find(samples, "ezapi_pool_worker_restarts_total",
+                  {{"pool", "ingest"}, {"reason", "crash"}}) == "4");
+  BOOST_TEST(find(samples, "ezapi_pool_worker_restarts_total",
+                  {{"pool", "admin"}, {"reason", "crash"}}) == "0");
+  BOOST_TEST(find(samples, "ezapi_workers", {{"state", "busy"}}) == "2");  // totals unchanged
+
+  const Json::Value doc = render_status(g, slots, 10'000'000'000ULL);
+  BOOST_TEST(doc["pools"]["admin"]["workers_configured"].asInt() == 2);
+  BOOST_TEST(doc["pools"]["ingest"]["workers_configured"].asInt() == 1);
+  BOOST_TEST(doc["pools"]["ingest"]["request_timeout_ms"].asInt() == 10000);
+  BOOST_TEST(doc["pools"]["ingest"]["restarts_total"].asUInt64() == 5u);
+  BOOST_TEST(doc["pools"]["ingest"]["workers_busy"].asInt() == 1);
+  BOOST_TEST(doc["pools"]["admin"]["workers_idle"].asInt() == 1);
+  BOOST_TEST(doc["workers"][2]["pool"].asString() == "ingest");
+  BOOST_TEST(doc["workers"][0]["pool"].asString() == "admin");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(prefork_metrics_ops)

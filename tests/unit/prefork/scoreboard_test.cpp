@@ -221,6 +221,21 @@ BOOST_AUTO_TEST_CASE(draining_flag) {
   sb.set_draining();
   BOOST_TEST(sb.draining());
   BOOST_TEST(Scoreboard::attach(sb.name()).draining());
+  BOOST_TEST(sb.draining(Pool::admin));
+  BOOST_TEST(sb.draining(Pool::ingest));
+}
+
+// A pool whose socket systemd holds must not drain (its queue outlives the master, so its
+// workers would never run out of queued connections): the flag is per pool.
+BOOST_AUTO_TEST_CASE(draining_is_per_pool) {
+  Scoreboard sb = Scoreboard::create(unique_name("drainp"));
+  sb.set_draining(Pool::ingest);
+  BOOST_TEST(sb.draining(Pool::ingest));
+  BOOST_TEST(!sb.draining(Pool::admin));
+  BOOST_TEST(Scoreboard::attach(sb.name()).draining(Pool::ingest));
+  sb.set_draining(Pool::admin);
+  BOOST_TEST(sb.draining(Pool::admin));
+  BOOST_TEST(sb.draining(Pool::ingest));
 }
 
 BOOST_AUTO_TEST_CASE(long_text_is_truncated_not_overflowed) {
@@ -243,6 +258,38 @@ BOOST_AUTO_TEST_CASE(restart_counters) {
   BOOST_TEST(g.restarts[static_cast<size_t>(RestartReason::crash)] == 2u);
   BOOST_TEST(g.restarts[static_cast<size_t>(RestartReason::timeout)] == 0u);
   BOOST_TEST(g.restarts_total() == 3u);
+}
+
+// Traffic-class pools: each slot knows its pool, each pool its settings and restarts; the
+// global figures stay the totals.
+BOOST_AUTO_TEST_CASE(pools_are_recorded_per_slot_and_per_pool) {
+  Scoreboard sb = Scoreboard::create(unique_name("pools"));
+  sb.set_pool(4, 1, 500, 30000);
+  sb.set_pool_config(Pool::admin, 3, 500, 30000);
+  sb.set_pool_config(Pool::ingest, 1, 500, 5000);
+  const int a = sb.claim_slot(1);  // admin by default
+  const int i = sb.claim_slot(1, -1, false, Pool::ingest);
+  BOOST_TEST((sb.slot(a).pool == Pool::admin));
+  BOOST_TEST((sb.slot(i).pool == Pool::ingest));
+  sb.count_restart(RestartReason::crash, Pool::ingest);
+  sb.count_restart(RestartReason::timeout, Pool::ingest);
+  sb.count_restart(RestartReason::recycle);
+  const GlobalView g = sb.global();
+  BOOST_TEST(g.restarts_total() == 3u);
+  const PoolView& ad = g.pools[static_cast<size_t>(Pool::admin)];
+  const PoolView& in = g.pools[static_cast<size_t>(Pool::ingest)];
+  BOOST_TEST(ad.workers_configured == 3u);
+  BOOST_TEST(in.workers_configured == 1u);
+  BOOST_TEST(in.request_timeout_ms == 5000);
+  BOOST_TEST(ad.restarts[static_cast<size_t>(RestartReason::recycle)] == 1u);
+  BOOST_TEST(ad.restarts[static_cast<size_t>(RestartReason::crash)] == 0u);
+  BOOST_TEST(in.restarts[static_cast<size_t>(RestartReason::crash)] == 1u);
+  BOOST_TEST(in.restarts[static_cast<size_t>(RestartReason::timeout)] == 1u);
+  // A reused slot takes the pool of its new claim.
+  sb.release_slot(i);
+  BOOST_TEST(sb.claim_slot(2, i, true, Pool::admin) == i);
+  BOOST_TEST((sb.slot(i).pool == Pool::admin));
+  BOOST_TEST(pool_name(Pool::ingest) == "ingest");
 }
 
 BOOST_AUTO_TEST_CASE(a_forked_writer_is_seen_and_its_death_locks_nothing) {
