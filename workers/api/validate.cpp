@@ -71,8 +71,6 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-namespace {
-
 const char* type_name(const Json::Value& v) {
   switch (v.type()) {
     case Json::nullValue:
@@ -93,6 +91,8 @@ const char* type_name(const Json::Value& v) {
   }
   return "unknown";
 }
+
+namespace {
 
 [[noreturn]] void wrong_type(const std::string& field, const char* expected, const Json::Value& v) {
   invalid(field, field + " must be " + expected + ", not " + type_name(v));

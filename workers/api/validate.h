@@ -123,4 +123,7 @@ void check_query_params(const std::multimap<std::string, std::string>& query,
 // negative, zero, huge) is 404 "<what> not found": no such resource can exist.
 [[nodiscard]] int64_t parse_id(const std::string& text, const std::string& what = "resource");
 
+// "a string", "an integer", ...: how error messages name the JSON type a client sent.
+[[nodiscard]] const char* type_name(const Json::Value& v);
+
 }  // namespace ez::api

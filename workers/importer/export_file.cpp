@@ -18,6 +18,7 @@
 
 namespace ez::importer {
 
+using api::type_name;
 using http::ApiError;
 using http::ErrorCode;
 
@@ -155,27 +156,6 @@ class Scanner {
 };
 
 // ---- typed access to one record ------------------------------------------------
-
-const char* type_name(const Json::Value& v) {
-  switch (v.type()) {
-    case Json::nullValue:
-      return "null";
-    case Json::intValue:
-    case Json::uintValue:
-      return "an integer";
-    case Json::realValue:
-      return "a number";
-    case Json::stringValue:
-      return "a string";
-    case Json::booleanValue:
-      return "a boolean";
-    case Json::arrayValue:
-      return "an array";
-    case Json::objectValue:
-      return "an object";
-  }
-  return "unknown";
-}
 
 void record_unknown(ExportFile& file, const ParseOptions& options, const std::string& path,
                     const std::string& name, const Json::Value& value) {

@@ -1,7 +1,7 @@
 // Shape checks against tests/contracts/*.json (the repository's copy of
-// ../shared/contracts, kept in step by tests/deploy/contracts_drift_test.sh), shared by the unit
-// tests and tests/integration/sync_test.cpp: every contract field present with the same JSON type,
-// and no field the contract does not name.
+// published contracts beside a checkout, kept in step by tests/deploy/contracts_drift_test.sh),
+// shared by the unit tests and tests/integration/sync_test.cpp: every contract field present with
+// the same JSON type, and no field the contract does not name.
 #pragma once
 
 #include <json/reader.h>
