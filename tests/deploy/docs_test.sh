@@ -9,7 +9,7 @@ src=$EZ_SOURCE_DIR
 ops="$src/docs/operations.md"
 
 log "log.queue_bytes default"
-grep -q 'log_queue_capacity \* 1024' "$src/workers/config/config.cpp" ||
+grep -q 'log_queue_capacity \* 1024' "$src/workers/base/config/config.cpp" ||
   fail "the server's queue_bytes default changed: update this test and the docs"
 for f in README.md conf/config.example.yaml docs/operations.md docker-compose.yml \
   ansible/roles/ezapi/defaults/main.yml; do

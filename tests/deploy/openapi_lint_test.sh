@@ -2,7 +2,7 @@
 # docs/openapi.yaml is a valid OpenAPI 3 document: Redocly CLI (pinned in
 # tools/openapi/package-lock.json, installed by scripts/deps with `npm ci`) lints it with
 # the rules of tools/openapi/redocly.yaml. Any error or warning fails the check.
-# (tests/unit/api/openapi_test.cpp separately checks that it documents every route.)
+# (tests/unit/transport/api/openapi_test.cpp separately checks that it documents every route.)
 source "$(dirname "${BASH_SOURCE[0]}")/support/common.sh"
 
 need node npm

@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(real_import_keeps_tokens_working) {
   for (const auto& k : file["data"]["keys"]) {
     const std::string token = k["original_token"].asString();
     if (token.empty()) continue;
-    const auto got = s().redis({"HGET", "config:keys", ez::api::sha256_hex(token)});
+    const auto got = s().redis({"HGET", "config:keys", ez::sha256_hex(token)});
     BOOST_REQUIRE_MESSAGE(!got.empty() && !got[0].empty(),
                           "no config:keys field for key " << k["_original_id"].asInt());
     const Json::Value snap = parse(got[0]);
@@ -178,8 +178,7 @@ BOOST_AUTO_TEST_CASE(real_import_keeps_tokens_working) {
   BOOST_TEST(active == 4);
   // The token's allowlist reaches the balancer as New API had it.
   const std::string limited = file["data"]["keys"][3]["original_token"].asString();
-  const Json::Value snap =
-      parse(s().redis({"HGET", "config:keys", ez::api::sha256_hex(limited)}).at(0));
+  const Json::Value snap = parse(s().redis({"HGET", "config:keys", ez::sha256_hex(limited)}).at(0));
   BOOST_TEST(snap["model_limits_enabled"].asBool());
   BOOST_TEST(ez::it::js(snap["model_limits"]) == R"(["gpt-4o","gemini-1.5-pro"])");
 
@@ -260,7 +259,7 @@ BOOST_AUTO_TEST_CASE(newer_export_updates_what_changed) {
   BOOST_TEST(s().sql("SELECT status || '/' || epoch FROM masters WHERE name = 'bob'").at(0).at(0) ==
              "active/2");
   const std::string token = doc["data"]["keys"][0]["original_token"].asString();
-  const auto got = s().redis({"HGET", "config:keys", ez::api::sha256_hex(token)});
+  const auto got = s().redis({"HGET", "config:keys", ez::sha256_hex(token)});
   BOOST_REQUIRE(!got.empty());
   BOOST_TEST(got[0].find("172.16.0.0/12") != std::string::npos, got[0]);
 }

@@ -139,7 +139,7 @@ BOOST_AUTO_TEST_CASE(master_crud) {
   // Only the digest is stored.
   auto rows = s.sql("SELECT key_hash, key_prefix FROM masters WHERE id = " + id);
   BOOST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST(rows[0][0] == ez::api::sha256_hex(secret));
+  BOOST_TEST(rows[0][0] == ez::sha256_hex(secret));
   BOOST_TEST(rows[0][1] == secret.substr(0, 8));
 
   auto g = s.http("GET", "/admin/masters/" + id);
@@ -268,7 +268,7 @@ BOOST_AUTO_TEST_CASE(key_crud) {
   BOOST_TEST(k["allow_ips"][1].asString() == "2001:db8::/32");
   BOOST_TEST(k["status"].asString() == "active");
   BOOST_TEST(!k.isMember("token_hash"));
-  BOOST_TEST(stored_key_hash(kid) == ez::api::sha256_hex(secret));
+  BOOST_TEST(stored_key_hash(kid) == ez::sha256_hex(secret));
   BOOST_TEST(r.header("location") == "/keys/" + kid);
 
   // POST /admin/masters/{id}/keys.
@@ -295,7 +295,7 @@ BOOST_AUTO_TEST_CASE(key_crud) {
   u = s.http("PUT", "/keys/" + kid, R"({"expires_at":null})");
   BOOST_TEST(u.json()["expires_at"].isNull(), describe(u));
   // The hash does not change on update.
-  BOOST_TEST(stored_key_hash(kid) == ez::api::sha256_hex(secret));
+  BOOST_TEST(stored_key_hash(kid) == ez::sha256_hex(secret));
   // A GET result sent back is accepted.
   BOOST_TEST(s.http("PUT", "/keys/" + kid, js(s.http("GET", "/keys/" + kid).json())).status == 200);
 
@@ -384,7 +384,7 @@ BOOST_AUTO_TEST_CASE(rotation) {
   auto k = create_key(m);
   const std::string kid = id_of(k);
   const std::string old_secret = k["key"].asString();
-  const std::string old_hash = ez::api::sha256_hex(old_secret);
+  const std::string old_hash = ez::sha256_hex(old_secret);
   BOOST_TEST(stored_key_hash(kid) == old_hash);
 
   // If the snapshot sync has landed, the key shows up in config:keys.
@@ -403,7 +403,7 @@ BOOST_AUTO_TEST_CASE(rotation) {
   BOOST_TEST(new_secret.rfind("ezk_", 0) == 0u);
   BOOST_TEST(new_secret != old_secret);
   BOOST_TEST(j["key_prefix"].asString() == new_secret.substr(0, 8));
-  const std::string new_hash = ez::api::sha256_hex(new_secret);
+  const std::string new_hash = ez::sha256_hex(new_secret);
   BOOST_TEST(stored_key_hash(kid) == new_hash);
   BOOST_TEST(s.sql("SELECT 1 FROM keys WHERE token_hash = '" + old_hash + "'").empty());
   // Everything else is unchanged.
@@ -602,7 +602,7 @@ BOOST_AUTO_TEST_CASE(master_self_service) {
   BOOST_TEST(own["issued_by"].asString() == "master");
   BOOST_TEST(own["master_id"] == a["id"]);
   BOOST_TEST(own["key"].asString().rfind("ezk_", 0) == 0u);
-  BOOST_TEST(stored_key_hash(id_of(own)) == ez::api::sha256_hex(own["key"].asString()));
+  BOOST_TEST(stored_key_hash(id_of(own)) == ez::sha256_hex(own["key"].asString()));
   // The master cannot choose another owner or a namespace it lacks.
   expect_error(s.http_token("POST", "/master/keys", ka, js(obj({{"master_id", b["id"]}}))), 400,
                "invalid_field", "master_id");
@@ -681,8 +681,8 @@ BOOST_AUTO_TEST_CASE(redis_follows_deletes) {
   auto m = create_master();
   auto k1 = create_key(m);
   auto k2 = create_key(m);
-  const std::string h1 = ez::api::sha256_hex(k1["key"].asString());
-  const std::string h2 = ez::api::sha256_hex(k2["key"].asString());
+  const std::string h1 = ez::sha256_hex(k1["key"].asString());
+  const std::string h2 = ez::sha256_hex(k2["key"].asString());
   auto present = [&](const std::string& h) {
     return s.redis({"HEXISTS", "config:keys", h}).at(0) == "1";
   };
@@ -752,11 +752,11 @@ BOOST_AUTO_TEST_CASE(master_key_rotation) {
   BOOST_TEST(new_key != old_key);
   BOOST_TEST(r.json()["key_prefix"].asString() == new_key.substr(0, 8));
   BOOST_TEST(s.sql("SELECT key_hash FROM masters WHERE id = " + id)[0][0] ==
-             ez::api::sha256_hex(new_key));
+             ez::sha256_hex(new_key));
   // The old key stops at once; the new one works; the child keys are untouched.
   expect_error(s.http_token("GET", "/master/self", old_key), 401, "unauthorized");
   BOOST_TEST(s.http_token("GET", "/master/self", new_key).status == 200);
-  BOOST_TEST(stored_key_hash(id_of(child)) == ez::api::sha256_hex(child["key"].asString()));
+  BOOST_TEST(stored_key_hash(id_of(child)) == ez::sha256_hex(child["key"].asString()));
   // Shown once: never again on a read.
   BOOST_TEST(!s.http("GET", "/admin/masters/" + id).json().isMember("master_key"));
   auto audit = s.sql(
@@ -766,7 +766,7 @@ BOOST_AUTO_TEST_CASE(master_key_rotation) {
   BOOST_TEST(audit[0][0] == "admin-token");
   BOOST_TEST(audit[0][1] == "rotate");
   BOOST_TEST(audit[0][2] == new_key.substr(0, 8));
-  BOOST_TEST(r.body.find(ez::api::sha256_hex(new_key)) == std::string::npos);
+  BOOST_TEST(r.body.find(ez::sha256_hex(new_key)) == std::string::npos);
   // Pushed: the snapshot version moves and nothing is left in the outbox.
   BOOST_TEST(s.wait_until([&] { return snapshot_version() > version; }, 5000));
   BOOST_TEST(s.wait_until(
@@ -792,7 +792,7 @@ BOOST_AUTO_TEST_CASE(master_updates_and_deletes_its_own_keys) {
   auto own = create_key(a, obj({{"name", "before"}}));
   auto other = create_key(b);
   const std::string path = "/master/keys/" + id_of(own);
-  const std::string hash = ez::api::sha256_hex(own["key"].asString());
+  const std::string hash = ez::sha256_hex(own["key"].asString());
 
   Json::Value limits(Json::objectValue);
   limits["gpt-4o"]["rpm"] = 60;
@@ -910,7 +910,7 @@ BOOST_AUTO_TEST_CASE(key_group_is_the_same_in_api_and_redis) {
   BOOST_TEST(pinned["group"].asString() == "silver");
   for (const auto* k : {&inherits, &pinned}) {
     const Json::Value api = s.http("GET", "/keys/" + id_of(*k)).json();
-    const Json::Value redis = redis_key(ez::api::sha256_hex((*k)["key"].asString()));
+    const Json::Value redis = redis_key(ez::sha256_hex((*k)["key"].asString()));
     BOOST_TEST(api["group"].asString() == redis["group"].asString());
   }
   // GET -> PUT keeps the key inheriting: a new group of the master reaches it.
@@ -920,7 +920,7 @@ BOOST_AUTO_TEST_CASE(key_group_is_the_same_in_api_and_redis) {
   BOOST_TEST(s.http("GET", "/keys/" + id_of(inherits)).json()["group"].asString() == "platinum");
   BOOST_TEST(s.wait_until(
       [&] {
-        return redis_key(ez::api::sha256_hex(inherits["key"].asString()))["group"].asString() ==
+        return redis_key(ez::sha256_hex(inherits["key"].asString()))["group"].asString() ==
                "platinum";
       },
       5000));
@@ -940,7 +940,7 @@ BOOST_AUTO_TEST_CASE(model_limits_allowlist) {
   BOOST_TEST(k["model_limits_enabled"].asBool());  // a non-empty list switches it on
   BOOST_TEST(k["model_rate_limits"].isObject());
   BOOST_TEST(!k.isMember("warnings"));
-  const std::string hash = ez::api::sha256_hex(k["key"].asString());
+  const std::string hash = ez::sha256_hex(k["key"].asString());
   auto snapshot = [&] {
     auto v = s.redis({"HGET", "config:keys", hash});
     Json::Value j;

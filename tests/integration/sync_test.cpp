@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include "../unit/snapshot/contract.h"
+#include "../unit/services/snapshot/contract.h"
 #include "api/auth.h"
-#include "api/context.h"
+#include "context/context.h"
 #include "http/response.h"
 #include "snapshot/outbox.h"
 #include "support/stack.h"
@@ -58,13 +58,13 @@ std::map<std::string, std::string> hgetall(const std::string& key) {
 }
 
 // A control plane of its own in this process: own PostgreSQL and Redis connections.
-std::unique_ptr<ez::api::Context> control_plane() {
+std::unique_ptr<ez::Context> control_plane() {
   ez::config::Settings s;
   s.pg_dsn = stack().pg_dsn;
   s.redis_host = "127.0.0.1";
   s.redis_port = stack().redis_port;
   s.outbox_replay_ms = 50;
-  return std::make_unique<ez::api::Context>(s);
+  return std::make_unique<ez::Context>(s);
 }
 
 // A SUBSCRIBE on dp:config:refresh that collects messages in the background.
@@ -154,7 +154,7 @@ World make_world() {
   w.master = post("/admin/masters", ma);
   w.key_body = post("/admin/masters/" + std::to_string(w.master["id"].asInt64()) + "/keys",
                     Json::Value(Json::objectValue));
-  w.key_hash = ez::api::sha256_hex(w.key_body["key"].asString());
+  w.key_hash = ez::sha256_hex(w.key_body["key"].asString());
   auto r = stack().http("PUT", "/admin/features", R"({"dp_state_store_backend":"redis"})");
   BOOST_REQUIRE_MESSAGE(r.status == 200, describe(r));
   return w;
@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(checksum_covers_meta_models) {
   (void)world();
   std::string text;
   for (const auto& [f, v] : hgetall("meta:models")) text += f + "\n" + v + "\n";
-  BOOST_TEST(hget("meta:models_meta", "checksum") == ez::api::sha256_hex(text));
+  BOOST_TEST(hget("meta:models_meta", "checksum") == ez::sha256_hex(text));
 }
 
 BOOST_AUTO_TEST_CASE(provider_change_recomputes_its_bindings) {
@@ -262,7 +262,7 @@ BOOST_AUTO_TEST_CASE(revocation_is_in_redis_when_the_api_answers) {
   auto& w = world();
   const std::string mid = std::to_string(w.master["id"].asInt64());
   auto key = post("/admin/masters/" + mid + "/keys", Json::Value(Json::objectValue));
-  const std::string hash = ez::api::sha256_hex(key["key"].asString());
+  const std::string hash = ez::sha256_hex(key["key"].asString());
   const std::string kid = std::to_string(key["id"].asInt64());
   BOOST_TEST(parse_json(hget("config:keys", hash))["status"].asString() == "active");
 
@@ -311,7 +311,7 @@ BOOST_AUTO_TEST_CASE(redis_outage_converges_without_a_resync_call) {
   auto& w = world();
   const std::string mid = std::to_string(w.master["id"].asInt64());
   auto key = post("/admin/masters/" + mid + "/keys", Json::Value(Json::objectValue));
-  const std::string hash = ez::api::sha256_hex(key["key"].asString());
+  const std::string hash = ez::sha256_hex(key["key"].asString());
   const std::string kid = std::to_string(key["id"].asInt64());
 
   stack().stop("redis");

@@ -20,10 +20,10 @@
 #include <thread>
 #include <vector>
 
-#include "db/usage_repo.h"
 #include "logq/ring.h"
+#include "rollup/rollup_sql.h"
 #include "support/stack.h"
-#include "usage/rollup_sql.h"
+#include "usage/usage_repo.h"
 
 using ez::it::Auth;
 using ez::it::HttpResult;

@@ -22,18 +22,18 @@
 #include <vector>
 
 #include "api/auth.h"
-#include "api/context.h"
 #include "api/usage_view.h"
 #include "common/build_info.h"
 #include "config/config.h"
+#include "context/context.h"
 #include "db/json_columns.h"
 #include "db/migrate.h"
 #include "db/pg.h"
-#include "db/usage_repo.h"
 #include "http/error.h"
 #include "http/response.h"
 #include "importer/service.h"
 #include "snapshot/sync.h"
+#include "usage/usage_repo.h"
 
 namespace {
 
@@ -89,7 +89,7 @@ int usage_command(const ez::config::Settings& settings,
                 << r.daily_rows << " daily rows\n";
       return 0;
     }
-    const ez::usage::UsageQuery q = ez::usage::parse_usage_query(req, scope);
+    const ez::usage::UsageQuery q = ez::usage::parse_usage_query(req.query, scope);
     pqxx::connection conn(settings.pg_dsn);
     pqxx::read_transaction tx(conn);
     std::cout << ez::api::usage_table(ez::db::query_usage(tx, q), q);
@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "sync") {
-      ez::api::Context ctx(loaded.settings);
+      ez::Context ctx(loaded.settings);
       const auto report = retrying("sync", [&] {
         ctx.mark_pg_broken();  // a retry starts on a fresh connection
         return ez::snapshot::resync(ctx);
@@ -284,7 +284,7 @@ int main(int argc, char** argv) {
     if (cmd == "import") {
       if (import_file.empty()) return usage();
       const MappedFile file(import_file);
-      ez::api::Context ctx(loaded.settings);
+      ez::Context ctx(loaded.settings);
       ez::importer::ImportOptions options;
       options.dry_run = dry_run;
       options.type_map = type_map;

@@ -1,4 +1,4 @@
-// ezapi-flusher: drains the shared-memory log queue into PostgreSQL (workers/flusher/).
+// ezapi-flusher: drains the shared-memory log queue into PostgreSQL (workers/pipeline/flusher/).
 //
 //   ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH] [--version] [--help]
 //

@@ -1,4 +1,5 @@
-// ezapi-server: the prefork FastCGI master (workers/prefork/master.h).
+// ezapi-server: the prefork FastCGI master (process/prefork/master.h) serving the API
+// (server_app.h).
 //
 //   ezapi-server [--config FILE] [--check-config] [--pid-file PATH] [--version] [--help]
 //
@@ -18,6 +19,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "prefork/master.h"
+#include "server_app.h"
 
 namespace {
 
@@ -113,5 +115,6 @@ int main(int argc, char** argv) {
   }
 
   ez::log::init("master", loaded.settings.log_level);
-  return ez::prefork::run_master(std::move(loaded), cl.master);
+  ez::app::ServerApp app;
+  return ez::prefork::run_master(std::move(loaded), cl.master, app);
 }

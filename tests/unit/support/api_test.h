@@ -1,4 +1,4 @@
-// Helpers shared by the unit tests of request validation (tests/unit/api/).
+// Helpers shared by the unit tests of request validation (tests/unit/transport/api/).
 #pragma once
 
 #include <json/value.h>

@@ -1,0 +1,28 @@
+// The running process tree as the code it runs sees it. The process layer (prefork/)
+// implements it over the shared scoreboard; services report to it and handlers read
+// from it without knowing that layer exists (it sits above them). Null outside the
+// master: a unit test, the CLI, the flusher.
+#pragma once
+
+#include <json/value.h>
+
+#include <cstdint>
+#include <string>
+
+namespace ez {
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // Counters services keep (GET /metrics shows them).
+  virtual void count_redis_push_failure() = 0;
+  virtual void record_resync(uint64_t duration_ns) = 0;
+
+  // The pool's and the process counters' Prometheus families.
+  [[nodiscard]] virtual std::string metrics_text() const = 0;
+  // The php-fpm-like pool status document of GET /admin/status.
+  [[nodiscard]] virtual Json::Value status() const = 0;
+};
+
+}  // namespace ez

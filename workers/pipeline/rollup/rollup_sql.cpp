@@ -1,0 +1,129 @@
+#include "rollup/rollup_sql.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+namespace ez::usage {
+
+size_t latency_bucket(int64_t ms) {
+  return static_cast<size_t>(std::upper_bound(kLatencyBounds.begin(), kLatencyBounds.end(), ms) -
+                             kLatencyBounds.begin());
+}
+
+std::string hist_column(size_t i) {
+  std::string s = "lat_h";
+  s += static_cast<char>('0' + i / 10);
+  s += static_cast<char>('0' + i % 10);
+  return s;
+}
+
+std::optional<int64_t> percentile_ms(const std::array<int64_t, kLatencyBuckets>& hist, double p,
+                                     std::optional<int64_t> max_ms) {
+  int64_t n = 0;
+  for (int64_t c : hist) n += c;
+  if (n <= 0) return std::nullopt;
+  // Nearest rank: the ceil(p*n)-th value, at least the first -- computed exactly as
+  // PostgreSQL's percentile_disc does, so the two agree on the same data.
+  auto rank = static_cast<int64_t>(std::ceil(p * static_cast<double>(n)));
+  rank = std::clamp<int64_t>(rank, 1, n);
+  int64_t seen = 0;
+  for (size_t i = 0; i < hist.size(); ++i) {
+    seen += hist[i];
+    if (seen < rank) continue;
+    if (i + 1 == hist.size()) return max_ms ? *max_ms : kLatencyBounds.back();
+    const int64_t upper = kLatencyBounds[i];
+    return max_ms ? std::min(upper, *max_ms) : upper;
+  }
+  return max_ms;
+}
+
+const char* table_of(Grain g) {
+  return g == Grain::hour ? "usage_hourly" : "usage_daily";
+}
+
+namespace {
+
+std::string bounds_array() {
+  std::string s = "ARRAY[";
+  for (size_t i = 0; i < kLatencyBounds.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(kLatencyBounds[i]);
+  }
+  return s + "]::bigint[]";
+}
+
+}  // namespace
+
+std::string rollup_upsert_sql(Grain g, const std::string& source) {
+  const std::string table = table_of(g);
+  // date_bin, not date_trunc: it does not depend on the session's TimeZone.
+  const std::string bin = g == Grain::hour ? "1 hour" : "1 day";
+  std::string cols =
+      "bucket, master_id, key_id, model, provider_id, status_class, requests, errors, "
+      "unpriced, prompt_tokens, completion_tokens, total_tokens, cost, latency_count, "
+      "latency_sum, latency_max";
+  std::string hist_sel, hist_upd;
+  const std::string wb = "width_bucket(latency_ms, " + bounds_array() + ")";
+  for (size_t i = 0; i < kLatencyBuckets; ++i) {
+    const std::string c = hist_column(i);
+    cols += ", " + c;
+    hist_sel += ", count(*) FILTER (WHERE " + wb + " = " + std::to_string(i) + ")";
+    hist_upd += ", " + c + " = u." + c + " + EXCLUDED." + c;
+  }
+  return "INSERT INTO " + table + " AS u (" + cols + ") SELECT date_bin('" + bin +
+         "', ts, timestamptz '2000-01-01 00:00:00+00'), master_id, key_id, model, provider_id, "
+         "coalesce(status_code / 100, 0)::smallint, count(*), "
+         "count(*) FILTER (WHERE status_code >= 400), count(*) FILTER (WHERE cost IS NULL), "
+         "coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
+         "coalesce(sum(total_tokens), 0), coalesce(sum(cost), 0), count(latency_ms), "
+         "coalesce(sum(latency_ms), 0), max(latency_ms)" +
+         hist_sel + " FROM (" + source +
+         ") src GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
+         "ON CONFLICT (bucket, master_id, key_id, model, provider_id, status_class) DO UPDATE SET "
+         "requests = u.requests + EXCLUDED.requests, errors = u.errors + EXCLUDED.errors, "
+         "unpriced = u.unpriced + EXCLUDED.unpriced, "
+         "prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, "
+         "completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens, "
+         "total_tokens = u.total_tokens + EXCLUDED.total_tokens, cost = u.cost + EXCLUDED.cost, "
+         "latency_count = u.latency_count + EXCLUDED.latency_count, "
+         "latency_sum = u.latency_sum + EXCLUDED.latency_sum, "
+         "latency_max = greatest(u.latency_max, EXCLUDED.latency_max)" +
+         hist_upd;
+}
+
+const std::string& batch_rollup_sql() {
+  static const std::string sql = [] {
+    const std::string source = "SELECT * FROM batch";
+    return "WITH batch AS MATERIALIZED (SELECT * FROM unnest($1::timestamptz[], $2::bigint[], "
+           "$3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[], "
+           "$9::bigint[], $10::numeric[], $11::bigint[]) AS b(ts, master_id, key_id, model, "
+           "provider_id, status_code, prompt_tokens, completion_tokens, total_tokens, cost, "
+           "latency_ms)), hourly AS (" +
+           rollup_upsert_sql(Grain::hour, source) + ") " + rollup_upsert_sql(Grain::day, source);
+  }();
+  return sql;
+}
+
+std::string rebuild_sql(Grain g) {
+  return rollup_upsert_sql(
+      g,
+      "SELECT ts, master_id, key_id, model, provider_id, status_code, prompt_tokens, "
+      "completion_tokens, total_tokens, cost, latency_ms FROM logs WHERE ts >= $1 AND ts < $2");
+}
+
+void ArrayLiteral::add(const std::optional<std::string_view>& v) {
+  if (text_.size() > 1) text_ += ',';
+  if (!v) {
+    text_ += "NULL";
+    return;
+  }
+  text_ += '"';
+  for (char c : *v) {
+    if (c == '"' || c == '\\') text_ += '\\';
+    text_ += c;
+  }
+  text_ += '"';
+}
+
+}  // namespace ez::usage

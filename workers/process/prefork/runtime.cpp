@@ -1,0 +1,27 @@
+#include "prefork/runtime.h"
+
+#include "common/time.h"
+#include "prefork/metrics.h"
+
+namespace ez::prefork {
+
+void ScoreboardRuntime::count_redis_push_failure() {
+  sb_.count_redis_push_failure();
+}
+
+void ScoreboardRuntime::record_resync(uint64_t duration_ns) {
+  sb_.record_resync(duration_ns);
+}
+
+std::string ScoreboardRuntime::metrics_text() const {
+  const GlobalView global = sb_.global();
+  std::string out = render_pool_metrics(global, sb_.active_slots(), sb_.route_counts());
+  append_counter_metrics(global, out);
+  return out;
+}
+
+Json::Value ScoreboardRuntime::status() const {
+  return render_status(sb_.global(), sb_.active_slots(), monotonic_ns());
+}
+
+}  // namespace ez::prefork

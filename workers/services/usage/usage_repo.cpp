@@ -1,0 +1,302 @@
+#include "usage/usage_repo.h"
+
+#include <json/reader.h>
+
+#include <memory>
+
+#include "db/json_columns.h"
+#include "logq/entry.h"
+
+namespace ez::db {
+
+namespace {
+
+using usage::GroupBy;
+using usage::kDayUs;
+
+// A timestamptz parameter: the text form PostgreSQL reads exactly (microseconds, UTC).
+std::string ts_param(int64_t us) {
+  return logq::format_timestamp_us(us);
+}
+
+// ---- usage ----------------------------------------------------------------------------
+
+// $1 from, $2 first whole day, $3 end of the last whole day, $4 to (all hour-aligned),
+// $5 master_id, $6 key_id, $7 model, $8 provider_id (null: any).
+constexpr const char* kUsageFilter =
+    " WHERE ($5::bigint IS NULL OR master_id = $5) AND ($6::bigint IS NULL OR key_id = $6)"
+    " AND ($7::text IS NULL OR model = $7) AND ($8::bigint IS NULL OR provider_id = $8)";
+
+std::string group_expr(GroupBy g) {
+  switch (g) {
+    case GroupBy::master:
+      return "master_id";
+    case GroupBy::key:
+      return "key_id";
+    case GroupBy::model:
+      return "model";
+    case GroupBy::provider:
+      return "provider_id";
+    case GroupBy::hour:
+      return "bucket";
+    case GroupBy::day:
+      return "date_bin('1 day', bucket, timestamptz '2000-01-01 00:00:00+00')";
+  }
+  return "master_id";
+}
+
+std::string group_text(GroupBy g) {
+  return g == GroupBy::hour || g == GroupBy::day ? EZ_SQL_MICROS("g") "::text" : "g::text";
+}
+
+std::string usage_sql(const usage::UsageQuery& q, bool split) {
+  std::string source;
+  const std::string filter = kUsageFilter;
+  if (split) {
+    source = "SELECT * FROM usage_hourly" + filter +
+             " AND bucket >= $1 AND bucket < $2"
+             " UNION ALL SELECT * FROM usage_daily" +
+             filter +
+             " AND bucket >= $2 AND bucket < $3"
+             " UNION ALL SELECT * FROM usage_hourly" +
+             filter + " AND bucket >= $3 AND bucket < $4";
+  } else {
+    source = "SELECT * FROM usage_hourly" + filter + " AND bucket >= $1 AND bucket < $4" +
+             " AND $2::timestamptz IS NOT NULL AND $3::timestamptz IS NOT NULL";
+  }
+  std::string hist;
+  for (size_t i = 0; i < usage::kLatencyBuckets; ++i)
+    hist += ", coalesce(sum(" + usage::hist_column(i) + "), 0)::bigint";
+  return "SELECT GROUPING(g) AS is_total, " + group_text(q.group_by) +
+         " AS g_text, coalesce(sum(requests), 0)::bigint, coalesce(sum(errors), 0)::bigint, "
+         "coalesce(sum(unpriced), 0)::bigint, coalesce(sum(prompt_tokens), 0)::text, "
+         "coalesce(sum(completion_tokens), 0)::text, coalesce(sum(total_tokens), 0)::text, "
+         "CASE WHEN sum(requests) > sum(unpriced) THEN sum(cost)::text END, max(latency_max)" +
+         hist + " FROM (SELECT " + group_expr(q.group_by) + " AS g, r.* FROM (" + source +
+         ") r) x GROUP BY GROUPING SETS ((g), ()) ORDER BY 1, g";
+}
+
+UsageMetrics metrics_of(const pqxx::row& r) {
+  UsageMetrics m;
+  m.requests = r[2].as<int64_t>();
+  m.errors = r[3].as<int64_t>();
+  m.unpriced = r[4].as<int64_t>();
+  m.prompt_tokens = r[5].as<std::string>();
+  m.completion_tokens = r[6].as<std::string>();
+  m.total_tokens = r[7].as<std::string>();
+  if (!r[8].is_null()) m.cost = r[8].as<std::string>();
+  if (!r[9].is_null()) m.latency_max = r[9].as<int64_t>();
+  for (size_t i = 0; i < usage::kLatencyBuckets; ++i)
+    m.hist[i] = r[static_cast<pqxx::row::size_type>(10 + i)].as<int64_t>();
+  return m;
+}
+
+// ---- logs -----------------------------------------------------------------------------
+
+const std::vector<LogColumn> kLogCols = {
+    {"id", LogColumn::integer},
+    {"ts", LogColumn::time},
+    {"received_at", LogColumn::time},
+    {"request_id", LogColumn::text},
+    {"master_id", LogColumn::integer},
+    {"key_id", LogColumn::integer},
+    {"namespace", LogColumn::text},
+    {"model", LogColumn::text},
+    {"upstream_model", LogColumn::text},
+    {"provider_id", LogColumn::integer},
+    {"provider_type", LogColumn::text},
+    {"route_group", LogColumn::text},
+    {"status_code", LogColumn::integer},
+    {"latency_ms", LogColumn::integer},
+    {"ttft_ms", LogColumn::integer},
+    {"prompt_tokens", LogColumn::integer},
+    {"completion_tokens", LogColumn::integer},
+    {"total_tokens", LogColumn::integer},
+    {"cost", LogColumn::number},
+    {"client_ip", LogColumn::text},
+    {"stream", LogColumn::boolean},
+    {"error_type", LogColumn::text},
+    {"error_message", LogColumn::text},
+    {"extra", LogColumn::json},
+};
+
+constexpr const char* kLogSelect =
+    "SELECT id, " EZ_SQL_MICROS("ts") ", " EZ_SQL_MICROS(
+        "received_at") ", request_id, master_id, key_id, namespace, model, upstream_model, "
+                       "provider_id, provider_type, route_group, status_code, latency_ms, "
+                       "ttft_ms, prompt_tokens, completion_tokens, total_tokens, cost::text, "
+                       "client_ip, stream, error_type, error_message, extra::text FROM logs";
+
+// $1 from, $2 to, $3 master_id, $4 key_id, $5 model, $6 provider_id, $7 status,
+// $8 status class, $9 request_id, $10 error_type, $11 cursor ts, $12 cursor id.
+// ts is bounded by literal-free parameters of an unnamed statement: PostgreSQL plans it
+// with their values, so only the window's partitions are in the plan.
+constexpr const char* kLogWhere =
+    " WHERE ts >= $1::timestamptz AND ts < $2::timestamptz"
+    " AND ($3::bigint IS NULL OR master_id = $3) AND ($4::bigint IS NULL OR key_id = $4)"
+    " AND ($5::text IS NULL OR model = $5) AND ($6::bigint IS NULL OR provider_id = $6)"
+    " AND ($7::int IS NULL OR status_code = $7)"
+    " AND ($8::int IS NULL OR status_code / 100 = $8)"
+    " AND ($9::text IS NULL OR request_id = $9) AND ($10::text IS NULL OR error_type = $10)"
+    " AND ($11::timestamptz IS NULL OR ts <= $11::timestamptz)"
+    " AND ($11::timestamptz IS NULL OR (ts, id) < ($11::timestamptz, $12::bigint))"
+    " ORDER BY ts DESC, id DESC";
+
+std::optional<std::string> opt_ts(const std::optional<usage::LogCursor>& c) {
+  if (!c) return std::nullopt;
+  return ts_param(c->ts_us);
+}
+
+LogCells cells_of(const pqxx::row& r) {
+  LogCells c(r.size());
+  for (pqxx::row::size_type i = 0; i < r.size(); ++i)
+    if (!r[i].is_null()) c[static_cast<size_t>(i)] = r[i].c_str();
+  return c;
+}
+
+}  // namespace
+
+UsageResult query_usage(pqxx::transaction_base& tx, const usage::UsageQuery& q) {
+  const int64_t d1 = usage::ceil_to(q.from_us, kDayUs);
+  const int64_t d2 = usage::floor_to(q.to_us, kDayUs);
+  const bool split = q.group_by != GroupBy::hour && d1 < d2;
+  const pqxx::result res =
+      tx.exec_params(usage_sql(q, split), ts_param(q.from_us), ts_param(split ? d1 : q.from_us),
+                     ts_param(split ? d2 : q.to_us), ts_param(q.to_us), q.master_id, q.key_id,
+                     q.model, q.provider_id);
+  UsageResult out;
+  for (const auto& r : res) {
+    if (r[0].as<int>() == 1) {
+      out.totals = metrics_of(r);
+      continue;
+    }
+    UsageRow row;
+    if (!r[1].is_null()) row.group = r[1].as<std::string>();
+    row.m = metrics_of(r);
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+const std::vector<LogColumn>& log_columns() {
+  return kLogCols;
+}
+
+Json::Value log_json(const LogCells& cells) {
+  Json::Value j(Json::objectValue);
+  for (size_t i = 0; i < kLogCols.size() && i < cells.size(); ++i) {
+    const auto& col = kLogCols[i];
+    const auto& v = cells[i];
+    if (!v) {
+      j[col.name] = Json::Value(Json::nullValue);
+      continue;
+    }
+    switch (col.kind) {
+      case LogColumn::integer:
+        j[col.name] = Json::Int64(std::stoll(*v));
+        break;
+      case LogColumn::time:
+        j[col.name] = rfc3339_from_micros(std::stoll(*v));
+        break;
+      case LogColumn::boolean:
+        j[col.name] = *v == "t";
+        break;
+      case LogColumn::number:
+        j[col.name] = std::strtod(v->c_str(), nullptr);
+        break;
+      case LogColumn::json: {
+        Json::CharReaderBuilder b;
+        std::unique_ptr<Json::CharReader> reader(b.newCharReader());
+        Json::Value parsed;
+        if (reader->parse(v->data(), v->data() + v->size(), &parsed, nullptr))
+          j[col.name] = parsed;
+        else
+          j[col.name] = *v;
+        break;
+      }
+      case LogColumn::text:
+        j[col.name] = *v;
+        break;
+    }
+  }
+  return j;
+}
+
+std::string logs_search_sql() {
+  return std::string(kLogSelect) + kLogWhere + " LIMIT $13";
+}
+
+std::vector<LogCells> query_logs(pqxx::transaction_base& tx, const usage::LogsQuery& q,
+                                 int64_t limit) {
+  const pqxx::result res = tx.exec_params(
+      logs_search_sql(), ts_param(q.from_us), ts_param(q.to_us), q.master_id, q.key_id, q.model,
+      q.provider_id, q.status, q.status_class, q.request_id, q.error_type, opt_ts(q.cursor),
+      q.cursor ? std::optional<int64_t>(q.cursor->id) : std::nullopt, limit);
+  std::vector<LogCells> out;
+  out.reserve(res.size());
+  for (const auto& r : res) out.push_back(cells_of(r));
+  return out;
+}
+
+std::vector<LogCells> logs_by_request_id(pqxx::transaction_base& tx, const std::string& request_id,
+                                         std::optional<int64_t> master_id, int64_t from_us) {
+  const pqxx::result res = tx.exec_params(
+      std::string(kLogSelect) +
+          " WHERE request_id = $1 AND ts >= $2::timestamptz AND ($3::bigint IS NULL OR "
+          "master_id = $3) ORDER BY ts DESC, id DESC LIMIT 100",
+      request_id, ts_param(from_us), master_id);
+  std::vector<LogCells> out;
+  for (const auto& r : res) out.push_back(cells_of(r));
+  return out;
+}
+
+void declare_logs_cursor(pqxx::transaction_base& tx, const usage::LogsQuery& q) {
+  // A server-side cursor: PostgreSQL keeps the result, we hold one FETCH at a time.
+  tx.exec_params(std::string("DECLARE ez_export NO SCROLL CURSOR FOR ") + kLogSelect + kLogWhere,
+                 ts_param(q.from_us), ts_param(q.to_us), q.master_id, q.key_id, q.model,
+                 q.provider_id, q.status, q.status_class, q.request_id, q.error_type,
+                 opt_ts(q.cursor), q.cursor ? std::optional<int64_t>(q.cursor->id) : std::nullopt);
+}
+
+int64_t fetch_logs(pqxx::transaction_base& tx, int64_t max_rows,
+                   const std::function<void(const LogCells&)>& each, bool* more, int batch) {
+  int64_t sent = 0;
+  *more = false;
+  const std::string fetch = "FETCH " + std::to_string(batch) + " FROM ez_export";
+  for (;;) {
+    const pqxx::result res = tx.exec(fetch);
+    for (const auto& r : res) {
+      if (sent >= max_rows) {
+        *more = true;
+        return sent;
+      }
+      each(cells_of(r));
+      ++sent;
+    }
+    if (res.size() < static_cast<size_t>(batch)) return sent;
+  }
+}
+
+RebuildResult rebuild_usage(pqxx::connection& conn, int64_t from_us, int64_t to_us) {
+  RebuildResult out;
+  out.from_us = usage::floor_to(from_us, kDayUs);
+  out.to_us = usage::ceil_to(to_us, kDayUs);
+  pqxx::work tx(conn);
+  tx.exec("SELECT pg_advisory_xact_lock(ez_usage_lock_key())");
+  const std::string from = ts_param(out.from_us), to = ts_param(out.to_us);
+  for (auto g : {usage::Grain::hour, usage::Grain::day}) {
+    tx.exec_params(std::string("DELETE FROM ") + usage::table_of(g) +
+                       " WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz",
+                   from, to);
+    const auto n = tx.exec_params(usage::rebuild_sql(g), from, to).affected_rows();
+    (g == usage::Grain::hour ? out.hourly_rows : out.daily_rows) = static_cast<int64_t>(n);
+  }
+  tx.commit();
+  return out;
+}
+
+usage::LogCursor cursor_of(const LogCells& cells) {
+  return {std::stoll(cells.at(1).value_or("0")), std::stoll(cells.at(0).value_or("0"))};
+}
+
+}  // namespace ez::db

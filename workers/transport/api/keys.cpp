@@ -1,0 +1,286 @@
+// Client keys, admin side: /keys CRUD + rotation and the per-master issuance
+// route /admin/masters/{id}/keys. The master self-service side is in
+// master_self.cpp; both issue keys through issue_child_key() only.
+//
+// Lock order, the same in every write so that no two writes can deadlock:
+// the master row first (FOR UPDATE to issue, FOR SHARE otherwise), then the
+// key row (FOR UPDATE).
+#include "api/keys.h"
+
+#include <pqxx/pqxx>
+
+#include "api/pagination.h"
+#include "api/routes.h"
+#include "context/context.h"
+#include "db/audit.h"
+#include "db/masters_repo.h"
+#include "domain/validate.h"
+#include "domain/write_unit.h"
+#include "http/error.h"
+#include "http/response.h"
+#include "snapshot/outbox.h"
+
+namespace ez::api {
+
+using namespace ez::domain;  // validation and domain rules (services/domain)
+
+using http::ErrorCode;
+
+namespace {
+
+db::KeyValues values_of(const db::KeyRow& k) {
+  db::KeyValues v;
+  v.name = k.name;
+  v.group = k.group;
+  v.namespaces = k.namespaces;
+  v.scopes = k.scopes;
+  v.model_limits = k.model_limits;
+  v.model_limits_enabled = k.model_limits_enabled;
+  v.model_rate_limits = k.model_rate_limits;
+  v.allow_ips = k.allow_ips;
+  v.expires_at = k.expires_at;
+  v.status = k.status;
+  v.quota_limit = k.quota_limit;
+  v.quota_used = k.quota_used;
+  v.unlimited_quota = k.unlimited_quota;
+  return v;
+}
+
+void apply(db::KeyValues& v, const KeyFields& f) {
+  if (f.name) v.name = *f.name;
+  if (f.group) v.group = *f.group;
+  if (f.namespaces) v.namespaces = *f.namespaces;
+  if (f.scopes) v.scopes = *f.scopes;
+  if (f.model_limits) v.model_limits = *f.model_limits;
+  if (f.model_limits_enabled) v.model_limits_enabled = *f.model_limits_enabled;
+  if (f.model_rate_limits) v.model_rate_limits = *f.model_rate_limits;
+  if (f.allow_ips) v.allow_ips = *f.allow_ips;
+  if (f.expires_at) v.expires_at = *f.expires_at;
+  if (f.status) v.status = *f.status;
+  if (f.quota_limit) v.quota_limit = *f.quota_limit;
+  if (f.quota_used) v.quota_used = *f.quota_used;
+  if (f.unlimited_quota) v.unlimited_quota = *f.unlimited_quota;
+}
+
+// Looks the key up, takes the master's share lock, then the key's row lock
+// (see the lock order above). 404 when the key does not exist (or vanished
+// with its master in between).
+db::KeyRow lock_key(pqxx::transaction_base& tx, int64_t id) {
+  auto key = db::find_key(tx, id);
+  if (!key) http::not_found("key " + std::to_string(id));
+  if (!db::find_master(tx, key->master_id, db::Lock::share))
+    http::not_found("key " + std::to_string(id));
+  key = db::find_key(tx, id, /*for_update=*/true);
+  if (!key) http::not_found("key " + std::to_string(id));
+  return *key;
+}
+
+http::Response created(const IssuedKey& k) {
+  http::Response r = http::json(201, key_json_with_secret(k));
+  r.header("Location", "/keys/" + std::to_string(k.row.id));
+  r.header("Cache-Control", "no-store");  // the body carries a secret
+  return r;
+}
+
+// ---- handlers ---------------------------------------------------------------
+
+http::Response create_key(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_admin);
+  WriteUnit w(ctx, {actor.name, req.request_id});
+  IssuedKey k = issue_child_key(w, *f.master_id, f, "admin", UnknownMaster::invalid_field);
+  w.commit();
+  return created(k);
+}
+
+http::Response create_key_for_master(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const int64_t master_id = parse_id(req.param("id"), "master");
+  const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
+  WriteUnit w(ctx, {actor.name, req.request_id});
+  IssuedKey k = issue_child_key(w, master_id, f, "admin", UnknownMaster::not_found);
+  w.commit();
+  return created(k);
+}
+
+Json::Value list_page(Context& ctx, const db::KeyFilter& filter, const PageRequest& page) {
+  pqxx::read_transaction tx(ctx.pg_read().conn());
+  auto rows = db::list_keys(tx, filter, page.after, page.fetch_limit());
+  return page_json(
+      rows, page, [](const db::KeyRow& k) { return db::to_json(k); },
+      [](const db::KeyRow& k) { return k.id; });
+}
+
+http::Response list_keys(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  check_query_params(req.query, {"master_id", "status"});
+  const PageRequest page = parse_page(req);
+  db::KeyFilter filter;
+  if (auto m = req.query_param("master_id")) {
+    auto id = http::parse_int64(*m);
+    if (!id || *id < 1)
+      http::fail(ErrorCode::bad_request, "master_id must be a positive integer", "master_id");
+    filter.master_id = *id;
+  }
+  if (auto s = req.query_param("status"))
+    filter.status = check_enum(*s, "status", {"active", "disabled"});
+  return http::json(200, list_page(ctx, filter, page));
+}
+
+http::Response list_keys_of_master(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  const int64_t master_id = parse_id(req.param("id"), "master");
+  check_query_params(req.query, {"status"});
+  const PageRequest page = parse_page(req);
+  db::KeyFilter filter;
+  filter.master_id = master_id;
+  if (auto s = req.query_param("status"))
+    filter.status = check_enum(*s, "status", {"active", "disabled"});
+  {
+    pqxx::read_transaction tx(ctx.pg().conn());
+    if (!db::find_master(tx, master_id)) http::not_found("master " + std::to_string(master_id));
+  }
+  return http::json(200, list_page(ctx, filter, page));
+}
+
+http::Response get_key(Context& ctx, http::Request& req) {
+  (void)require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "key");
+  pqxx::read_transaction tx(ctx.pg().conn());
+  auto k = db::find_key(tx, id);
+  if (!k) http::not_found("key " + std::to_string(id));
+  return http::json(200, db::to_json(*k));
+}
+
+http::Response update_key(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "key");
+  const KeyFields f = parse_key_fields(req.json_body(), KeyBody::update);
+  WriteUnit w(ctx, {actor.name, req.request_id});
+  pqxx::work& tx = w.tx();
+  const db::KeyRow before = lock_key(tx, id);
+  if (f.master_id && *f.master_id != before.master_id)
+    http::invalid("master_id", "a key cannot move to another master; issue a new key instead");
+  const db::KeyRow after = update_child_key(w, before, f);
+  w.commit();
+  return http::json(200, key_write_json(after));
+}
+
+http::Response delete_key(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "key");
+  WriteUnit w(ctx, {actor.name, req.request_id});
+  pqxx::work& tx = w.tx();
+  const db::KeyRow key = lock_key(tx, id);
+  delete_child_key(w, key);
+  w.commit();
+  return http::no_content();
+}
+
+http::Response rotate_key(Context& ctx, http::Request& req) {
+  const Actor actor = require_admin(ctx, req);
+  const int64_t id = parse_id(req.param("id"), "key");
+  WriteUnit w(ctx, {actor.name, req.request_id});
+  pqxx::work& tx = w.tx();
+  const db::KeyRow before = lock_key(tx, id);
+  const IssuedSecret s = new_client_key();
+  IssuedKey k{db::set_key_token(tx, id, s.hash, s.prefix), s.secret};
+  // The old hash goes with the change so the pusher removes its config:keys
+  // field: the old secret stops working as soon as the push lands.
+  w.changed(snapshot::Resource::key, std::to_string(id), before.token_hash);
+  w.audit("rotate", "key", std::to_string(id), db::to_json(before), db::to_json(k.row));
+  w.commit();
+  http::Response r = http::json(200, key_json_with_secret(k));
+  r.header("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+IssuedKey issue_child_key(WriteUnit& w, int64_t master_id, const KeyFields& fields,
+                          const std::string& issued_by, UnknownMaster unknown) {
+  pqxx::work& tx = w.tx();
+  // FOR UPDATE serialises issuers of one master: the count below cannot be
+  // raced by a concurrent insert (read committed re-reads after the lock).
+  auto master = db::find_master(tx, master_id, db::Lock::update);
+  if (!master) {
+    if (unknown == UnknownMaster::invalid_field)
+      http::invalid("master_id", "master " + std::to_string(master_id) + " does not exist");
+    http::not_found("master " + std::to_string(master_id));
+  }
+  if (issued_by == "master" && master->status != "active")
+    http::fail(ErrorCode::forbidden, "master " + std::to_string(master_id) + " is suspended");
+  db::KeyValues v;
+  apply(v, fields);
+  check_key_namespaces(v.namespaces, master->namespaces);
+  enforce_child_key_quota(master_id, db::count_keys_of_master(tx, master_id),
+                          master->max_child_keys);
+  const IssuedSecret s = new_client_key();
+  IssuedKey k{db::insert_key(tx, master_id, v, issued_by, s.hash, s.prefix), s.secret};
+  w.changed(snapshot::Resource::key, std::to_string(k.row.id));
+  w.audit("create", "key", std::to_string(k.row.id), Json::Value(), db::to_json(k.row));
+  return k;
+}
+
+db::KeyRow update_child_key(WriteUnit& w, const db::KeyRow& before, const KeyFields& fields) {
+  pqxx::work& tx = w.tx();
+  const db::KeyValues current = values_of(before);
+  db::KeyValues v = current;
+  apply(v, fields);
+  // GET shows an inheriting key's group as its master's: sending that back keeps the
+  // key inheriting instead of pinning it to today's group of the master.
+  if (fields.group && before.group.empty() && *fields.group == before.master_group) v.group.clear();
+  if (fields.namespaces) {
+    // The caller's share lock on the master keeps its namespaces stable until commit.
+    auto master = db::find_master(tx, before.master_id);
+    if (!master) http::not_found("key " + std::to_string(before.id));
+    check_key_namespaces(v.namespaces, master->namespaces);
+  }
+  if (v.name == current.name && v.group == current.group && v.namespaces == current.namespaces &&
+      v.scopes == current.scopes && v.model_limits == current.model_limits &&
+      v.model_limits_enabled == current.model_limits_enabled &&
+      v.model_rate_limits == current.model_rate_limits && v.allow_ips == current.allow_ips &&
+      v.expires_at == current.expires_at && v.status == current.status &&
+      v.quota_limit == current.quota_limit && v.quota_used == current.quota_used &&
+      v.unlimited_quota == current.unlimited_quota)
+    return before;
+  const db::KeyRow after = db::update_key(tx, before.id, v);
+  w.changed(snapshot::Resource::key, std::to_string(before.id));
+  w.audit("update", "key", std::to_string(before.id), db::to_json(before), db::to_json(after));
+  return after;
+}
+
+Json::Value key_write_json(const db::KeyRow& k) {
+  Json::Value j = db::to_json(k);
+  const auto warnings = key_warnings(k.model_limits_enabled, k.model_limits);
+  if (!warnings.empty()) {
+    Json::Value& w = j["warnings"] = Json::Value(Json::arrayValue);
+    for (const auto& text : warnings) w.append(text);
+  }
+  return j;
+}
+
+Json::Value key_json_with_secret(const IssuedKey& k) {
+  Json::Value j = key_write_json(k.row);
+  j["key"] = k.secret;
+  return j;
+}
+
+void delete_child_key(WriteUnit& w, const db::KeyRow& key) {
+  w.changed(snapshot::Resource::key, std::to_string(key.id), key.token_hash);
+  w.audit("delete", "key", std::to_string(key.id), db::to_json(key), Json::Value());
+  db::delete_key(w.tx(), key.id);
+}
+
+void register_key_routes(http::Router& r) {
+  r.add("POST", "/keys", create_key);
+  r.add("GET", "/keys", list_keys);
+  r.add("GET", "/keys/{id}", get_key);
+  r.add("PUT", "/keys/{id}", update_key);
+  r.add("DELETE", "/keys/{id}", delete_key);
+  r.add("POST", "/keys/{id}/rotate", rotate_key);
+  r.add("POST", "/admin/masters/{id}/keys", create_key_for_master);
+  r.add("GET", "/admin/masters/{id}/keys", list_keys_of_master);
+}
+
+}  // namespace ez::api

@@ -1,0 +1,62 @@
+#include "api/master_auth.h"
+
+#include <algorithm>
+#include <pqxx/pqxx>
+
+#include "common/log.h"
+#include "domain/key_rules.h"
+#include "http/error.h"
+
+namespace ez::api {
+
+using namespace ez::domain;  // validation and domain rules (services/domain)
+
+using http::ApiError;
+using http::ErrorCode;
+
+namespace {
+
+std::optional<db::MasterRow> lookup(Context& ctx, const std::string& token) {
+  if (!looks_like_master_key(token)) return std::nullopt;
+  pqxx::read_transaction tx(ctx.pg().conn());
+  return db::find_master_by_key_hash(tx, sha256_hex(token));
+}
+
+}  // namespace
+
+MasterPrincipal require_master(Context& ctx, const http::Request& req) {
+  const auto token = req.bearer_token();
+  if (!token) throw ApiError(ErrorCode::unauthorized, "missing bearer token");
+  const auto& s = ctx.settings();
+  if (!s.admin_token.empty() && equal_secret(*token, s.admin_token))
+    throw ApiError(ErrorCode::forbidden, "the admin token cannot call /master routes");
+  if (!s.internal_token.empty() && equal_secret(*token, s.internal_token))
+    throw ApiError(ErrorCode::forbidden, "the internal token cannot call /master routes");
+  if (std::count(token->begin(), token->end(), '.') == 2) {
+    // A valid admin JWT is good credentials on the wrong path; a bad one is 401
+    // (verify_admin_jwt throws it).
+    (void)verify_admin_jwt(s.jwt_secret, *token);
+    throw ApiError(ErrorCode::forbidden, "an admin token cannot call /master routes");
+  }
+  auto master = lookup(ctx, *token);
+  if (!master) throw ApiError(ErrorCode::unauthorized, "invalid master key");
+  if (master->status != "active")
+    throw ApiError(ErrorCode::forbidden, "master " + std::to_string(master->id) + " is suspended");
+  MasterPrincipal p;
+  p.actor = {"master", "master:" + std::to_string(master->id), master->id};
+  p.master = std::move(*master);
+  return p;
+}
+
+bool is_master_key(Context& ctx, const std::string& token) {
+  try {
+    return lookup(ctx, token).has_value();
+  } catch (const pqxx::broken_connection&) {
+    ctx.pg().mark_broken();
+  } catch (const std::exception& e) {
+    log::warn(std::string("master key lookup failed: ") + e.what());
+  }
+  return false;
+}
+
+}  // namespace ez::api

@@ -1,0 +1,41 @@
+// The pure half of the usage and log-search handlers: results -> the API's JSON, CSV and
+// NDJSON lines (tests/unit/transport/api/usage_view_test.cpp). The JSON shape of /admin/usage is
+// fixed (the web console reads it):
+//   {"from","to","group_by","rows":[{"group": string, <master_id|key_id|model|provider_id|
+//    bucket>, "requests","errors","prompt_tokens","completion_tokens","total_tokens",
+//    "cost": number|null,"unpriced_requests","latency_p50_ms","latency_p95_ms",
+//    "latency_p99_ms"}],"totals":{the same metrics}}
+#pragma once
+
+#include <json/value.h>
+
+#include <string>
+#include <vector>
+
+#include "usage/query.h"
+#include "usage/usage_repo.h"
+
+namespace ez::api {
+
+// The typed dimension field of a row: master_id, key_id, model, provider_id or bucket.
+[[nodiscard]] const char* usage_dimension_field(usage::GroupBy g);
+
+[[nodiscard]] Json::Value usage_metrics_json(const db::UsageMetrics& m);
+[[nodiscard]] Json::Value usage_row_json(const db::UsageRow& row, usage::GroupBy g);
+[[nodiscard]] Json::Value usage_json(const db::UsageResult& r, const usage::UsageQuery& q);
+
+// CSV: a header line, then one line per row (no totals: they are the column sums).
+[[nodiscard]] std::string usage_csv_header(usage::GroupBy g);
+[[nodiscard]] std::string usage_csv_line(const db::UsageRow& row, usage::GroupBy g);
+
+[[nodiscard]] std::string logs_csv_header();
+[[nodiscard]] std::string logs_csv_line(const db::LogCells& cells);
+
+// `ezapi-ctl usage`: an aligned text table (one line per group, then the totals).
+[[nodiscard]] std::string usage_table(const db::UsageResult& r, const usage::UsageQuery& q);
+
+// The line that ends an export cut at the row limit, or broken by an error.
+[[nodiscard]] std::string export_error_line(usage::Format f, const std::string& code,
+                                            const std::string& message);
+
+}  // namespace ez::api
