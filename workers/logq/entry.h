@@ -37,6 +37,7 @@ inline constexpr size_t kMaxRequestIdBytes = 128;
 inline constexpr size_t kMaxTextBytes = 256;
 inline constexpr size_t kMaxErrorMessageBytes = 4096;
 inline constexpr size_t kMaxExtraBytes = 8192;
+inline constexpr int64_t kMaxUnixMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
 
 // Columns of the logs table, in the order the flusher COPYs them and entries are encoded.
 inline constexpr std::array<const char*, 23> kLogColumns = {
