@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "config/config.h"
+#include "redisx/reply.h"
 
 namespace ez::redisx {
 namespace {

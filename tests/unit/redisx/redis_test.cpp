@@ -1,11 +1,12 @@
-// Tests for workers/redisx/redis.*: how the client reads Redis and Sentinel replies, on
-// replies built by hand (no server): the Sentinel's master address, ROLE, READONLY, PING.
-#include "redisx/redis.h"
-
+// Tests for workers/redisx/reply.h (in redis.cpp): how the Redis client reads Redis and
+// Sentinel replies, on replies built by hand (no server): the Sentinel's master address, ROLE,
+// READONLY, PING.
 #include <boost/test/unit_test.hpp>
 #include <deque>
 #include <string>
 #include <vector>
+
+#include "redisx/reply.h"
 
 using ez::redisx::HostPort;
 
