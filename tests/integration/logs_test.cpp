@@ -195,7 +195,7 @@ BOOST_AUTO_TEST_CASE(object_array_and_ndjson_bodies_land) {
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  const std::string day = ez::logq::format_timestamp_us(now_us - 86400LL * 1000000).substr(0, 10);
+  const std::string day = ez::format_timestamp_us(now_us - 86400LL * 1000000).substr(0, 10);
   auto one =
       post_logs(entry("shape-obj", R"("timestamp":")" + day +
                                        R"(T07:08:09.5+02:00","cost":0.25,)"

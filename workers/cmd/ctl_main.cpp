@@ -32,10 +32,44 @@
 #include "http/error.h"
 #include "http/response.h"
 #include "importer/service.h"
+#include "options.h"
 #include "snapshot/sync.h"
 #include "usage/usage_repo.h"
 
 namespace {
+
+// The options `cmd` takes (every one for "": the help lists them all). --config, --sql-dir,
+// --ttl and --sub are accepted by every command, as they always were.
+Poco::Util::OptionSet option_set(const std::string& cmd) {
+  using Poco::Util::Option;
+  Poco::Util::OptionSet set;
+  auto add = [&](const char* name, const char* short_name, const char* help, const char* arg) {
+    Option o(name, short_name, help);
+    o.required(false).repeatable(true);  // the last one counts (--map-type and usage: each)
+    if (arg) o.argument(arg);
+    set.addOption(o);
+  };
+  add("config", "", "read the configuration from FILE (every command)", "FILE");
+  add("sql-dir", "",
+      "migrate: the migrations directory (default: EZ_SQL_DIR, then beside the binary)", "DIR");
+  add("ttl", "", "token: lifetime, e.g. 90s, 15m, 1h, 7d (default 1h, at most 366d)", "TTL");
+  add("sub", "", "token: the subject claim (default ezapi-ctl)", "NAME");
+  if (cmd.empty() || cmd == "usage") {
+    add("from", "", "usage: start of the window (RFC 3339 or unix seconds)", "T");
+    add("to", "", "usage: end of the window (RFC 3339 or unix seconds)", "T");
+    add("group-by", "", "usage: master, key, model, provider, day or hour", "G");
+  }
+  if (cmd.empty() || cmd == "import") {
+    add("dry-run", "", "import: check and count, write nothing", nullptr);
+    add("map-type", "", "import: read channel type FROM as provider type TO (repeatable)",
+        "FROM=TO");
+    add("json", "", "import: print the report as JSON", nullptr);
+    add("actor", "", "import: the audit actor (default: ezapi-ctl (login name))", "NAME");
+  }
+  add("version", "V", "print the version and exit", nullptr);
+  add("help", "h", "show this help", nullptr);
+  return set;
+}
 
 int usage(std::ostream& out = std::cerr) {
   out << "usage: ezapi-ctl <command> [options]\n"
@@ -50,9 +84,8 @@ int usage(std::ostream& out = std::cerr) {
          "                                   (the window is widened to whole UTC days)\n"
          "  import FILE [--dry-run] [--map-type FROM=TO] [--json] [--actor NAME]\n"
          "                                   import a New API exporter file (no size cap)\n"
-         "options for every command: --config FILE\n"
-         "  --version, -V                    print the version and exit\n"
-         "  --help, -h                       show this help\n";
+         "options (--config FILE for every command):\n";
+  ez::cmd::print_options(option_set(""), out);
   return 2;
 }
 
@@ -205,48 +238,59 @@ int main(int argc, char** argv) {
   std::string import_file, actor;
   bool dry_run = false, as_json = false;
   ez::importer::TypeMap type_map;
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    try {
-      if (a == "--config")
-        config_path = next();
-      else if (a == "--sql-dir")
-        sql_dir = next();
-      else if (a == "--ttl") {
-        ttl = next();
+  try {
+    const ez::cmd::CommandLine cl =
+        ez::cmd::parse_command_line(argc, argv, 2, option_set(cmd), true);
+    for (const auto& [name, value] : cl.options) {
+      if (name == "help") {  // a shortened --help ("--he"): the exact ones were seen above
+        (void)usage(std::cout);
+        return 0;
+      }
+      if (name == "version") {
+        std::cout << ez::build::version_line("ezapi-ctl") << "\n";
+        return 0;
+      }
+      if (name == "config") {
+        config_path = value;
+      } else if (name == "sql-dir") {
+        sql_dir = value;
+      } else if (name == "ttl") {
+        ttl = value;
         if (!ez::api::parse_token_ttl(ttl)) {
           std::cerr << "ezapi-ctl: --ttl '" << ttl << "' is not a TTL: " << ez::api::kTokenTtlHelp
                     << "\n";
           return 2;
         }
-      } else if (a == "--sub")
-        sub = next();
-      else if (cmd == "usage" && a == "rebuild" && i == 2)
-        rebuild = true;
-      else if (cmd == "usage" && (a == "--from" || a == "--to"))
-        usage_params.emplace(a.substr(2), next());
-      else if (cmd == "usage" && a == "--group-by")
-        usage_params.emplace("group_by", next());
-      else if (cmd == "import" && a == "--dry-run")
+      } else if (name == "sub") {
+        sub = value;
+      } else if (name == "from" || name == "to") {
+        usage_params.emplace(name, value);
+      } else if (name == "group-by") {
+        usage_params.emplace("group_by", value);
+      } else if (name == "dry-run") {
         dry_run = true;
-      else if (cmd == "import" && a == "--json")
+      } else if (name == "json") {
         as_json = true;
-      else if (cmd == "import" && a == "--map-type")
-        ez::importer::parse_type_map(next(), type_map);
-      else if (cmd == "import" && a == "--actor")
-        actor = next();
-      else if (cmd == "import" && import_file.empty() && !a.empty() && a[0] != '-')
-        import_file = a;
+      } else if (name == "map-type") {
+        ez::importer::parse_type_map(value, type_map);
+      } else if (name == "actor") {
+        actor = value;
+      }
+    }
+    for (const auto& [index, arg] : cl.positional) {
+      if (cmd == "usage" && arg == "rebuild" && index == 2)
+        rebuild = true;
+      else if (cmd == "import" && import_file.empty() && !arg.empty() && arg[0] != '-')
+        import_file = arg;
       else
         return usage();
-    } catch (const std::exception& e) {
-      std::cerr << "ezapi-ctl: " << e.what() << "\n";
-      return 2;
     }
+  } catch (const Poco::Util::OptionException& e) {
+    std::cerr << "ezapi-ctl: " << e.displayText() << "\n";
+    return usage();
+  } catch (const std::exception& e) {
+    std::cerr << "ezapi-ctl: " << e.what() << "\n";
+    return 2;
   }
   try {
     auto loaded = ez::config::load(config_path);

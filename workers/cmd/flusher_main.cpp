@@ -20,10 +20,12 @@
 
 #include "common/build_info.h"
 #include "common/log.h"
+#include "common/pid_file.h"
 #include "config/config.h"
 #include "flusher/flusher.h"
 #include "flusher/pg_sink.h"
 #include "logq/ring.h"
+#include "options.h"
 
 namespace {
 
@@ -44,42 +46,34 @@ void install_signals() {
   signal(SIGHUP, SIG_IGN);  // settings are read at start; restart the unit to change them
 }
 
-// Our pid in PATH while we run (written atomically; removed at exit if still ours), so a
-// supervisor without systemd signals this process and not a wrapper around it.
-class PidFile {
- public:
-  explicit PidFile(std::string path) : path_(std::move(path)) {
-    const std::string tmp = path_ + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << getpid() << '\n';
-      if (!out.flush()) throw std::runtime_error("cannot write pid file " + tmp);
-    }
-    if (std::rename(tmp.c_str(), path_.c_str()) != 0)
-      throw std::runtime_error("cannot write pid file " + path_ + ": " + std::strerror(errno));
-  }
-  PidFile(const PidFile&) = delete;
-  PidFile& operator=(const PidFile&) = delete;
-  ~PidFile() {
-    std::ifstream in(path_);
-    long pid = 0;
-    if (in >> pid && pid == getpid()) std::remove(path_.c_str());
-  }
+Poco::Util::OptionSet option_set() {
+  using Poco::Util::Option;
+  Poco::Util::OptionSet set;
+  set.addOption(Option("config", "c",
+                       "read the configuration from FILE (default: EZ_CONFIG_FILE, "
+                       "./config.yaml, ./config/config.yaml)")
+                    .required(false)
+                    .repeatable(false)
+                    .argument("FILE"));
+  set.addOption(Option("check-config", "t", "print the effective configuration and exit")
+                    .required(false)
+                    .repeatable(false));
+  set.addOption(Option("pid-file", "p", "write the flusher's pid to PATH")
+                    .required(false)
+                    .repeatable(false)
+                    .argument("PATH"));
+  set.addOption(
+      Option("version", "V", "print the version and exit").required(false).repeatable(false));
+  set.addOption(Option("help", "h", "show this help").required(false).repeatable(false));
+  return set;
+}
 
- private:
-  std::string path_;
-};
-
-void usage(std::ostream& out) {
-  out << "usage: ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH]\n"
+void usage(const Poco::Util::OptionSet& set, std::ostream& out) {
+  out << "usage: ezapi-flusher [--config FILE] [--check-config] [--pid-file PATH] [--version] "
+         "[--help]\n"
          "Drains the EZ-API log queue (shared memory) into PostgreSQL with COPY.\n"
-         "\n"
-         "-c FILE, --config=FILE   read the configuration from FILE (default: EZ_CONFIG_FILE,\n"
-         "                         ./config.yaml, ./config/config.yaml)\n"
-         "-t, --check-config       print the effective configuration and exit\n"
-         "-p PATH, --pid-file=PATH write the flusher's pid to PATH\n"
-         "-V, --version            print the version and exit\n"
-         "-h, --help               show this help\n";
+         "\n";
+  ez::cmd::print_options(set, out);
 }
 
 std::string hostname() {
@@ -91,32 +85,31 @@ std::string hostname() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const Poco::Util::OptionSet set = option_set();
   std::optional<std::string> config_path;
   std::optional<std::string> pid_path;
-  bool check_config = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (arg.rfind("--config=", 0) == 0) {
-      config_path = arg.substr(9);
-    } else if ((arg == "--pid-file" || arg == "-p") && i + 1 < argc) {
-      pid_path = argv[++i];
-    } else if (arg.rfind("--pid-file=", 0) == 0) {
-      pid_path = arg.substr(11);
-    } else if (arg == "--check-config" || arg == "-t") {
-      check_config = true;
-    } else if (arg == "--help" || arg == "-h") {
-      usage(std::cout);
-      return 0;
-    } else if (arg == "--version" || arg == "-V") {
-      std::cout << ez::build::version_line("ezapi-flusher") << "\n";
-      return 0;
-    } else {
-      std::cerr << "ezapi-flusher: unexpected argument: " << arg << "\n";
-      usage(std::cerr);
-      return 2;
+  bool check_config = false, help = false, version = false;
+  try {
+    for (const auto& [name, value] :
+         ez::cmd::parse_command_line(argc, argv, 1, set, false).options) {
+      if (name == "config") config_path = value;
+      if (name == "pid-file") pid_path = value;
+      if (name == "check-config") check_config = true;
+      if (name == "help") help = true;
+      if (name == "version") version = true;
     }
+  } catch (const Poco::Util::OptionException& e) {
+    std::cerr << "ezapi-flusher: " << e.displayText() << "\n";
+    usage(set, std::cerr);
+    return 2;
+  }
+  if (help) {
+    usage(set, std::cout);
+    return 0;
+  }
+  if (version) {
+    std::cout << ez::build::version_line("ezapi-flusher") << "\n";
+    return 0;
   }
 
   ez::config::Loaded loaded;
@@ -135,7 +128,7 @@ int main(int argc, char** argv) {
   install_signals();
 
   try {
-    std::optional<PidFile> pid_file;
+    std::optional<ez::PidFile> pid_file;
     if (pid_path) pid_file.emplace(*pid_path);
     ez::logq::RingOptions ro;
     ro.name = s.logq_shm_name();

@@ -18,7 +18,9 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "common/backoff.h"
 #include "flusher/sink.h"
 #include "logq/ring.h"
 
@@ -49,16 +51,67 @@ struct Options {
 // backlog with a backlog, never more than batch_max (nor less than batch_size).
 [[nodiscard]] size_t batch_target(size_t batch_size, size_t batch_max, uint64_t queued);
 
-// Capped exponential back-off with +-20% jitter, so several flushers do not retry in step.
-class Backoff {
+// Back-off: common/backoff.h (with jitter, so several flushers do not retry in step).
+using ez::Backoff;
+
+// The flusher's states (FlushMachine below).
+enum class FlushState {
+  syncing,   // talk to the database: (re)read the committed sequence, run maintenance if due
+  idle,      // nothing in hand: poll the queue, sleeping a little longer each empty look
+  filling,   // a batch in hand that is not due yet (batch_size or flush_interval)
+  writing,   // write the batch in one transaction, then release its queue space
+  backoff,   // the database failed: wait for the next attempt, the batch stays in hand
+  draining,  // stop requested: every batch is due at once; stop when the queue is empty
+  stopped,   // done: drained, or drain_timeout passed
+};
+[[nodiscard]] const char* to_string(FlushState state);
+
+// The flusher's loop as a state machine: step() does the work of the current state at `now`
+// and moves to the next one. It never sleeps; it says how long the caller should before the
+// next step (so tests drive it with made-up times). Stop is an input of every step: once seen,
+// idle/filling become draining, and any state becomes stopped when drain_timeout has passed.
+class FlushMachine {
  public:
-  Backoff(std::chrono::milliseconds min, std::chrono::milliseconds max) : min_(min), max_(max) {}
-  [[nodiscard]] std::chrono::milliseconds next();
-  void reset() { current_ = std::chrono::milliseconds{0}; }
+  using Clock = std::chrono::steady_clock;
+  // `consumer` is attached to `ring`; `stats` is the flusher's, updated in place;
+  // `publish(force)` makes them visible (Flusher::publish).
+  FlushMachine(logq::Ring& ring, logq::Consumer& consumer, Sink& sink, const Options& options,
+               logq::FlusherStats& stats, std::function<void(bool)> publish);
+
+  struct Step {
+    FlushState state;                 // after the transition
+    std::chrono::milliseconds sleep;  // before the next step (0: go on at once)
+  };
+  Step step(Clock::time_point now, bool stop_requested);
+
+  [[nodiscard]] FlushState state() const { return state_; }
+  [[nodiscard]] size_t batched() const { return batch_.size(); }  // entries in hand
+  [[nodiscard]] uint64_t committed() const { return committed_; }
 
  private:
-  std::chrono::milliseconds min_, max_, current_{0};
-  uint64_t rng_state_ = 0x9E3779B97F4A7C15ULL;
+  FlushState sync(Clock::time_point now);
+  FlushState collect(Clock::time_point now, std::chrono::milliseconds& sleep);
+  FlushState write();
+  FlushState db_failed(const std::exception& e, const char* what);
+  [[nodiscard]] FlushState collecting() const;  // idle, filling or draining, by the batch
+
+  logq::Ring& ring_;
+  logq::Consumer& consumer_;
+  Sink& sink_;
+  const Options& opt_;
+  logq::FlusherStats& stats_;
+  std::function<void(bool)> publish_;
+  const uint64_t ring_id_;
+
+  FlushState state_ = FlushState::syncing;
+  std::vector<logq::Consumer::Entry> batch_;
+  Backoff backoff_;
+  bool synced_ = false;  // committed_ reflects the database
+  uint64_t committed_ = 0;
+  bool stopping_ = false;
+  Clock::time_point batch_started_{}, next_db_attempt_{}, next_maintenance_{}, drain_deadline_{};
+  std::chrono::milliseconds idle_{1};
+  std::string last_error_;
 };
 
 class Flusher {

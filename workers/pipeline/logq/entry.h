@@ -31,12 +31,16 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.h"
+#include "common/time.h"
+
 namespace ez::logq {
 
 inline constexpr size_t kMaxRequestIdBytes = 128;
 inline constexpr size_t kMaxTextBytes = 256;
 inline constexpr size_t kMaxErrorMessageBytes = 4096;
 inline constexpr size_t kMaxExtraBytes = 8192;
+inline constexpr int64_t kMaxUnixMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
 
 // Columns of the logs table, in the order the flusher COPYs them and entries are encoded.
 inline constexpr std::array<const char*, 23> kLogColumns = {
@@ -125,11 +129,9 @@ using EncodedFields = std::array<std::optional<std::string_view>, kLogColumnCoun
 // False if `data` is not a well-formed encoding (then `out` is unspecified).
 [[nodiscard]] bool decode(std::string_view data, EncodedFields& out);
 
-// Helpers, exposed for tests and for the flusher's own messages.
-[[nodiscard]] std::optional<int64_t> parse_rfc3339_us(std::string_view text);
-[[nodiscard]] std::string format_timestamp_us(int64_t unix_us);
-[[nodiscard]] bool valid_utf8(std::string_view s);
-// Invalid sequences and NUL become U+FFFD; then cut to max_bytes on a character boundary.
-[[nodiscard]] std::string sanitize_utf8(std::string_view s, size_t max_bytes);
+// An entry's timestamp: base's RFC 3339 parser (common/time.h, Go's rules), limited to
+// 1970..9999 because the log partitions start at the epoch. UTF-8 checks and the
+// timestamptz text are base's too (common/text.h, common/time.h).
+[[nodiscard]] std::optional<int64_t> parse_entry_time_us(std::string_view text);
 
 }  // namespace ez::logq

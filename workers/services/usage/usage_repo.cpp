@@ -16,7 +16,7 @@ using usage::kDayUs;
 
 // A timestamptz parameter: the text form PostgreSQL reads exactly (microseconds, UTC).
 std::string ts_param(int64_t us) {
-  return logq::format_timestamp_us(us);
+  return ez::format_timestamp_us(us);
 }
 
 // ---- usage ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "config/config.h"
+#include "redisx/reply.h"
 
 namespace ez::redisx {
 namespace {
@@ -56,6 +57,34 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 
 }  // namespace
 
+std::optional<HostPort> parse_sentinel_master(const redisReply* r) {
+  if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) return std::nullopt;
+  const redisReply* host = r->element[0];
+  const redisReply* port = r->element[1];
+  if (!host || !port || host->type != REDIS_REPLY_STRING || port->type != REDIS_REPLY_STRING)
+    return std::nullopt;
+  const int p = std::atoi(std::string(port->str, port->len).c_str());
+  if (p <= 0 || p > 65535) return std::nullopt;
+  return HostPort{std::string(host->str, host->len), p};
+}
+
+bool role_is_master(const redisReply* r) {
+  return r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0] &&
+         r->element[0]->type == REDIS_REPLY_STRING &&
+         std::string_view(r->element[0]->str, r->element[0]->len) == "master";
+}
+
+bool is_readonly_error(const redisReply* r) {
+  return r && r->type == REDIS_REPLY_ERROR && r->len >= 8 &&
+         std::string_view(r->str, 8) == "READONLY";
+}
+
+bool ping_reply_ok(const redisReply* r, std::string* why) {
+  if (r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING)) return true;
+  if (why) *why = r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "bad reply";
+  return false;
+}
+
 std::optional<HostPort> Redis::ask_sentinels() {
   const timeval tv = to_timeval(std::min(timeout_, kSentinelTimeout));
   for (const auto& s : sentinels_) {
@@ -65,13 +94,7 @@ std::optional<HostPort> Redis::ask_sentinels() {
     redisSetTimeout(c.get(), tv);
     Reply r(static_cast<redisReply*>(
         redisCommand(c.get(), "SENTINEL get-master-addr-by-name %s", master_name_.c_str())));
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) continue;
-    const redisReply* host = r->element[0];
-    const redisReply* port = r->element[1];
-    if (host->type != REDIS_REPLY_STRING || port->type != REDIS_REPLY_STRING) continue;
-    const int p = std::atoi(std::string(port->str, port->len).c_str());
-    if (p <= 0 || p > 65535) continue;
-    return HostPort{std::string(host->str, host->len), p};
+    if (auto where = parse_sentinel_master(r.get())) return where;
   }
   return std::nullopt;
 }
@@ -109,9 +132,7 @@ std::string Redis::open(std::unique_ptr<redisContext, ContextDeleter>& out) {
     // The Sentinels' view lags a failover by a moment: only write to a node
     // that says it is a master itself.
     Reply r(static_cast<redisReply*>(redisCommand(c.get(), "ROLE")));
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0 ||
-        r->element[0]->type != REDIS_REPLY_STRING ||
-        std::string(r->element[0]->str, r->element[0]->len) != "master")
+    if (!role_is_master(r.get()))
       return host_ + ":" + std::to_string(port_) + " is not a master (yet)";
   }
   out = std::move(c);
@@ -152,8 +173,7 @@ Reply Redis::command(const std::vector<std::string>& argv) {
   }
   // A master demoted by a failover answers writes with READONLY: drop the
   // connection so the next command finds the new master.
-  if (r->type == REDIS_REPLY_ERROR && r->len >= 8 && std::string_view(r->str, 8) == "READONLY")
-    mark_broken();
+  if (is_readonly_error(r.get())) mark_broken();
   return r;
 }
 
@@ -193,8 +213,7 @@ Reply Redis::read_reply() {
 bool Redis::ping(std::string* why) {
   try {
     Reply r = command({"PING"});
-    if (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) return true;
-    if (why) *why = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "bad reply";
+    return ping_reply_ok(r.get(), why);
   } catch (const RedisError& e) {
     if (why) *why = e.what();
   }

@@ -38,7 +38,10 @@ MasterPrincipal require_master(Context& ctx, const http::Request& req) {
     (void)verify_admin_jwt(s.jwt_secret, *token);
     throw ApiError(ErrorCode::forbidden, "an admin token cannot call /master routes");
   }
-  auto master = lookup(ctx, *token);
+  return master_principal(lookup(ctx, *token));
+}
+
+MasterPrincipal master_principal(std::optional<db::MasterRow> master) {
   if (!master) throw ApiError(ErrorCode::unauthorized, "invalid master key");
   if (master->status != "active")
     throw ApiError(ErrorCode::forbidden, "master " + std::to_string(master->id) + " is suspended");

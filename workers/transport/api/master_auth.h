@@ -27,6 +27,10 @@ struct MasterPrincipal {
 // writes re-check the status under their row lock.
 [[nodiscard]] MasterPrincipal require_master(Context& ctx, const http::Request& req);
 
+// The decision once the key was looked up, pure: no master -> 401, a suspended one -> 403,
+// an active one -> its principal.
+[[nodiscard]] MasterPrincipal master_principal(std::optional<db::MasterRow> master);
+
 // True when `token` is the key of an existing master (any status). Never
 // throws: a database failure reads as "no", so a bad admin token still gets 401
 // rather than 503. Tokens that cannot be master keys skip the database.

@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +19,13 @@ using ez::flusher::StaleState;
 using ez::flusher::WriteResult;
 using ez::logq::Ring;
 using namespace std::chrono_literals;
+
+// Transitions print by name in failed checks.
+namespace ez::flusher {
+std::ostream& operator<<(std::ostream& out, FlushState state) {
+  return out << to_string(state);
+}
+}  // namespace ez::flusher
 
 namespace {
 
@@ -307,7 +315,7 @@ BOOST_AUTO_TEST_CASE(one_flusher_per_queue) {
 }
 
 BOOST_AUTO_TEST_CASE(backoff_grows_caps_and_jitters) {
-  ez::flusher::Backoff b(100ms, 1000ms);
+  ez::Backoff b(100ms, 1000ms, /*jitter=*/true);
   std::vector<long> waits;
   for (int i = 0; i < 8; ++i) waits.push_back(static_cast<long>(b.next().count()));
   BOOST_TEST(waits[0] >= 80);
@@ -320,6 +328,180 @@ BOOST_AUTO_TEST_CASE(backoff_grows_caps_and_jitters) {
   }
   b.reset();
   BOOST_TEST(b.next().count() <= 120);
+}
+
+// ---- the state machine, one transition at a time (made-up times, no threads) -----------------
+
+namespace {
+
+using ez::flusher::FlushMachine;
+using ez::flusher::FlushState;
+using MClock = FlushMachine::Clock;
+
+// A machine over its own consumer, as Flusher::run builds it.
+struct Machine {
+  TempRing& r;
+  FakeSink& sink;
+  Options opt;
+  ez::logq::Consumer consumer;
+  ez::logq::FlusherStats stats;
+  int publishes = 0;
+  FlushMachine m;
+  Machine(TempRing& ring, FakeSink& s, Options o)
+      : r(ring),
+        sink(s),
+        opt(std::move(o)),
+        consumer(r.ring, opt.consumer),
+        m(r.ring, consumer, sink, opt, stats, [this](bool) { ++publishes; }) {}
+  FlushState step(MClock::time_point now, bool stop = false) { return m.step(now, stop).state; }
+};
+
+Options slow_backoff(size_t batch, std::chrono::milliseconds interval) {
+  Options o = quick(batch, interval);
+  o.backoff_min = o.backoff_max = 10min;  // +-20%: a retry is due 8..12 minutes later
+  o.maintenance_interval = 24h;
+  return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(machine_syncs_then_fills_a_batch_until_it_is_due_then_writes_it) {
+  TempRing r;
+  r.put(3);
+  FakeSink sink;
+  Machine x(r, sink, slow_backoff(5, 1s));
+  const auto t = MClock::now();
+  BOOST_TEST(x.m.state() == FlushState::syncing);
+  BOOST_TEST(x.step(t) == FlushState::idle);  // committed sequence read, maintenance run
+  BOOST_TEST(sink.maintenance_runs == 1);
+  BOOST_TEST(x.step(t) == FlushState::filling);  // 3 of batch_size 5: not due yet
+  BOOST_TEST(x.m.batched() == 3u);
+  BOOST_TEST(x.step(t + 500ms) == FlushState::filling);
+  BOOST_TEST(sink.rows.empty());
+  BOOST_TEST(x.step(t + 1s) == FlushState::writing);  // flush_interval since the first entry
+  BOOST_TEST(x.step(t + 1s) == FlushState::idle);
+  expect_exactly(sink, 1, 3);
+  BOOST_TEST(x.m.committed() == 3u);
+  BOOST_TEST(x.stats.batches == 1u);
+  BOOST_TEST(r.ring.stats().depth_entries == 0u);  // released after the commit
+  BOOST_TEST(x.step(t + 2s) == FlushState::idle);  // nothing new
+}
+
+BOOST_AUTO_TEST_CASE(machine_backs_off_after_a_failed_write_and_keeps_the_batch) {
+  TempRing r;
+  r.put(2);
+  FakeSink sink;
+  sink.fail_writes = 1;
+  Machine x(r, sink, slow_backoff(2, 1s));
+  const auto t = MClock::now();
+  BOOST_TEST(x.step(t) == FlushState::idle);
+  BOOST_TEST(x.step(t) == FlushState::writing);  // batch_size reached
+  BOOST_TEST(x.step(t) == FlushState::backoff);
+  BOOST_TEST(x.stats.db_errors == 1u);
+  BOOST_TEST(x.m.batched() == 2u);                 // kept for the retry
+  BOOST_TEST(r.ring.stats().depth_entries == 2u);  // and still in the queue
+  const auto nap = x.m.step(MClock::now(), false);
+  BOOST_TEST(nap.state == FlushState::backoff);  // not before the back-off has passed
+  BOOST_TEST(nap.sleep.count() > 0);
+  BOOST_TEST(nap.sleep <= 8ms);  // short naps: a stop request is still seen
+  BOOST_TEST(x.step(t + 30min) == FlushState::syncing);
+  BOOST_TEST(x.step(t + 30min) == FlushState::filling);  // re-read, batch still in hand
+  BOOST_TEST(x.step(t + 30min) == FlushState::writing);
+  BOOST_TEST(x.step(t + 30min) == FlushState::idle);
+  expect_exactly(sink, 1, 2);
+}
+
+BOOST_AUTO_TEST_CASE(machine_retries_reading_the_committed_sequence_after_back_off) {
+  TempRing r;
+  FakeSink sink;
+  sink.fail_reads = 2;
+  Machine x(r, sink, slow_backoff(2, 1s));
+  const auto t = MClock::now();
+  BOOST_TEST(x.step(t) == FlushState::backoff);
+  BOOST_TEST(x.step(t + 30min) == FlushState::syncing);
+  BOOST_TEST(x.step(t + 30min) == FlushState::backoff);
+  BOOST_TEST(x.step(t + 60min) == FlushState::syncing);
+  BOOST_TEST(x.step(t + 60min) == FlushState::idle);
+  BOOST_TEST(x.stats.db_errors == 2u);
+  BOOST_TEST(sink.maintenance_runs == 1);  // after the read succeeded, not before
+}
+
+BOOST_AUTO_TEST_CASE(machine_re_reads_a_committed_sequence_moved_under_it) {
+  TempRing r;
+  r.put(2);
+  FakeSink sink;
+  Machine x(r, sink, slow_backoff(2, 1s));
+  const auto t = MClock::now();
+  BOOST_TEST(x.step(t) == FlushState::idle);
+  sink.set_committed(r.ring.ring_id(), 1);  // entry 1 is durable already (another writer)
+  BOOST_TEST(x.step(t) == FlushState::writing);
+  BOOST_TEST(x.step(t) == FlushState::syncing);  // StaleState: no back-off, no error count
+  BOOST_TEST(x.stats.db_errors == 0u);
+  BOOST_TEST(x.step(t) == FlushState::filling);  // entry 1 dropped from the batch
+  BOOST_TEST(x.m.batched() == 1u);
+  BOOST_TEST(x.step(t + 1s) == FlushState::writing);
+  BOOST_TEST(x.step(t + 1s) == FlushState::idle);
+  expect_exactly(sink, 2, 2);
+}
+
+BOOST_AUTO_TEST_CASE(machine_drains_on_stop_without_waiting_for_the_timer) {
+  TempRing r;
+  r.put(3);
+  FakeSink sink;
+  Machine x(r, sink, slow_backoff(10, 60s));
+  const auto t = MClock::now();
+  BOOST_TEST(x.step(t) == FlushState::idle);
+  BOOST_TEST(x.step(t, true) == FlushState::writing);  // draining: every batch is due
+  BOOST_TEST(x.step(t, true) == FlushState::draining);
+  BOOST_TEST(x.step(t, true) == FlushState::stopped);  // queue empty
+  expect_exactly(sink, 1, 3);
+  BOOST_TEST(x.step(t, true) == FlushState::stopped);  // and stays so
+}
+
+BOOST_AUTO_TEST_CASE(machine_stops_at_drain_timeout_with_the_database_down) {
+  TempRing r;
+  r.put(2);
+  FakeSink sink;
+  sink.fail_reads = 1000;
+  Options o = slow_backoff(10, 1s);
+  o.drain_timeout = 100ms;
+  Machine x(r, sink, o);
+  const auto t = MClock::now();
+  BOOST_TEST(x.step(t) == FlushState::backoff);
+  BOOST_TEST(x.step(t, true) == FlushState::backoff);  // entries queued: wait for the database
+  BOOST_TEST(x.step(t + 99ms, true) == FlushState::backoff);
+  BOOST_TEST(x.step(t + 100ms, true) == FlushState::stopped);
+  BOOST_TEST(sink.rows.empty());
+  BOOST_TEST(r.ring.stats().depth_entries == 2u);  // left for the next flusher
+}
+
+BOOST_AUTO_TEST_CASE(machine_stops_at_once_when_nothing_is_queued_and_the_database_is_down) {
+  TempRing r;
+  FakeSink sink;
+  sink.fail_reads = 1000;
+  Machine x(r, sink, slow_backoff(10, 1s));
+  const auto t = MClock::now();
+  BOOST_TEST(x.step(t) == FlushState::backoff);
+  BOOST_TEST(x.step(t, true) == FlushState::stopped);
+}
+
+BOOST_AUTO_TEST_CASE(machine_runs_maintenance_again_after_its_interval_but_not_while_stopping) {
+  TempRing r;
+  FakeSink sink;
+  Options o = slow_backoff(10, 1s);
+  o.maintenance_interval = 1h;
+  Machine x(r, sink, o);
+  const auto t = MClock::now();
+  BOOST_TEST(x.step(t) == FlushState::idle);
+  BOOST_TEST(x.step(t + 59min) == FlushState::idle);
+  BOOST_TEST(sink.maintenance_runs == 1);
+  BOOST_TEST(x.step(t + 61min) == FlushState::syncing);
+  BOOST_TEST(x.step(t + 61min) == FlushState::idle);
+  BOOST_TEST(sink.maintenance_runs == 2);
+  BOOST_TEST(sink.last_days_ahead == o.partition_days_ahead);
+  BOOST_TEST(sink.last_retention == o.retention_days);
+  BOOST_TEST(x.step(t + 200min, true) == FlushState::stopped);  // drained, no maintenance
+  BOOST_TEST(sink.maintenance_runs == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,8 @@
 #include <random>
 #include <string>
 
+#include "logq/entry_fields.h"
+
 using ez::logq::EncodedFields;
 using ez::logq::EntryError;
 using ez::logq::LogEntry;
@@ -206,32 +208,17 @@ BOOST_AUTO_TEST_CASE(wrong_types_and_ranges) {
   BOOST_CHECK_THROW(parse(base + R"("cost":1e999})"), EntryError);
 }
 
-BOOST_AUTO_TEST_CASE(rfc3339) {
-  using ez::logq::format_timestamp_us;
-  using ez::logq::parse_rfc3339_us;
-  BOOST_TEST(*parse_rfc3339_us("1970-01-01T00:00:00Z") == 0);
-  BOOST_TEST(*parse_rfc3339_us("1970-01-01t00:00:01z") == 1000000);
-  BOOST_TEST(*parse_rfc3339_us("1970-01-01 00:00:01.25Z") == 1250000);
-  BOOST_TEST(*parse_rfc3339_us("2024-01-01T01:00:00+01:00") ==
-             *parse_rfc3339_us("2024-01-01T00:00:00Z"));
-  BOOST_TEST(*parse_rfc3339_us("2023-12-31T23:30:00-00:30") ==
-             *parse_rfc3339_us("2024-01-01T00:00:00Z"));
-  BOOST_TEST(*parse_rfc3339_us("2024-01-01T00:00:00.123456789Z") % 1000000 == 123456);
-  BOOST_TEST(*parse_rfc3339_us("2016-12-31T23:59:60Z") ==
-             *parse_rfc3339_us("2017-01-01T00:00:00Z"));
-  BOOST_TEST(*parse_rfc3339_us("2000-02-29T00:00:00Z") == int64_t{951782400} * 1000000);
-  BOOST_TEST(parse_rfc3339_us("9999-12-31T23:59:59.999999Z").has_value());
-  for (const char* bad :
-       {"2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-32T00:00:00Z",
-        "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:61Z",
-        "2024-01-01T00:00:00", "2024-01-01", "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00+1:00",
-        "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00Zjunk", "1969-12-31T23:59:59Z",
-        "2024-01-01T00:00:00.1234567890Z", "+2024-01-01T00:00:00Z", "2024/01/01T00:00:00Z", ""})
-    BOOST_TEST(!parse_rfc3339_us(bad).has_value(), bad);
-  BOOST_TEST(format_timestamp_us(0) == "1970-01-01 00:00:00.000000+00");
-  BOOST_TEST(format_timestamp_us(951782400000001) == "2000-02-29 00:00:00.000001+00");
-  BOOST_TEST(format_timestamp_us(*parse_rfc3339_us("9999-12-31T23:59:59.999999Z")) ==
-             "9999-12-31 23:59:59.999999+00");
+BOOST_AUTO_TEST_CASE(entry_time_is_base_rfc3339_from_the_epoch_on) {
+  // The parser itself is base's (tests/unit/base/common/time_test.cpp); entries add only
+  // the lower bound: the log partitions start at 1970.
+  using ez::logq::parse_entry_time_us;
+  BOOST_TEST(*parse_entry_time_us("1970-01-01T00:00:00Z") == 0);
+  BOOST_TEST(*parse_entry_time_us("2024-01-01T01:00:00+01:00") ==
+             *ez::parse_rfc3339_us("2024-01-01T00:00:00Z"));
+  BOOST_TEST(!parse_entry_time_us("1969-12-31T23:59:59Z").has_value());
+  BOOST_TEST(!parse_entry_time_us("1970-01-01T00:59:59+01:00").has_value());
+  BOOST_TEST(parse_entry_time_us("9999-12-31T23:59:59.999999Z").has_value());
+  BOOST_TEST(!parse_entry_time_us("2016-12-31T23:59:60Z").has_value());  // as Go's time.Parse
 }
 
 BOOST_AUTO_TEST_CASE(hostile_strings) {
@@ -265,14 +252,14 @@ BOOST_AUTO_TEST_CASE(error_message_is_repaired_and_truncated_on_a_character_boun
   msg += "é tail";
   auto t = parse(R"({"request_id":"a","error_message":")" + msg + "\"}");
   BOOST_TEST(t[0].error_message->size() == 4095u);
-  BOOST_TEST(ez::logq::valid_utf8(*t[0].error_message));
+  BOOST_TEST(ez::is_valid_utf8(*t[0].error_message));
   std::string emoji;
   for (int i = 0; i < 2000; ++i) emoji += "😀";  // 8000 bytes
   auto u = parse(R"({"request_id":"a","error_message":")" + emoji + "\"}");
   BOOST_TEST(u[0].error_message->size() == 4096u);
-  BOOST_TEST(ez::logq::valid_utf8(*u[0].error_message));
-  BOOST_TEST(ez::logq::sanitize_utf8("abc", 2) == "ab");
-  BOOST_TEST(ez::logq::sanitize_utf8("", 10).empty());
+  BOOST_TEST(ez::is_valid_utf8(*u[0].error_message));
+  BOOST_TEST(ez::sanitize_utf8("abc", 2) == "ab");
+  BOOST_TEST(ez::sanitize_utf8("", 10).empty());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_fields_go_to_extra) {
@@ -488,6 +475,48 @@ BOOST_AUTO_TEST_CASE(encoding_roundtrip_and_corruption) {
   BOOST_TEST(!ez::logq::decode("", f));
 }
 
+// The queue encoding byte for byte, written out from its description in entry.h: the flusher
+// of another release and queue segments that outlive a binary read exactly this.
+BOOST_AUTO_TEST_CASE(queue_encoding_is_byte_for_byte_the_documented_format) {
+  LogEntry e;
+  e.ts_us = 1700000000123456;
+  e.received_us = 1700000000123457;
+  e.request_id = "r1";
+  e.master_id = 1;
+  e.key_id = 2;
+  e.ns = "default";
+  e.model = "gpt-4o";
+  e.provider_id = 3;
+  e.provider_type = "openai";
+  e.status_code = 200;
+  e.latency_ms = 1234;
+  e.prompt_tokens = 10;
+  e.completion_tokens = 20;
+  e.total_tokens = 30;
+  e.cost = 0.5;
+  e.client_ip = "10.0.0.1";
+  e.stream = true;
+  e.error_message = "x";
+  e.extra_json = R"({"k":1})";
+  auto field = [](std::string_view v) {
+    const auto n = static_cast<uint32_t>(v.size());
+    return std::string{static_cast<char>(n & 0xFF), static_cast<char>(n >> 8 & 0xFF),
+                       static_cast<char>(n >> 16 & 0xFF), static_cast<char>(n >> 24)} +
+           std::string(v);
+  };
+  const std::string null(4, '\xFF');
+  const std::string want = field("2023-11-14 22:13:20.123456+00") +
+                           field("2023-11-14 22:13:20.123457+00") + field("r1") + field("1") +
+                           field("2") + field("default") + field("gpt-4o") + null + field("3") +
+                           field("openai") + null + field("200") + field("1234") + null +
+                           field("10") + field("20") + field("30") + field("0.5") +
+                           field("10.0.0.1") + field("t") + null + field("x") + field(R"({"k":1})");
+  BOOST_TEST(ez::logq::encode(e) == want);
+  std::string appended = "prefix";
+  ez::logq::encode_append(e, appended);
+  BOOST_TEST(appended == "prefix" + want);
+}
+
 // ---- the fast path against the full parser ---------------------------------------------------
 
 namespace {
@@ -597,6 +626,146 @@ BOOST_AUTO_TEST_CASE(fast_path_never_accepts_what_the_full_parser_refuses) {
   }
   BOOST_TEST(fast_taken > 100u);  // the mutations do not all break the body
   BOOST_TEST_MESSAGE("fast path: " << checked << " mutated bodies accepted, all agreeing");
+}
+
+// ---- every field rule at and past its limits, in both parsers ---------------------------------
+
+namespace {
+
+using ez::logq::detail::FieldRule;
+using ez::logq::detail::JsonType;
+
+// One value for a field, and what the rules say of it (worked out here from the rule, not by
+// either parser): accepted, and then the text its column must hold.
+struct Probe {
+  std::string json;
+  bool accepted;
+  std::string column_text;  // when accepted; "<NULL>" for null
+};
+
+std::string digits(int64_t v) {
+  return std::to_string(v);
+}
+
+std::vector<Probe> probes_for(const FieldRule& r) {
+  std::vector<Probe> p;
+  const std::string null_text = "<NULL>";
+  // null means absent: the column is NULL, but for the timestamp, which defaults to arrival.
+  p.push_back({"null", !r.required,
+               r.type == JsonType::time ? "2023-11-14 22:13:20.123456+00" : null_text});
+  switch (r.type) {
+    case JsonType::string: {
+      const auto min = static_cast<size_t>(r.min), max = static_cast<size_t>(r.max);
+      auto quoted = [](const std::string& s) { return "\"" + s + "\""; };
+      for (size_t n : {min, max, max + 1, min > 0 ? min - 1 : max + 2}) {
+        const std::string a(n, 'a');
+        const bool ok = r.repair || (n >= min && n <= max);
+        p.push_back({quoted(a), ok, r.repair ? a.substr(0, max) : a});
+      }
+      // A two-byte character across the limit: cut before it (repair) or refused.
+      const std::string across = std::string(max - 1, 'a') + "\xC3\xA9";
+      p.push_back({quoted(across), r.repair, std::string(max - 1, 'a')});
+      p.push_back({quoted("bad \xFF"), r.repair, "bad \xEF\xBF\xBD"});
+      p.push_back({"42", false, ""});
+      p.push_back({"true", false, ""});
+      break;
+    }
+    case JsonType::integer: {
+      p.push_back({digits(r.min), true, digits(r.min)});
+      p.push_back({digits(r.max), true, digits(r.max)});
+      p.push_back({digits(r.min - 1), false, ""});  // no rule starts at INT64_MIN
+      p.push_back({r.max == INT64_MAX ? "9223372036854775808" : digits(r.max + 1), false, ""});
+      p.push_back({digits(r.min) + ".0", false, ""});
+      p.push_back({"1e2", false, ""});
+      p.push_back({"\"" + digits(r.min) + "\"", false, ""});
+      p.push_back({"false", false, ""});
+      break;
+    }
+    case JsonType::time: {
+      p.push_back({"0", true, "1970-01-01 00:00:00.000000+00"});
+      p.push_back({digits(r.max), true, "9999-12-31 23:59:59.999000+00"});
+      p.push_back({digits(r.max + 1), false, ""});
+      p.push_back({"-1", false, ""});
+      p.push_back({"\"2024-02-29T23:59:59.5+01:00\"", true, "2024-02-29 22:59:59.500000+00"});
+      p.push_back({"\"2023-02-29T00:00:00Z\"", false, ""});
+      p.push_back({"\"2024-01-01T00:00:00\"", false, ""});  // no offset
+      p.push_back({"1.5", false, ""});
+      p.push_back({"true", false, ""});
+      break;
+    }
+    case JsonType::number:
+      p.push_back({digits(r.min), true, digits(r.min)});
+      p.push_back({"0.25", true, "0.25"});
+      p.push_back({"1.7976931348623157e308", true, "1.7976931348623157e+308"});
+      p.push_back({digits(r.min - 1), false, ""});
+      p.push_back({"\"1\"", false, ""});
+      p.push_back({"true", false, ""});
+      break;
+    case JsonType::boolean:
+      p.push_back({"true", true, "t"});
+      p.push_back({"false", true, "f"});
+      p.push_back({"1", false, ""});
+      p.push_back({"\"true\"", false, ""});
+      break;
+    case JsonType::object:
+      p.push_back({"{}", true, null_text});
+      p.push_back({R"({"tier":"gold"})", true, R"({"tier":"gold"})"});
+      p.push_back({"[]", false, ""});
+      p.push_back({"\"x\"", false, ""});
+      break;
+  }
+  return p;
+}
+
+// The column a field lands in (the same name but for timestamp).
+std::string column_of(std::string_view field) {
+  return field == "timestamp" ? "ts" : std::string(field);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_field_rule_holds_in_both_parsers_at_and_past_its_limits) {
+  size_t cases = 0, fast_taken = 0;
+  for (const FieldRule& rule : ez::logq::detail::field_rules()) {
+    for (const Probe& probe : probes_for(rule)) {
+      const std::string field = "\"" + std::string(rule.name) + "\":" + probe.json;
+      const std::string body =
+          rule.name == "request_id" ? "{" + field + "}" : R"({"request_id":"r",)" + field + "}";
+      BOOST_TEST_CONTEXT(body) {
+        ++cases;
+        const ParseOptions opt{false, kArrival, 1000};
+        std::vector<LogEntry> full;
+        std::optional<EntryError> refusal;
+        try {
+          ez::logq::detail::parse_body_full(body, opt, full);
+        } catch (const EntryError& e) {
+          refusal = e;
+        }
+        BOOST_TEST(!refusal == probe.accepted);
+        if (refusal) {
+          BOOST_TEST(refusal->field() == std::string(rule.name));  // the refusal names it
+          const Kind want =
+              rule.required && probe.json == "null" ? Kind::missing_field : Kind::invalid_field;
+          BOOST_TEST(static_cast<int>(refusal->kind()) == static_cast<int>(want));
+        } else {
+          BOOST_REQUIRE(full.size() == 1u);
+          BOOST_TEST(field_of(full[0], column(column_of(rule.name))) == probe.column_text);
+        }
+        std::vector<LogEntry> fast;
+        const bool fast_ok = ez::logq::detail::parse_body_fast(body, opt, fast);
+        // The fast path takes every plain accepted value (extra's members are the full
+        // parser's), and what it takes it reads as the full parser does.
+        BOOST_TEST(fast_ok ==
+                   (probe.accepted && (rule.type != JsonType::object || probe.json == "null")));
+        if (fast_ok && !refusal) {
+          ++fast_taken;
+          BOOST_TEST(encode_all(fast) == encode_all(full));
+        }
+      }
+    }
+  }
+  BOOST_TEST(fast_taken > 50u);
+  BOOST_TEST_MESSAGE("field rules: " << cases << " probes, " << fast_taken << " through both");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

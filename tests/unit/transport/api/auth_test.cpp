@@ -159,4 +159,67 @@ BOOST_AUTO_TEST_CASE(token_ttl_parsing) {
     BOOST_TEST(!ez::api::parse_token_ttl(bad), bad);
 }
 
+// The master rows of the matrix once the key is looked up (the lookup itself is the
+// database's): unknown key 401, suspended master 403, active master its own principal.
+BOOST_AUTO_TEST_CASE(master_keys_after_lookup) {
+  BOOST_TEST(status_of([] { (void)ez::api::master_principal(std::nullopt); }) == 401);
+  ez::db::MasterRow m;
+  m.id = 42;
+  m.status = "suspended";
+  try {
+    (void)ez::api::master_principal(m);
+    BOOST_FAIL("a suspended master was let in");
+  } catch (const ApiError& e) {
+    BOOST_TEST(ez::http::http_status(e.code()) == 403);
+    BOOST_TEST(std::string(e.what()).find("42") != std::string::npos);  // names the master
+  }
+  m.status = "active";
+  const ez::api::MasterPrincipal p = ez::api::master_principal(m);
+  BOOST_TEST(p.actor.kind == "master");
+  BOOST_TEST(p.actor.name == "master:42");
+  BOOST_TEST(p.actor.master_id == 42);
+  BOOST_TEST(p.master.id == 42);
+}
+
+// Routes open to the balancer and to admins (/sync/...), the actor each caller becomes, and
+// Authorization values that are not a bearer token at all.
+BOOST_AUTO_TEST_CASE(admin_or_internal_routes_and_who_the_caller_is) {
+  ez::config::Settings s;
+  s.jwt_secret = kSecret;
+  s.admin_token = "admin-token-0123456789";
+  s.internal_token = "internal-token-0123456789";
+  ez::Context ctx(s);
+  const long long t = now_s();
+  auto actor = [&](const std::optional<std::string>& authorization) {
+    ez::http::Request req;
+    if (authorization) req.headers["authorization"] = *authorization;
+    try {
+      return ez::api::require_admin_or_internal(ctx, req).name;
+    } catch (const ApiError& e) {
+      return std::to_string(ez::http::http_status(e.code()));
+    }
+  };
+  BOOST_TEST(actor("Bearer " + s.admin_token) == "admin-token");
+  BOOST_TEST(actor("Bearer " + s.internal_token) == "internal");
+  BOOST_TEST(actor("Bearer " + jwt_with(t + 300, std::nullopt, t)) == "jwt:unit");
+  BOOST_TEST(actor("Bearer " + jwt_with(t + 300, std::nullopt, t, "viewer")) == "403");
+  BOOST_TEST(actor("Bearer " + jwt_with(t - 10, std::nullopt, t - 100)) == "401");
+  BOOST_TEST(actor(std::nullopt) == "401");
+  BOOST_TEST(actor("Bearer x" + s.admin_token) == "401");
+  // Not "Bearer <token>": no credentials at all, whatever follows.
+  BOOST_TEST(actor("Basic " + s.admin_token) == "401");
+  BOOST_TEST(actor(s.admin_token) == "401");
+  BOOST_TEST(actor("Bearer ") == "401");
+  BOOST_TEST(actor("Bearer " + s.admin_token + " ") == "401");  // not the same secret
+  // An empty configured token never matches an empty or any other credential.
+  ez::config::Settings none = s;
+  none.admin_token.clear();
+  none.internal_token.clear();
+  ez::Context bare(none);
+  ez::http::Request req;
+  req.headers["authorization"] = "Bearer " + s.admin_token;
+  BOOST_TEST(status_of([&] { (void)ez::api::require_admin(bare, req); }) == 401);
+  BOOST_TEST(status_of([&] { (void)ez::api::require_internal(bare, req); }) == 401);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,25 @@
+// How the Redis client (redis.h) reads replies, as pure functions: unit tests feed them
+// replies built by hand, without a server. Redis::ask_sentinels, open, command and ping use
+// them.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <optional>
+#include <string>
+
+#include "redisx/redis.h"
+
+namespace ez::redisx {
+
+// The master's address in a SENTINEL get-master-addr-by-name reply (an array of host and
+// port strings), or nullopt for anything else (nil: this Sentinel does not know the master).
+[[nodiscard]] std::optional<HostPort> parse_sentinel_master(const redisReply* reply);
+// True when a ROLE reply says the node is a master (a replica or sentinel says otherwise).
+[[nodiscard]] bool role_is_master(const redisReply* reply);
+// True for a READONLY error reply: a replica (a master demoted by a failover) refused a write.
+[[nodiscard]] bool is_readonly_error(const redisReply* reply);
+// True when PING was answered (status or string); else `why` (if given) says what came back.
+[[nodiscard]] bool ping_reply_ok(const redisReply* reply, std::string* why);
+
+}  // namespace ez::redisx
