@@ -53,7 +53,7 @@ http::Response create(Context& ctx, http::Request& req) {
                     after, req.request_id);
   changed(tx, row.v);
   Json::Value out = after;
-  attach_report(out, resolve_bindings(tx, {row.v}).front(), true);
+  attach_report(out, std::move(resolve_bindings(tx, {row.v}).front()), true);
   tx.commit();
   snapshot::push_pending(ctx);
   auto resp = http::json(201, out);
@@ -69,16 +69,17 @@ http::Response list(Context& ctx, http::Request& req) {
   const auto rows = db::list_bindings(tx, filter, page.after, page.fetch_limit());
   std::vector<db::BindingValues> values;
   for (const auto& r : rows) values.push_back(r.v);
-  const auto reports = resolve_bindings(tx, values);
-  return http::json(200, page_json(
-                             rows, page,
-                             [&](const db::BindingRow& r) {
-                               Json::Value j = binding_json(r);
-                               attach_report(j, reports[static_cast<size_t>(&r - rows.data())],
-                                             false);
-                               return j;
-                             },
-                             [](const db::BindingRow& r) { return r.id; }));
+  auto reports = resolve_bindings(tx, values);
+  return http::json(
+      200, page_json(
+               rows, page,
+               [&](const db::BindingRow& r) {
+                 Json::Value j = binding_json(r);
+                 // Each report is attached once: moved, not copied.
+                 attach_report(j, std::move(reports[static_cast<size_t>(&r - rows.data())]), false);
+                 return j;
+               },
+               [](const db::BindingRow& r) { return r.id; }));
 }
 
 http::Response get(Context& ctx, http::Request& req) {
@@ -88,7 +89,7 @@ http::Response get(Context& ctx, http::Request& req) {
   auto row = db::find_binding(tx, id);
   if (!row) http::not_found("binding");
   Json::Value out = binding_json(*row);
-  attach_report(out, resolve_bindings(tx, {row->v}).front(), false);
+  attach_report(out, std::move(resolve_bindings(tx, {row->v}).front()), false);
   return http::json(200, out);
 }
 
@@ -102,7 +103,7 @@ http::Response update(Context& ctx, http::Request& req) {
   const db::BindingValues v = binding_values(body, &before->v);
   if (v == before->v) {
     Json::Value out = binding_json(*before);
-    attach_report(out, resolve_bindings(tx, {v}).front(), true);
+    attach_report(out, std::move(resolve_bindings(tx, {v}).front()), true);
     return http::json(200, out);
   }
   std::optional<db::BindingRow> after;
@@ -116,7 +117,7 @@ http::Response update(Context& ctx, http::Request& req) {
                     binding_json(*after), req.request_id);
   changed(tx, after->v, &before->v);
   Json::Value out = binding_json(*after);
-  attach_report(out, resolve_bindings(tx, {after->v}).front(), true);
+  attach_report(out, std::move(resolve_bindings(tx, {after->v}).front()), true);
   tx.commit();
   snapshot::push_pending(ctx);
   return http::json(200, out);
