@@ -96,12 +96,15 @@ void append_json(std::string& out, const Json::Value& value) {
       return;  // jsoncpp writes nothing for a string without storage either
     }
     case Json::arrayValue: {
-      const Json::ArrayIndex n = value.size();
       out += '[';
-      // By index, as jsoncpp does: a missing index of a sparse array is null.
-      for (Json::ArrayIndex i = 0; i < n; ++i) {
-        if (i) out += ',';
-        append_json(out, value[i]);
+      // Walk the members in index order (value[i] would be a tree lookup per item); a
+      // missing index of a sparse array is null, as in jsoncpp's writer.
+      Json::ArrayIndex next = 0;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        for (const Json::ArrayIndex at = it.index(); next < at; ++next)
+          out += next ? ",null" : "null";
+        if (next++) out += ',';
+        append_json(out, *it);
       }
       out += ']';
       return;
