@@ -2,7 +2,11 @@
 // It reads the request body (as POST /logs must) and answers 202 {"accepted":1}, from
 // N prefork workers on one unix socket, exactly like ezapi-server's workers accept.
 //
-//   trivial_responder SOCKET_PATH [WORKERS=2]
+//   trivial_responder SOCKET_PATH [WORKERS=2] [linger|close]
+//
+// linger (default): libfcgi's own close (shutdown, then wait for nginx to close its end).
+// close: FCGX_Detach before FCGX_Finish_r, a plain close(), as ezapi-server's workers do;
+// the benchmarks measure against both so the gain of that one change is visible apart.
 //
 // Runs until SIGTERM/SIGINT (then stops its workers). Used by tests/bench/logs.sh.
 #include <fcgiapp.h>
@@ -23,7 +27,7 @@ extern "C" void on_signal(int) {
   g_stop = 1;
 }
 
-[[noreturn]] void serve(int listen_fd) {
+[[noreturn]] void serve(int listen_fd, bool plain_close) {
   signal(SIGTERM, SIG_DFL);
   signal(SIGINT, SIG_DFL);
   FCGX_Request req;
@@ -35,6 +39,7 @@ extern "C" void on_signal(int) {
     static const char kReply[] =
         "Status: 202 Accepted\r\nContent-Type: application/json\r\n\r\n{\"accepted\":1}";
     FCGX_PutStr(kReply, sizeof kReply - 1, req.out);
+    if (plain_close) (void)FCGX_Detach(&req);
     FCGX_Finish_r(&req);
   }
   _exit(0);
@@ -44,11 +49,12 @@ extern "C" void on_signal(int) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SOCKET_PATH [WORKERS=2]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SOCKET_PATH [WORKERS=2] [linger|close]\n", argv[0]);
     return 2;
   }
   const std::string path = argv[1];
   const int workers = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
+  const bool plain_close = argc > 3 && std::string(argv[3]) == "close";
   if (FCGX_Init() != 0) return 1;
   ::unlink(path.c_str());
   const int fd = FCGX_OpenSocket(path.c_str(), 1024);
@@ -65,7 +71,7 @@ int main(int argc, char** argv) {
   std::vector<pid_t> kids;
   for (int i = 0; i < workers; ++i) {
     const pid_t pid = fork();
-    if (pid == 0) serve(fd);
+    if (pid == 0) serve(fd, plain_close);
     if (pid > 0) kids.push_back(pid);
   }
   while (!g_stop) pause();

@@ -157,25 +157,29 @@ db::ProviderValues provider_values(const Json::Value& body, const db::ProviderVa
   return v;
 }
 
+// The *_json builders name their keys with Json::StaticString: jsoncpp then keeps a
+// pointer to the literal instead of copying it into every object (a 50-item list
+// builds ~1000 keys; the copies were a tenth of the worker's time).
 Json::Value provider_json(const db::ProviderRow& p, bool mask_key) {
   Json::Value j(Json::objectValue);
-  j["id"] = Json::Int64(p.id);
-  j["name"] = p.v.name;
-  j["type"] = p.v.type;
-  j["base_url"] = p.v.base_url;
-  j["api_key"] = mask_key ? db::audit::mask_secret_value(p.v.api_key) : p.v.api_key;
-  j["google_project"] = p.v.google_project;
-  j["google_location"] = p.v.google_location;
-  j["group_id"] = Json::Int64(p.group_id);
-  j["group"] = p.v.group;
-  j["models"] = Json::Value(Json::arrayValue);
-  for (const auto& m : p.v.models) j["models"].append(m);
-  j["status"] = p.v.status;
-  j["auto_ban"] = p.v.auto_ban;
-  j["weight"] = Json::Int64(p.v.weight);
-  j["priority"] = Json::Int64(p.v.priority);
-  j["created_at"] = p.created_at;
-  j["updated_at"] = p.updated_at;
+  j[Json::StaticString("id")] = Json::Int64(p.id);
+  j[Json::StaticString("name")] = p.v.name;
+  j[Json::StaticString("type")] = p.v.type;
+  j[Json::StaticString("base_url")] = p.v.base_url;
+  j[Json::StaticString("api_key")] =
+      mask_key ? db::audit::mask_secret_value(p.v.api_key) : p.v.api_key;
+  j[Json::StaticString("google_project")] = p.v.google_project;
+  j[Json::StaticString("google_location")] = p.v.google_location;
+  j[Json::StaticString("group_id")] = Json::Int64(p.group_id);
+  j[Json::StaticString("group")] = p.v.group;
+  Json::Value& models = j[Json::StaticString("models")] = Json::Value(Json::arrayValue);
+  for (const auto& m : p.v.models) models.append(m);
+  j[Json::StaticString("status")] = p.v.status;
+  j[Json::StaticString("auto_ban")] = p.v.auto_ban;
+  j[Json::StaticString("weight")] = Json::Int64(p.v.weight);
+  j[Json::StaticString("priority")] = Json::Int64(p.v.priority);
+  j[Json::StaticString("created_at")] = p.created_at;
+  j[Json::StaticString("updated_at")] = p.updated_at;
   return j;
 }
 
@@ -253,25 +257,26 @@ db::ModelValues model_values(const Json::Value& body, const db::ModelValues* cur
 Json::Value model_json(const db::ModelRow& m) {
   Json::Value j(Json::objectValue);
   const auto dot = m.v.name.find('.');
-  j["id"] = Json::Int64(m.id);
-  j["name"] = m.v.name;
-  j["namespace"] = m.v.name.substr(0, dot);
-  j["public_model"] = dot == std::string::npos ? std::string() : m.v.name.substr(dot + 1);
-  j["kind"] = m.v.kind;
-  j["context_window"] = Json::Int64(m.v.context_window);
-  j["cost_per_token"] = m.v.cost_per_token;
-  j["supports_vision"] = m.v.supports_vision;
-  j["supports_functions"] = m.v.supports_functions;
-  j["supports_tool_choice"] = m.v.supports_tool_choice;
-  j["supports_fim"] = m.v.supports_fim;
-  j["supports_stream"] = m.v.supports_stream;
-  j["max_output_tokens"] = Json::Int64(m.v.max_output_tokens);
-  j["input_price"] = price_json(m.v.input_price);
-  j["output_price"] = price_json(m.v.output_price);
-  j["cache_read_price"] = price_json(m.v.cache_read_price);
-  j["currency"] = m.v.currency;
-  j["created_at"] = m.created_at;
-  j["updated_at"] = m.updated_at;
+  j[Json::StaticString("id")] = Json::Int64(m.id);
+  j[Json::StaticString("name")] = m.v.name;
+  j[Json::StaticString("namespace")] = m.v.name.substr(0, dot);
+  j[Json::StaticString("public_model")] =
+      dot == std::string::npos ? std::string() : m.v.name.substr(dot + 1);
+  j[Json::StaticString("kind")] = m.v.kind;
+  j[Json::StaticString("context_window")] = Json::Int64(m.v.context_window);
+  j[Json::StaticString("cost_per_token")] = m.v.cost_per_token;
+  j[Json::StaticString("supports_vision")] = m.v.supports_vision;
+  j[Json::StaticString("supports_functions")] = m.v.supports_functions;
+  j[Json::StaticString("supports_tool_choice")] = m.v.supports_tool_choice;
+  j[Json::StaticString("supports_fim")] = m.v.supports_fim;
+  j[Json::StaticString("supports_stream")] = m.v.supports_stream;
+  j[Json::StaticString("max_output_tokens")] = Json::Int64(m.v.max_output_tokens);
+  j[Json::StaticString("input_price")] = price_json(m.v.input_price);
+  j[Json::StaticString("output_price")] = price_json(m.v.output_price);
+  j[Json::StaticString("cache_read_price")] = price_json(m.v.cache_read_price);
+  j[Json::StaticString("currency")] = m.v.currency;
+  j[Json::StaticString("created_at")] = m.created_at;
+  j[Json::StaticString("updated_at")] = m.updated_at;
   return j;
 }
 
@@ -324,16 +329,16 @@ db::BindingValues binding_values(const Json::Value& body, const db::BindingValue
 
 Json::Value binding_json(const db::BindingRow& b) {
   Json::Value j(Json::objectValue);
-  j["id"] = Json::Int64(b.id);
-  j["namespace"] = b.v.ns;
-  j["public_model"] = b.v.public_model;
-  j["route_group"] = b.v.route_group;
-  j["selector_type"] = b.v.selector_type;
-  j["selector_value"] = b.v.selector_value;
-  j["weight"] = Json::Int64(b.v.weight);
-  j["status"] = b.v.status;
-  j["created_at"] = b.created_at;
-  j["updated_at"] = b.updated_at;
+  j[Json::StaticString("id")] = Json::Int64(b.id);
+  j[Json::StaticString("namespace")] = b.v.ns;
+  j[Json::StaticString("public_model")] = b.v.public_model;
+  j[Json::StaticString("route_group")] = b.v.route_group;
+  j[Json::StaticString("selector_type")] = b.v.selector_type;
+  j[Json::StaticString("selector_value")] = b.v.selector_value;
+  j[Json::StaticString("weight")] = Json::Int64(b.v.weight);
+  j[Json::StaticString("status")] = b.v.status;
+  j[Json::StaticString("created_at")] = b.created_at;
+  j[Json::StaticString("updated_at")] = b.updated_at;
   return j;
 }
 

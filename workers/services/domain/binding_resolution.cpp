@@ -27,25 +27,30 @@ snapshot::BindingRow row_of(const db::BindingValues& v, int64_t group_id) {
 
 }  // namespace
 
+// Keys and the fixed error codes are Json::StaticString (not copied): a list builds one
+// object per provider of the group for each of its bindings.
 BindingReport binding_report(
     const std::vector<std::pair<std::string, snapshot::Resolution>>& candidates) {
   BindingReport report;
   report.resolution = Json::Value(Json::objectValue);
-  Json::Value& list = report.resolution["candidates"] = Json::Value(Json::arrayValue);
+  Json::Value& list = report.resolution[Json::StaticString("candidates")] =
+      Json::Value(Json::arrayValue);
   for (const auto& [route_group, res] : candidates) {
     Json::Value c(Json::objectValue);
-    c["route_group"] = route_group;
-    c["error"] = text_or_null(res.error);
-    Json::Value& providers = c["providers"] = Json::Value(Json::arrayValue);
+    c[Json::StaticString("route_group")] = route_group;
+    c[Json::StaticString("error")] = text_or_null(res.error);
+    Json::Value& providers = c[Json::StaticString("providers")] = Json::Value(Json::arrayValue);
     for (const auto& p : res.providers) {
       Json::Value j(Json::objectValue);
-      j["provider_id"] = Json::Int64(p.provider_id);
-      j["provider_name"] = p.provider_name;
+      j[Json::StaticString("provider_id")] = Json::Int64(p.provider_id);
+      j[Json::StaticString("provider_name")] = p.provider_name;
       const auto up = res.upstreams.find(p.provider_id);
-      j["upstream"] = up == res.upstreams.end() ? Json::Value(Json::nullValue) : up->second;
-      j["error"] = p.matches.empty()      ? Json::Value("no_match")
-                   : p.matches.size() > 1 ? Json::Value("ambiguous")
-                                          : Json::Value(Json::nullValue);
+      j[Json::StaticString("upstream")] =
+          up == res.upstreams.end() ? Json::Value(Json::nullValue) : up->second;
+      j[Json::StaticString("error")] =
+          p.matches.empty()      ? Json::Value(Json::StaticString("no_match"))
+          : p.matches.size() > 1 ? Json::Value(Json::StaticString("ambiguous"))
+                                 : Json::Value(Json::nullValue);
       providers.append(std::move(j));
     }
     list.append(std::move(c));
@@ -55,7 +60,7 @@ BindingReport binding_report(
                                 res.reason);
     }
   }
-  report.resolution["ok"] = report.ok;
+  report.resolution[Json::StaticString("ok")] = report.ok;
   return report;
 }
 
@@ -88,7 +93,12 @@ int64_t count_broken_bindings(pqxx::transaction_base& tx) {
 }
 
 void attach_report(Json::Value& binding, const BindingReport& report, bool with_warnings) {
-  binding["resolution"] = report.resolution;
+  BindingReport copy = report;
+  attach_report(binding, std::move(copy), with_warnings);
+}
+
+void attach_report(Json::Value& binding, BindingReport&& report, bool with_warnings) {
+  binding["resolution"] = std::move(report.resolution);
   if (with_warnings && !report.warnings.empty()) {
     Json::Value& w = binding["warnings"] = Json::Value(Json::arrayValue);
     for (const auto& text : report.warnings) w.append(text);

@@ -52,5 +52,8 @@ struct BindingReport {
 // Adds "resolution" (and "warnings" when there are any and `with_warnings`) to
 // a binding's JSON.
 void attach_report(Json::Value& binding, const BindingReport& report, bool with_warnings);
+// The same, moving the report's JSON in: a list attaches 50 reports of up to hundreds of
+// providers each, and copying them was a tenth of the worker's time.
+void attach_report(Json::Value& binding, BindingReport&& report, bool with_warnings);
 
 }  // namespace ez::domain

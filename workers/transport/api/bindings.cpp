@@ -56,7 +56,7 @@ http::Response create(Context& ctx, http::Request& req) {
   w.audit("create", "binding", std::to_string(row.id), Json::Value(), after);
   changed(tx, row.v);
   Json::Value out = after;
-  attach_report(out, resolve_bindings(tx, {row.v}).front(), true);
+  attach_report(out, std::move(resolve_bindings(tx, {row.v}).front()), true);
   w.commit();
   auto resp = http::json(201, out);
   resp.header("Location", "/admin/bindings/" + std::to_string(row.id));
@@ -71,16 +71,17 @@ http::Response list(Context& ctx, http::Request& req) {
   const auto rows = db::list_bindings(tx, filter, page.after, page.fetch_limit());
   std::vector<db::BindingValues> values;
   for (const auto& r : rows) values.push_back(r.v);
-  const auto reports = resolve_bindings(tx, values);
-  return http::json(200, page_json(
-                             rows, page,
-                             [&](const db::BindingRow& r) {
-                               Json::Value j = binding_json(r);
-                               attach_report(j, reports[static_cast<size_t>(&r - rows.data())],
-                                             false);
-                               return j;
-                             },
-                             [](const db::BindingRow& r) { return r.id; }));
+  auto reports = resolve_bindings(tx, values);
+  return http::json(
+      200, page_json(
+               rows, page,
+               [&](const db::BindingRow& r) {
+                 Json::Value j = binding_json(r);
+                 // Each report is attached once: moved, not copied.
+                 attach_report(j, std::move(reports[static_cast<size_t>(&r - rows.data())]), false);
+                 return j;
+               },
+               [](const db::BindingRow& r) { return r.id; }));
 }
 
 http::Response get(Context& ctx, http::Request& req) {
@@ -90,7 +91,7 @@ http::Response get(Context& ctx, http::Request& req) {
   auto row = db::find_binding(tx, id);
   if (!row) http::not_found("binding");
   Json::Value out = binding_json(*row);
-  attach_report(out, resolve_bindings(tx, {row->v}).front(), false);
+  attach_report(out, std::move(resolve_bindings(tx, {row->v}).front()), false);
   return http::json(200, out);
 }
 
@@ -105,7 +106,7 @@ http::Response update(Context& ctx, http::Request& req) {
   const db::BindingValues v = binding_values(body, &before->v);
   if (v == before->v) {
     Json::Value out = binding_json(*before);
-    attach_report(out, resolve_bindings(tx, {v}).front(), true);
+    attach_report(out, std::move(resolve_bindings(tx, {v}).front()), true);
     return http::json(200, out);
   }
   std::optional<db::BindingRow> after;
@@ -118,7 +119,7 @@ http::Response update(Context& ctx, http::Request& req) {
   w.audit("update", "binding", std::to_string(id), binding_json(*before), binding_json(*after));
   changed(tx, after->v, &before->v);
   Json::Value out = binding_json(*after);
-  attach_report(out, resolve_bindings(tx, {after->v}).front(), true);
+  attach_report(out, std::move(resolve_bindings(tx, {after->v}).front()), true);
   w.commit();
   return http::json(200, out);
 }
