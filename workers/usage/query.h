@@ -62,6 +62,11 @@ struct LogsQuery {
 inline constexpr int64_t kDefaultLogsLimit = 50;
 inline constexpr int64_t kMaxLogsLimit = 500;
 
+// True when q groups and filters by nothing but the master (group_by master, day or hour;
+// no key_id, model or provider_id): then the per-master rollups (sql/008) answer it, which
+// hold one row per master and bucket instead of one per key x model x provider x class.
+[[nodiscard]] bool reads_master_rollups(const UsageQuery& q);
+
 // 400 (bad_request naming the parameter) for anything wrong.
 [[nodiscard]] UsageQuery parse_usage_query(const http::Request& req, const Scope& scope);
 [[nodiscard]] LogsQuery parse_logs_query(const http::Request& req, const Scope& scope);
