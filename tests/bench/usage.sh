@@ -80,7 +80,7 @@ SELECT t, t, 'bench-' || lpad(i::text, 10, '0'), 1 + i % 50, 1 + i % 500, 'defau
        CASE WHEN i % 8 < 6 THEN ((p * 0.5 + c * 1.5) * (1 + i % 8) / 1000000) END
 FROM (SELECT i, to_timestamp(:t_to - 30 * 86400 + (i - 1) * (30.0 * 86400 / :rows)) AS t,
              (i * 31) % 4000 AS p, (i * 17) % 1000 AS c
-      FROM generate_series(1, :rows) i) s;
+      FROM generate_series(1, :rows::bigint) i) s;  -- bigint: i * 7919 passes 2^31
 ANALYZE logs;
 SQL
 t1=$(date +%s.%N)
