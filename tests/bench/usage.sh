@@ -12,8 +12,10 @@
 #   usage    wrk on GET /admin/usage?group_by=master over 30 days (p50/p99)
 #   raw      the same GROUP BY master over the raw logs in psql, BENCH_RAW_RUNS times (the
 #            baseline: what answering from the raw logs would cost); ratio = raw / usage
+#   full     the same sums over the full rollups in psql (the path before sql/008)
 #   logs     wrk on GET /admin/logs first page for one key over 7 days (p50/p99)
-#   export   GET /admin/logs/export (ndjson, csv) of one master over 30 days: rows/s
+#   export   GET /admin/logs/export (ndjson, csv) of one master over 30 days and of every
+#            row of the last day: rows/s; psql COPY of the day's rows is the baseline
 # Targets (issue 12): usage p99 < 20 ms and >= 100x faster than raw; logs p99 < 20 ms;
 # export >= 200k rows/s. The rollups' cost on ingest is measured by `scripts/bench logs`
 # on a build without them and on this one (docs/benchmarks.md).
@@ -150,13 +152,30 @@ say "bench: GET /admin/logs, first page of one key over 7 days"
 wrk_run logs "/admin/logs?key_id=7&from=$from7&to=$to&limit=50"
 
 say "bench: exports"
-for fmt in ndjson csv; do
-  s0=$(date +%s.%N)
-  lines=$(curl -fsS -H "$AUTH" "$URL/admin/logs/export?master_id=3&from=$from30&to=$to&format=$fmt" | wc -l)
-  s1=$(date +%s.%N)
-  echo "export-$fmt lines=$lines s=$(awk "BEGIN{print $s1 - $s0}")" >>"$RESULTS"
-  tail -n1 "$RESULTS" >&2
-done
+# Two shapes: one master over 30 days (2% of every heap page: the rows are scattered, so
+# this reads nearly the whole 30 days from disk or cache) and every row of the last day
+# (dense). Baseline for the dense one: psql COPY of the same rows and columns to /dev/null,
+# the database's own speed for this result.
+from1=$(( to - 86400 ))
+export_run() {
+  local name=$1 query=$2 fmt s0 s1 lines
+  for fmt in ndjson csv; do
+    s0=$(date +%s.%N)
+    lines=$(curl -fsS -H "$AUTH" "$URL/admin/logs/export?$query&format=$fmt" | wc -l)
+    s1=$(date +%s.%N)
+    echo "export-$name-$fmt lines=$lines s=$(awk "BEGIN{print $s1 - $s0}")" >>"$RESULTS"
+    tail -n1 "$RESULTS" >&2
+  done
+}
+export_run master "master_id=3&from=$from30&to=$to"
+export_run day "from=$from1&to=$to"
+s0=$(date +%s.%N)
+# \copy takes one line.
+COPY_SQL="\\copy (SELECT id, (extract(epoch FROM ts) * 1000000)::bigint, (extract(epoch FROM received_at) * 1000000)::bigint, request_id, master_id, key_id, namespace, model, upstream_model, provider_id, provider_type, route_group, status_code, latency_ms, ttft_ms, prompt_tokens, completion_tokens, total_tokens, cost::text, client_ip, stream, error_type, error_message, extra::text FROM logs WHERE ts >= to_timestamp($from1) AND ts < to_timestamp($to) ORDER BY ts DESC, id DESC) TO '/dev/null'"
+psql "$EZ_PG_DSN" -qAt -v ON_ERROR_STOP=1 -c "$COPY_SQL"
+s1=$(date +%s.%N)
+echo "copy-day rows=$(psql "$EZ_PG_DSN" -qAt -c "SELECT count(*) FROM logs WHERE ts >= to_timestamp($from1) AND ts < to_timestamp($to)") s=$(awk "BEGIN{print $s1 - $s0}")" >>"$RESULTS"
+tail -n1 "$RESULTS" >&2
 
 say ""
 say "== usage bench: $ROWS rows over 30 days (build: ${build_type:-?}, load $(cut -d' ' -f1-3 /proc/loadavg)) =="
@@ -189,9 +208,15 @@ print(f"ratio      raw median / usage p99 = {raw_med / u99:.0f}x, / usage p50 = 
 print(f"full       same sums over the full rollups (the path before sql/008): median {full[len(full) // 2]:.1f} ms (runs: {', '.join(f'{x:.1f}' for x in full)})")
 print(f"tables     rollup rows: {' '.join(f'{k} {v}' for k, v in rows['tables'].items())}")
 print(f"logs       GET /admin/logs first page, one key, 7 days: {float(l['rps']):.0f} req/s, p50 {ms(l['p50']):.2f} ms, p99 {l99:.2f} ms  (target p99 < 20 ms: {'ok' if l99 < 20 else 'MISSED'})")
-for fmt in ("ndjson", "csv"):
-    e = rows.get("export-" + fmt)
-    if e:
-        rate = int(e["lines"]) / float(e["s"])
-        print(f"export     {fmt}: {e['lines']} lines in {float(e['s']):.2f} s = {rate:,.0f} rows/s  (target >= 200k rows/s: {'ok' if rate >= 200000 else 'MISSED'})")
+copy = rows.get("copy-day")
+copy_rate = int(copy["rows"]) / float(copy["s"]) if copy else float("nan")
+for shape, what in (("master", "one master, 30 days"), ("day", "every row of 1 day")):
+    for fmt in ("ndjson", "csv"):
+        e = rows.get(f"export-{shape}-{fmt}")
+        if e:
+            rate = int(e["lines"]) / float(e["s"])
+            rel = f", {rate / copy_rate:.2f}x psql COPY" if shape == "day" else ""
+            print(f"export     {what}, {fmt}: {e['lines']} lines in {float(e['s']):.2f} s = {rate:,.0f} rows/s{rel}  (target >= 200k rows/s: {'ok' if rate >= 200000 else 'MISSED'})")
+if copy:
+    print(f"copy       psql COPY of the day's rows to /dev/null: {copy['rows']} rows in {float(copy['s']):.2f} s = {copy_rate:,.0f} rows/s (baseline)")
 PY

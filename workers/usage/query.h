@@ -78,6 +78,14 @@ inline constexpr int64_t kMaxLogsLimit = 500;
 [[nodiscard]] std::string encode_log_cursor(const LogCursor& c);
 [[nodiscard]] std::optional<LogCursor> decode_log_cursor(std::string_view text);
 
+// How long a log export may stream before it stops with an `export_timeout` line: the
+// admin pool's request timeout less 2 s (at least half of it), so the master never kills
+// the worker mid-body, which would end the export with no error line.
+[[nodiscard]] constexpr int64_t export_time_budget_ms(int64_t request_timeout_ms) {
+  const int64_t margin = request_timeout_ms - 2000;
+  return margin > request_timeout_ms / 2 ? margin : request_timeout_ms / 2;
+}
+
 // Hour and day boundaries (UTC) in unix microseconds.
 [[nodiscard]] int64_t floor_to(int64_t us, int64_t step_us);
 [[nodiscard]] int64_t ceil_to(int64_t us, int64_t step_us);

@@ -82,6 +82,12 @@ BOOST_AUTO_TEST_CASE(only_master_and_time_queries_read_the_per_master_rollups) {
   BOOST_TEST(!q({{"group_by", "hour"}, {"provider_id", "2"}}));
 }
 
+BOOST_AUTO_TEST_CASE(exports_stop_before_the_request_timeout) {
+  BOOST_TEST(export_time_budget_ms(30000) == 28000);
+  BOOST_TEST(export_time_budget_ms(3000) == 1500);  // a short timeout keeps half of it
+  BOOST_TEST(export_time_budget_ms(1000) == 500);
+}
+
 BOOST_AUTO_TEST_CASE(usage_errors_name_the_parameter) {
   auto bad = [](std::multimap<std::string, std::string> q, const std::string& field,
                 Scope s = admin()) {
