@@ -372,6 +372,43 @@ void check_usage_matches_raw_logs(const std::string& label) {
     for (const auto& [k, e] : all) requests += e.requests;
     BOOST_TEST(j["totals"]["requests"].asInt64() == requests);
   }
+  // With a master filter, master/day/hour still read the per-master rollups (sql/008).
+  for (const std::string g : {"master", "day", "hour"}) {
+    const std::string m1 = std::to_string(w.m1_id);
+    auto r = get_after_restart("/admin/usage?" + window_query(w) + "&group_by=" + g +
+                               "&master_id=" + m1);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, ez::it::describe(r));
+    const Json::Value j = r.json();
+    const auto want = from_raw_logs(g, w, "master_id = " + m1);
+    BOOST_TEST(j["rows"].size() == want.size(), label << " " << g << " master_id");
+    for (const auto& row : j["rows"]) {
+      const auto it = want.find(row["group"].asString());
+      BOOST_REQUIRE(it != want.end());
+      expect_equal(row, it->second, label + " " + g + " master_id " + row["group"].asString());
+    }
+  }
+  // Every per-master rollup row equals the sum of the full rollup's rows it stands for,
+  // counters and histogram alike, for both grains (a missed or doubled batch shows here).
+  std::string hist;
+  for (size_t i = 0; i < ez::usage::kLatencyBuckets; ++i)
+    hist += ", sum(" + ez::usage::hist_column(i) + ")";
+  for (const auto& [full, narrow] : {std::pair{"usage_hourly", "usage_master_hourly"},
+                                     std::pair{"usage_daily", "usage_master_daily"}}) {
+    const std::string sums =
+        "sum(requests), sum(errors), sum(unpriced), sum(prompt_tokens), "
+        "sum(completion_tokens), sum(total_tokens), sum(cost), "
+        "sum(latency_count), sum(latency_sum), max(latency_max)" +
+        hist;
+    const std::string diff =
+        std::string("SELECT count(*) FROM ((SELECT bucket, master_id, ") + sums + " FROM " + full +
+        " GROUP BY 1, 2 EXCEPT ALL SELECT bucket, master_id, " + sums + " FROM " + narrow +
+        " GROUP BY 1, 2) UNION ALL (SELECT bucket, master_id, " + sums + " FROM " + narrow +
+        " GROUP BY 1, 2 EXCEPT ALL SELECT bucket, master_id, " + sums + " FROM " + full +
+        " GROUP BY 1, 2)) d";
+    BOOST_TEST(count(diff) == 0, label << " " << narrow << " differs from " << full);
+    BOOST_TEST(count(std::string("SELECT count(*) FROM ") + narrow) > 0, narrow);
+  }
+
   // Totals against one SQL aggregate over the window.
   auto r = get_after_restart("/admin/usage?" + window_query(w) + "&group_by=day");
   auto all = stack().sql(
@@ -386,12 +423,13 @@ void check_usage_matches_raw_logs(const std::string& label) {
 // The rollup rows of the window's days, as text, in a fixed order.
 std::vector<std::vector<std::string>> rollup_rows(const World& w) {
   std::vector<std::vector<std::string>> out;
-  for (const char* t : {"usage_hourly", "usage_daily"}) {
+  for (const auto& t : ez::usage::kRollupTables) {
     auto rows =
-        stack().sql(std::string("SELECT '") + t + "', * FROM " + t +
+        stack().sql(std::string("SELECT '") + t.name + "', * FROM " + t.name +
                     " WHERE bucket >= date_bin('1 day', to_timestamp(" + std::to_string(w.from_s) +
-                    "), timestamptz '2000-01-01+00') ORDER BY bucket, master_id, key_id, "
-                    "model, provider_id, status_class");
+                    "), timestamptz '2000-01-01+00') ORDER BY " +
+                    (t.per_master ? "bucket, master_id"
+                                  : "bucket, master_id, key_id, model, provider_id, status_class"));
     out.insert(out.end(), rows.begin(), rows.end());
   }
   return out;
@@ -606,6 +644,72 @@ BOOST_AUTO_TEST_CASE(a_master_sees_its_own_usage_and_logs_only) {
       seen.count(p + "-1/" + scalar("SELECT id FROM logs WHERE request_id = '" + p + "-1'")));
   BOOST_TEST(
       !seen.count(p + "-0/" + scalar("SELECT id FROM logs WHERE request_id = '" + p + "-0'")));
+}
+
+// Issue 13: group_by=key reports each key's quota (its stored fields) beside its usage.
+BOOST_AUTO_TEST_CASE(key_usage_reports_each_keys_quota) {
+  auto& s = stack();
+  const World& w = world();
+  const std::string mid = std::to_string(w.m1_id);
+  auto make_key = [&](const std::string& quota) {
+    auto r = s.http("POST", "/admin/masters/" + mid + "/keys",
+                    R"({"name":")" + unique("qk") + "\"," + quota + "}");
+    BOOST_REQUIRE_MESSAGE(r.status == 201, ez::it::describe(r));
+    return std::to_string(r.json()["id"].asInt64());
+  };
+  const std::string limited =
+      make_key(R"("quota_limit":1000,"quota_used":250,"unlimited_quota":false)");
+  const std::string spent =
+      make_key(R"("quota_limit":100,"quota_used":300,"unlimited_quota":false)");
+  const std::string unlimited = make_key(R"("quota_used":42,"unlimited_quota":true)");
+  const std::string gone = "987654321";  // logs may name a key that does not exist (any more)
+  std::string body = "[";
+  for (const auto& k : {limited, limited, spent, unlimited, gone})
+    body += std::string(body.size() > 1 ? "," : "") + R"({"request_id":")" + unique("q") +
+            R"(","master_id":)" + mid + R"(,"key_id":)" + k + R"(,"status_code":200})";
+  BOOST_REQUIRE(post_logs(body + "]").status == 202);
+  wait_for_flush("quota");
+  auto by_key = [&](const HttpResult& r) {
+    BOOST_REQUIRE_MESSAGE(r.status == 200, ez::it::describe(r));
+    std::map<std::string, Json::Value> rows;
+    const Json::Value j = r.json();
+    for (const auto& row : j["rows"]) rows[row["group"].asString()] = row;
+    return rows;
+  };
+  auto check = [&](std::map<std::string, Json::Value> rows, const std::string& who) {
+    BOOST_TEST_CONTEXT(who) {
+      BOOST_REQUIRE(rows.count(limited));
+      BOOST_TEST(rows[limited]["requests"].asInt64() == 2);
+      const Json::Value q = rows[limited]["quota"];
+      BOOST_TEST(q["unlimited"].asBool() == false);
+      BOOST_TEST(q["limit"].asInt64() == 1000);
+      BOOST_TEST(q["used"].asInt64() == 250);
+      BOOST_TEST(q["remaining"].asInt64() == 750);
+      BOOST_REQUIRE(rows.count(spent));
+      BOOST_TEST(rows[spent]["quota"]["remaining"].asInt64() == 0);
+      BOOST_REQUIRE(rows.count(unlimited));
+      BOOST_TEST(rows[unlimited]["quota"]["unlimited"].asBool());
+      BOOST_TEST(rows[unlimited]["quota"]["used"].asInt64() == 42);
+      BOOST_TEST(rows[unlimited]["quota"]["remaining"].isNull());
+      BOOST_REQUIRE(rows.count(gone));
+      BOOST_TEST(rows[gone]["quota"].isNull());
+    }
+  };
+  check(by_key(s.http("GET", "/admin/usage?group_by=key&master_id=" + mid + "&" + window_query(w))),
+        "admin");
+  check(by_key(
+            s.http_token("GET", "/master/usage?" + window_query(w), w.m1["master_key"].asString())),
+        "master");
+  // A quota changed through the key API shows at once (it is read with the usage).
+  BOOST_REQUIRE(s.http("PUT", "/keys/" + limited, R"({"quota_used":900})").status == 200);
+  auto rows =
+      by_key(s.http("GET", "/admin/usage?group_by=key&key_id=" + limited + "&" + window_query(w)));
+  BOOST_TEST(rows[limited]["quota"]["remaining"].asInt64() == 100);
+  // Other groupings carry no quota.
+  const Json::Value masters =
+      s.http("GET", "/admin/usage?group_by=master&" + window_query(w)).json();
+  BOOST_REQUIRE(masters["rows"].size() > 0u);
+  BOOST_TEST(!masters["rows"][0].isMember("quota"));
 }
 
 BOOST_AUTO_TEST_CASE(log_search_pages_newest_first_without_gaps) {

@@ -119,7 +119,8 @@ int usage_command(const ez::config::Settings& settings,
       const auto r = ez::db::rebuild_usage(conn, *from, *to);
       std::cout << "rebuilt usage rollups for " << ez::db::rfc3339_from_micros(r.from_us) << " .. "
                 << ez::db::rfc3339_from_micros(r.to_us) << ": " << r.hourly_rows << " hourly rows, "
-                << r.daily_rows << " daily rows\n";
+                << r.daily_rows << " daily rows, " << r.master_hourly_rows
+                << " per-master hourly rows, " << r.master_daily_rows << " per-master daily rows\n";
       return 0;
     }
     const ez::usage::UsageQuery q = ez::usage::parse_usage_query(req.query, scope);

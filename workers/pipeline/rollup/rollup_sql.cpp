@@ -55,14 +55,26 @@ std::string bounds_array() {
 
 }  // namespace
 
-std::string rollup_upsert_sql(Grain g, const std::string& source) {
-  const std::string table = table_of(g);
+const RollupTable& rollup_table(Grain g, bool per_master) {
+  for (const auto& t : kRollupTables)
+    if (t.grain == g && t.per_master == per_master) return t;
+  return kRollupTables.front();  // unreachable: the table lists every combination
+}
+
+std::string rollup_upsert_sql(const RollupTable& t, const std::string& source) {
+  const std::string table = t.name;
   // date_bin, not date_trunc: it does not depend on the session's TimeZone.
-  const std::string bin = g == Grain::hour ? "1 hour" : "1 day";
-  std::string cols =
-      "bucket, master_id, key_id, model, provider_id, status_class, requests, errors, "
-      "unpriced, prompt_tokens, completion_tokens, total_tokens, cost, latency_count, "
-      "latency_sum, latency_max";
+  const std::string bin = t.grain == Grain::hour ? "1 hour" : "1 day";
+  const std::string dims =
+      t.per_master ? "master_id" : "master_id, key_id, model, provider_id, status_class";
+  const std::string dim_sel =
+      t.per_master
+          ? "master_id"
+          : "master_id, key_id, model, provider_id, coalesce(status_code / 100, 0)::smallint";
+  const std::string groups = t.per_master ? "1, 2" : "1, 2, 3, 4, 5, 6";
+  std::string cols = "bucket, " + dims +
+                     ", requests, errors, unpriced, prompt_tokens, completion_tokens, "
+                     "total_tokens, cost, latency_count, latency_sum, latency_max";
   std::string hist_sel, hist_upd;
   const std::string wb = "width_bucket(latency_ms, " + bounds_array() + ")";
   for (size_t i = 0; i < kLatencyBuckets; ++i) {
@@ -72,15 +84,15 @@ std::string rollup_upsert_sql(Grain g, const std::string& source) {
     hist_upd += ", " + c + " = u." + c + " + EXCLUDED." + c;
   }
   return "INSERT INTO " + table + " AS u (" + cols + ") SELECT date_bin('" + bin +
-         "', ts, timestamptz '2000-01-01 00:00:00+00'), master_id, key_id, model, provider_id, "
-         "coalesce(status_code / 100, 0)::smallint, count(*), "
+         "', ts, timestamptz '2000-01-01 00:00:00+00'), " + dim_sel +
+         ", count(*), "
          "count(*) FILTER (WHERE status_code >= 400), count(*) FILTER (WHERE cost IS NULL), "
          "coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
          "coalesce(sum(total_tokens), 0), coalesce(sum(cost), 0), count(latency_ms), "
          "coalesce(sum(latency_ms), 0), max(latency_ms)" +
-         hist_sel + " FROM (" + source +
-         ") src GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
-         "ON CONFLICT (bucket, master_id, key_id, model, provider_id, status_class) DO UPDATE SET "
+         hist_sel + " FROM (" + source + ") src GROUP BY " + groups + " ORDER BY " + groups +
+         " ON CONFLICT (bucket, " + dims +
+         ") DO UPDATE SET "
          "requests = u.requests + EXCLUDED.requests, errors = u.errors + EXCLUDED.errors, "
          "unpriced = u.unpriced + EXCLUDED.unpriced, "
          "prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, "
@@ -92,24 +104,36 @@ std::string rollup_upsert_sql(Grain g, const std::string& source) {
          hist_upd;
 }
 
+std::string rollup_upsert_sql(Grain g, const std::string& source) {
+  return rollup_upsert_sql(rollup_table(g, false), source);
+}
+
 const std::string& batch_rollup_sql() {
   static const std::string sql = [] {
     const std::string source = "SELECT * FROM batch";
-    return "WITH batch AS MATERIALIZED (SELECT * FROM unnest($1::timestamptz[], $2::bigint[], "
-           "$3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[], "
-           "$9::bigint[], $10::numeric[], $11::bigint[]) AS b(ts, master_id, key_id, model, "
-           "provider_id, status_code, prompt_tokens, completion_tokens, total_tokens, cost, "
-           "latency_ms)), hourly AS (" +
-           rollup_upsert_sql(Grain::hour, source) + ") " + rollup_upsert_sql(Grain::day, source);
+    // Data-modifying CTEs all run, whether or not the main statement reads them.
+    std::string s =
+        "WITH batch AS MATERIALIZED (SELECT * FROM unnest($1::timestamptz[], $2::bigint[], "
+        "$3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[], "
+        "$9::bigint[], $10::numeric[], $11::bigint[]) AS b(ts, master_id, key_id, model, "
+        "provider_id, status_code, prompt_tokens, completion_tokens, total_tokens, cost, "
+        "latency_ms))";
+    for (size_t i = 0; i + 1 < kRollupTables.size(); ++i)
+      s += ", r" + std::to_string(i) + " AS (" + rollup_upsert_sql(kRollupTables[i], source) + ")";
+    return s + " " + rollup_upsert_sql(kRollupTables.back(), source);
   }();
   return sql;
 }
 
-std::string rebuild_sql(Grain g) {
+std::string rebuild_sql(const RollupTable& t) {
   return rollup_upsert_sql(
-      g,
+      t,
       "SELECT ts, master_id, key_id, model, provider_id, status_code, prompt_tokens, "
       "completion_tokens, total_tokens, cost, latency_ms FROM logs WHERE ts >= $1 AND ts < $2");
+}
+
+std::string rebuild_sql(Grain g) {
+  return rebuild_sql(rollup_table(g, false));
 }
 
 void ArrayLiteral::add(const std::optional<std::string_view>& v) {

@@ -49,6 +49,25 @@ enum class Grain { hour, day };
 // The rebuild: raw logs with from <= ts < to ($1, $2) into one table.
 [[nodiscard]] std::string rebuild_sql(Grain g);
 
+// Every rollup table. The full ones (usage_hourly, usage_daily) keep every dimension;
+// the per-master ones (sql/008) keep only master_id, so a query that groups and filters by
+// nothing but the master (group_by=master|day|hour, optionally master_id) reads ~50x fewer
+// rows. All four are written by the same flusher statement and the same rebuild.
+struct RollupTable {
+  const char* name;
+  Grain grain;
+  bool per_master;  // dimensions: master_id only (else master, key, model, provider, class)
+};
+inline constexpr std::array<RollupTable, 4> kRollupTables = {{
+    {"usage_hourly", Grain::hour, false},
+    {"usage_daily", Grain::day, false},
+    {"usage_master_hourly", Grain::hour, true},
+    {"usage_master_daily", Grain::day, true},
+}};
+[[nodiscard]] const RollupTable& rollup_table(Grain g, bool per_master);
+[[nodiscard]] std::string rollup_upsert_sql(const RollupTable& t, const std::string& source);
+[[nodiscard]] std::string rebuild_sql(const RollupTable& t);
+
 // A PostgreSQL array literal of text elements ("{\"a\",NULL}"), for unnest($n::type[]).
 class ArrayLiteral {
  public:

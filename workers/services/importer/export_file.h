@@ -2,7 +2,7 @@
 // internal/schema/intermediate.go), read into typed values that already obey the
 // rules of the API writes: every record goes through the same validation
 // functions as POST /providers, /admin/masters, /admin/masters/{id}/keys and
-// /admin/bindings (api/admin_input.h, api/key_rules.h, api/validate.h).
+// /admin/bindings (domain/admin_input.h, domain/key_rules.h, domain/validate.h).
 //
 // Pure: no database, no Redis. Errors are Error whose field is the
 // JSON path of the first bad value ("data.keys[17].master_ref"); the message

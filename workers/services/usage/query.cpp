@@ -27,6 +27,12 @@ const char* group_by_name(GroupBy g) {
   return "master";
 }
 
+bool reads_master_rollups(const UsageQuery& q) {
+  const bool by_master_or_time =
+      q.group_by == GroupBy::master || q.group_by == GroupBy::day || q.group_by == GroupBy::hour;
+  return by_master_or_time && !q.key_id && !q.model && !q.provider_id;
+}
+
 int64_t floor_to(int64_t us, int64_t step) {
   int64_t q = us / step;
   if (us % step < 0) --q;

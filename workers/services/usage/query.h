@@ -62,6 +62,11 @@ struct LogsQuery {
 inline constexpr int64_t kDefaultLogsLimit = 50;
 inline constexpr int64_t kMaxLogsLimit = 500;
 
+// True when q groups and filters by nothing but the master (group_by master, day or hour;
+// no key_id, model or provider_id): then the per-master rollups (sql/008) answer it, which
+// hold one row per master and bucket instead of one per key x model x provider x class.
+[[nodiscard]] bool reads_master_rollups(const UsageQuery& q);
+
 // 400 (bad_request naming the parameter) for anything wrong.
 [[nodiscard]] UsageQuery parse_usage_query(const QueryParams& query, const Scope& scope);
 [[nodiscard]] LogsQuery parse_logs_query(const QueryParams& query, const Scope& scope);
@@ -72,6 +77,14 @@ inline constexpr int64_t kMaxLogsLimit = 500;
 // Opaque to clients: "<ts_us>_<id>".
 [[nodiscard]] std::string encode_log_cursor(const LogCursor& c);
 [[nodiscard]] std::optional<LogCursor> decode_log_cursor(std::string_view text);
+
+// How long a log export may stream before it stops with an `export_timeout` line: the
+// admin pool's request timeout less 2 s (at least half of it), so the master never kills
+// the worker mid-body, which would end the export with no error line.
+[[nodiscard]] constexpr int64_t export_time_budget_ms(int64_t request_timeout_ms) {
+  const int64_t margin = request_timeout_ms - 2000;
+  return margin > request_timeout_ms / 2 ? margin : request_timeout_ms / 2;
+}
 
 // Hour and day boundaries (UTC) in unix microseconds.
 [[nodiscard]] int64_t floor_to(int64_t us, int64_t step_us);

@@ -2,6 +2,7 @@
 
 #include <json/reader.h>
 
+#include <map>
 #include <memory>
 
 #include "db/json_columns.h"
@@ -49,19 +50,31 @@ std::string group_text(GroupBy g) {
   return g == GroupBy::hour || g == GroupBy::day ? EZ_SQL_MICROS("g") "::text" : "g::text";
 }
 
+// The per-master rollups (sql/008) hold only master_id: the other filters must be absent
+// (their parameters are still typed, so the statement has the same eight parameters).
+constexpr const char* kMasterFilter =
+    " WHERE ($5::bigint IS NULL OR master_id = $5) AND $6::bigint IS NULL AND $7::text IS NULL"
+    " AND $8::bigint IS NULL";
+
 std::string usage_sql(const usage::UsageQuery& q, bool split) {
+  const bool narrow = usage::reads_master_rollups(q);
+  const std::string hourly = usage::rollup_table(usage::Grain::hour, narrow).name;
+  const std::string daily = usage::rollup_table(usage::Grain::day, narrow).name;
+  const std::string filter = narrow ? kMasterFilter : kUsageFilter;
+  // Only the columns both kinds of table have (the narrow ones lack key_id ... status_class).
+  std::string cols =
+      "bucket, master_id, requests, errors, unpriced, prompt_tokens, "
+      "completion_tokens, total_tokens, cost, latency_max";
+  for (size_t i = 0; i < usage::kLatencyBuckets; ++i) cols += ", " + usage::hist_column(i);
+  if (!narrow) cols += ", key_id, model, provider_id";
+  const std::string select = "SELECT " + cols + " FROM ";
   std::string source;
-  const std::string filter = kUsageFilter;
   if (split) {
-    source = "SELECT * FROM usage_hourly" + filter +
-             " AND bucket >= $1 AND bucket < $2"
-             " UNION ALL SELECT * FROM usage_daily" +
-             filter +
-             " AND bucket >= $2 AND bucket < $3"
-             " UNION ALL SELECT * FROM usage_hourly" +
+    source = select + hourly + filter + " AND bucket >= $1 AND bucket < $2 UNION ALL " + select +
+             daily + filter + " AND bucket >= $2 AND bucket < $3 UNION ALL " + select + hourly +
              filter + " AND bucket >= $3 AND bucket < $4";
   } else {
-    source = "SELECT * FROM usage_hourly" + filter + " AND bucket >= $1 AND bucket < $4" +
+    source = select + hourly + filter + " AND bucket >= $1 AND bucket < $4" +
              " AND $2::timestamptz IS NOT NULL AND $3::timestamptz IS NOT NULL";
   }
   std::string hist;
@@ -154,6 +167,28 @@ LogCells cells_of(const pqxx::row& r) {
   return c;
 }
 
+constexpr const char* kKeyQuotas =
+    "SELECT id::text, quota_limit, quota_used, unlimited_quota FROM keys "
+    "WHERE id = ANY($1::bigint[])";
+
+// The quota fields of the keys the rows name (rows of deleted keys keep none).
+void attach_key_quotas(pqxx::transaction_base& tx, UsageResult& out) {
+  usage::ArrayLiteral ids;
+  bool any = false;
+  for (const auto& row : out.rows)
+    if (row.group) {
+      ids.add(std::string_view(*row.group));
+      any = true;
+    }
+  if (!any) return;
+  std::map<std::string, usage::KeyQuota, std::less<>> quotas;
+  for (const auto& r : tx.exec_params(kKeyQuotas, ids.finish()))
+    quotas[r[0].as<std::string>()] = {r[1].as<int64_t>(), r[2].as<int64_t>(), r[3].as<bool>()};
+  for (auto& row : out.rows)
+    if (row.group)
+      if (auto it = quotas.find(*row.group); it != quotas.end()) row.quota = it->second;
+}
+
 }  // namespace
 
 UsageResult query_usage(pqxx::transaction_base& tx, const usage::UsageQuery& q) {
@@ -175,6 +210,7 @@ UsageResult query_usage(pqxx::transaction_base& tx, const usage::UsageQuery& q) 
     row.m = metrics_of(r);
     out.rows.push_back(std::move(row));
   }
+  if (q.group_by == GroupBy::key) attach_key_quotas(tx, out);
   return out;
 }
 
@@ -284,12 +320,16 @@ RebuildResult rebuild_usage(pqxx::connection& conn, int64_t from_us, int64_t to_
   pqxx::work tx(conn);
   tx.exec("SELECT pg_advisory_xact_lock(ez_usage_lock_key())");
   const std::string from = ts_param(out.from_us), to = ts_param(out.to_us);
-  for (auto g : {usage::Grain::hour, usage::Grain::day}) {
-    tx.exec_params(std::string("DELETE FROM ") + usage::table_of(g) +
+  for (const auto& t : usage::kRollupTables) {
+    tx.exec_params(std::string("DELETE FROM ") + t.name +
                        " WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz",
                    from, to);
-    const auto n = tx.exec_params(usage::rebuild_sql(g), from, to).affected_rows();
-    (g == usage::Grain::hour ? out.hourly_rows : out.daily_rows) = static_cast<int64_t>(n);
+    const auto n =
+        static_cast<int64_t>(tx.exec_params(usage::rebuild_sql(t), from, to).affected_rows());
+    if (t.per_master)
+      (t.grain == usage::Grain::hour ? out.master_hourly_rows : out.master_daily_rows) = n;
+    else
+      (t.grain == usage::Grain::hour ? out.hourly_rows : out.daily_rows) = n;
   }
   tx.commit();
   return out;

@@ -15,6 +15,7 @@
 
 #include "rollup/rollup_sql.h"
 #include "usage/query.h"
+#include "usage/quota.h"
 
 namespace ez::db {
 
@@ -30,6 +31,8 @@ struct UsageRow {
   std::optional<std::string> group;  // the dimension's value as text (null: absent); for
                                      // day/hour the bucket start in unix microseconds
   UsageMetrics m;
+  // group_by=key only: the key's quota fields (nullopt: no such key, e.g. deleted).
+  std::optional<usage::KeyQuota> quota = std::nullopt;
 };
 
 struct UsageResult {
@@ -38,7 +41,9 @@ struct UsageResult {
 };
 
 // Sums the rollups over q's window: daily rows for the whole days inside it, hourly rows
-// for the edges (and for group_by=hour), so a 30-day query reads ~30 rows per group.
+// for the edges (and for group_by=hour), so a 30-day query reads ~30 rows per group; from
+// the per-master rollups when usage::reads_master_rollups(q). With group_by=key each row
+// also carries its key's quota (one more query over the keys the rows name).
 [[nodiscard]] UsageResult query_usage(pqxx::transaction_base& tx, const usage::UsageQuery& q);
 
 // One log row, as text cells in the order of log_columns() (null: SQL NULL).
@@ -78,12 +83,13 @@ void declare_logs_cursor(pqxx::transaction_base& tx, const usage::LogsQuery& q);
 struct RebuildResult {
   int64_t from_us = 0, to_us = 0;  // the window, widened to whole UTC days
   int64_t hourly_rows = 0, daily_rows = 0;
+  int64_t master_hourly_rows = 0, master_daily_rows = 0;  // sql/008
 };
-// Re-derives usage_hourly and usage_daily for [from, to) (widened to whole days) from the
-// raw logs, in one transaction: deletes the window's rollup rows, then aggregates the logs
-// with the flusher's own statement (usage/rollup_sql.h). Holds the usage lock exclusively,
-// so no flusher batch lands half inside it. Raw logs past retention are gone: rebuilding
-// such a window leaves it empty.
+// Re-derives usage_hourly, usage_daily and the per-master rollups (sql/008) for [from, to) (widened
+// to whole days) from the raw logs, in one transaction: deletes the window's rollup rows, then
+// aggregates the logs with the flusher's own statement (usage/rollup_sql.h). Holds the usage lock
+// exclusively, so no flusher batch lands half inside it. Raw logs past retention are gone:
+// rebuilding such a window leaves it empty.
 [[nodiscard]] RebuildResult rebuild_usage(pqxx::connection& conn, int64_t from_us, int64_t to_us);
 
 // Position of the log cursor for the row (ts_us is cell 1, id cell 0).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string_view>
 
 #include "db/json_columns.h"
 #include "http/response.h"
@@ -58,6 +59,16 @@ const char* usage_dimension_field(GroupBy g) {
   return "master_id";
 }
 
+Json::Value key_quota_json(const std::optional<usage::KeyQuota>& q) {
+  if (!q) return Json::Value(Json::nullValue);
+  Json::Value j(Json::objectValue);
+  j["unlimited"] = q->unlimited;
+  j["limit"] = Json::Int64(q->limit);
+  j["used"] = Json::Int64(q->used);
+  j["remaining"] = opt_int(usage::quota_remaining(*q));
+  return j;
+}
+
 Json::Value usage_metrics_json(const db::UsageMetrics& m) {
   Json::Value j(Json::objectValue);
   j["requests"] = Json::Int64(m.requests);
@@ -88,6 +99,7 @@ Json::Value usage_row_json(const db::UsageRow& row, GroupBy g) {
     j[dim] = Json::Int64(std::stoll(*row.group));
   const Json::Value m = usage_metrics_json(row.m);
   for (const auto& name : m.getMemberNames()) j[name] = m[name];
+  if (g == GroupBy::key) j["quota"] = key_quota_json(row.quota);
   return j;
 }
 
@@ -121,6 +133,98 @@ std::string usage_csv_line(const db::UsageRow& row, GroupBy g) {
         opt_text(usage::percentile_ms(m.hist, 0.99, m.latency_max))})
     line += "," + usage::csv_field(v);
   return line + "\r\n";
+}
+
+namespace {
+
+// A JSON string: quotes, backslash and control characters escaped; UTF-8 as it is (the
+// database's text is valid UTF-8), as jsoncpp with emitUTF8 writes it.
+void append_json_string(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t plain = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(v.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(v.data() + plain, v.size() - plain);
+  out += '"';
+}
+
+}  // namespace
+
+void append_log_ndjson(std::string& out, const db::LogCells& cells) {
+  const auto& cols = db::log_columns();
+  out += '{';
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    out += cols[i].name;  // plain ASCII names
+    out += "\":";
+    if (i >= cells.size() || !cells[i]) {
+      out += "null";
+      continue;
+    }
+    const std::string& v = *cells[i];
+    switch (cols[i].kind) {
+      case db::LogColumn::integer:
+      case db::LogColumn::json:  // PostgreSQL's int8 and jsonb text are JSON already
+        out += v;
+        break;
+      case db::LogColumn::time:
+        append_json_string(out, db::rfc3339_from_micros(std::stoll(v)));
+        break;
+      case db::LogColumn::boolean:
+        out += v == "t" ? "true" : "false";
+        break;
+      case db::LogColumn::number: {
+        // As the JSON answers print it: the double, in its shortest round-trip form.
+        char buf[40];
+        const auto r = std::to_chars(buf, buf + sizeof buf, std::strtod(v.c_str(), nullptr));
+        out.append(buf, r.ptr);
+        break;
+      }
+      case db::LogColumn::text:
+        append_json_string(out, v);
+        break;
+    }
+  }
+  out += "}\n";
+}
+
+std::string log_ndjson_line(const db::LogCells& cells) {
+  std::string out;
+  append_log_ndjson(out, cells);
+  return out;
 }
 
 std::string logs_csv_header() {

@@ -5,6 +5,8 @@
 //    bucket>, "requests","errors","prompt_tokens","completion_tokens","total_tokens",
 //    "cost": number|null,"unpriced_requests","latency_p50_ms","latency_p95_ms",
 //    "latency_p99_ms"}],"totals":{the same metrics}}
+//   group_by=key rows also carry "quota": {"unlimited","limit","used","remaining"} or null
+//   (a key that no longer exists); the CSV export leaves it out.
 #pragma once
 
 #include <json/value.h>
@@ -21,12 +23,20 @@ namespace ez::api {
 [[nodiscard]] const char* usage_dimension_field(usage::GroupBy g);
 
 [[nodiscard]] Json::Value usage_metrics_json(const db::UsageMetrics& m);
+// A key's quota: {"unlimited","limit","used","remaining" (null when unlimited)}; null: none.
+[[nodiscard]] Json::Value key_quota_json(const std::optional<usage::KeyQuota>& q);
 [[nodiscard]] Json::Value usage_row_json(const db::UsageRow& row, usage::GroupBy g);
 [[nodiscard]] Json::Value usage_json(const db::UsageResult& r, const usage::UsageQuery& q);
 
 // CSV: a header line, then one line per row (no totals: they are the column sums).
 [[nodiscard]] std::string usage_csv_header(usage::GroupBy g);
 [[nodiscard]] std::string usage_csv_line(const db::UsageRow& row, usage::GroupBy g);
+
+// One NDJSON line of a log export, written straight from the cells (no JSON tree: the
+// export's per-row cost). The same JSON value as db::log_json (keys in column order; `extra`
+// is PostgreSQL's jsonb text as it is, which is JSON).
+[[nodiscard]] std::string log_ndjson_line(const db::LogCells& cells);
+void append_log_ndjson(std::string& out, const db::LogCells& cells);
 
 [[nodiscard]] std::string logs_csv_header();
 [[nodiscard]] std::string logs_csv_line(const db::LogCells& cells);

@@ -71,6 +71,15 @@ BOOST_AUTO_TEST_CASE(rollup_statement_adds_every_counter) {
     const std::string c = hist_column(i);
     BOOST_TEST(sql.find(c + " = u." + c + " + EXCLUDED." + c) != std::string::npos, c);
   }
+  // The per-master rollups (sql/008) are written by the same statement, keyed by master only.
+  BOOST_TEST(sql.find("INSERT INTO usage_master_hourly") != std::string::npos);
+  BOOST_TEST(sql.find("INSERT INTO usage_master_daily") != std::string::npos);
+  BOOST_TEST(sql.find("ON CONFLICT (bucket, master_id) DO UPDATE") != std::string::npos);
+  for (const auto& t : kRollupTables) {
+    const std::string r = rebuild_sql(t);
+    BOOST_TEST(r.find(std::string("INSERT INTO ") + t.name + " ") == 0u, t.name);
+    BOOST_TEST(sql.find(r.substr(0, r.find(" FROM ("))) != std::string::npos, t.name);
+  }
   // The rebuild aggregates the raw logs with the same expressions.
   const std::string r = rebuild_sql(Grain::day);
   BOOST_TEST(r.find("FROM logs WHERE ts >= $1 AND ts < $2") != std::string::npos);

@@ -64,6 +64,29 @@ BOOST_AUTO_TEST_CASE(usage_filters_and_group_by) {
                std::string(g));
 }
 
+BOOST_AUTO_TEST_CASE(only_master_and_time_queries_read_the_per_master_rollups) {
+  auto q = [](std::multimap<std::string, std::string> p) {
+    return reads_master_rollups(parse_usage_query(req(std::move(p)), admin()));
+  };
+  BOOST_TEST(q({}));
+  BOOST_TEST(q({{"group_by", "master"}, {"master_id", "3"}}));
+  BOOST_TEST(q({{"group_by", "day"}}));
+  BOOST_TEST(q({{"group_by", "hour"}, {"master_id", "3"}}));
+  // Any other dimension, grouped or filtered, needs the full rollups.
+  BOOST_TEST(!q({{"group_by", "key"}}));
+  BOOST_TEST(!q({{"group_by", "model"}}));
+  BOOST_TEST(!q({{"group_by", "provider"}}));
+  BOOST_TEST(!q({{"group_by", "master"}, {"key_id", "1"}}));
+  BOOST_TEST(!q({{"group_by", "day"}, {"model", "m"}}));
+  BOOST_TEST(!q({{"group_by", "hour"}, {"provider_id", "2"}}));
+}
+
+BOOST_AUTO_TEST_CASE(exports_stop_before_the_request_timeout) {
+  BOOST_TEST(export_time_budget_ms(30000) == 28000);
+  BOOST_TEST(export_time_budget_ms(3000) == 1500);  // a short timeout keeps half of it
+  BOOST_TEST(export_time_budget_ms(1000) == 500);
+}
+
 BOOST_AUTO_TEST_CASE(usage_errors_name_the_parameter) {
   auto bad = [](std::multimap<std::string, std::string> q, const std::string& field,
                 Scope s = admin()) {

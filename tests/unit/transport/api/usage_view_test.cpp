@@ -1,6 +1,10 @@
 #include "api/usage_view.h"
 
+#include <json/reader.h>
+
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <sstream>
 
 #include "http/response.h"
 
@@ -84,6 +88,30 @@ BOOST_AUTO_TEST_CASE(typed_dimension_fields) {
   BOOST_TEST(api::usage_metrics_json(m)["total_tokens"].asDouble() == 1e20);
 }
 
+BOOST_AUTO_TEST_CASE(key_rows_carry_the_quota) {
+  db::UsageRow row{std::string("5"), metrics()};
+  row.quota = usage::KeyQuota{1000, 250, false};
+  auto j = api::usage_row_json(row, GroupBy::key);
+  BOOST_TEST(j["quota"]["unlimited"].asBool() == false);
+  BOOST_TEST(j["quota"]["limit"].asInt64() == 1000);
+  BOOST_TEST(j["quota"]["used"].asInt64() == 250);
+  BOOST_TEST(j["quota"]["remaining"].asInt64() == 750);
+  // Used up past the limit: nothing left, not a negative amount.
+  row.quota = usage::KeyQuota{100, 250, false};
+  BOOST_TEST(api::usage_row_json(row, GroupBy::key)["quota"]["remaining"].asInt64() == 0);
+  // Unlimited: the limit means nothing, so nothing is "remaining".
+  row.quota = usage::KeyQuota{0, 42, true};
+  j = api::usage_row_json(row, GroupBy::key);
+  BOOST_TEST(j["quota"]["unlimited"].asBool());
+  BOOST_TEST(j["quota"]["used"].asInt64() == 42);
+  BOOST_TEST(j["quota"]["remaining"].isNull());
+  // A key that is gone: null. Other groupings have no quota field.
+  row.quota.reset();
+  BOOST_TEST(api::usage_row_json(row, GroupBy::key)["quota"].isNull());
+  BOOST_TEST(api::usage_row_json(row, GroupBy::key).isMember("quota"));
+  BOOST_TEST(!api::usage_row_json(row, GroupBy::master).isMember("quota"));
+}
+
 BOOST_AUTO_TEST_CASE(csv_and_error_lines) {
   BOOST_TEST(api::usage_csv_header(GroupBy::model).rfind("group,model,requests,", 0) == 0);
   const std::string line = api::usage_csv_line({std::string("a,b"), metrics()}, GroupBy::model);
@@ -116,6 +144,37 @@ BOOST_AUTO_TEST_CASE(log_rows_as_json_and_csv) {
       line.rfind("77,2026-01-01T00:00:00.500000Z,2026-01-01T00:00:00.600000Z,\"req,1\",", 0) == 0,
       line);
   BOOST_TEST(api::logs_csv_header().rfind("id,ts,received_at,request_id,", 0) == 0);
+}
+
+// The export's NDJSON writer says the same as db::log_json (what GET /admin/logs answers).
+BOOST_AUTO_TEST_CASE(ndjson_export_lines_equal_the_json_answer) {
+  db::LogCells cells(db::log_columns().size());
+  cells[0] = "77";
+  cells[1] = "1767225600500000";
+  cells[2] = "1767225600000000";
+  cells[3] = "q\"uo\\te\n\ttab\x01\x1f \xc3\xa9\xe2\x80\xae/</";  // escapes, UTF-8, RTL mark
+  cells[4] = "5";
+  cells[12] = "429";
+  cells[18] = "0.0000025";
+  cells[20] = "f";
+  cells[22] = "";  // error_message: empty, not null
+  cells[23] = R"({"k": [1, 2.50, "x"], "n": null, "big": 12345678901234})";
+  for (int variant = 0; variant < 3; ++variant) {
+    if (variant == 1) cells[18] = "12";  // a whole cost prints as an integer in both
+    if (variant == 2) cells.assign(cells.size(), std::nullopt);
+    const std::string line = api::log_ndjson_line(cells);
+    BOOST_TEST(line.back() == '\n');
+    BOOST_TEST(std::count(line.begin(), line.end(), '\n') == 1);
+    Json::Value parsed;
+    Json::CharReaderBuilder b;
+    std::string errors;
+    std::istringstream in(line);
+    BOOST_REQUIRE_MESSAGE(Json::parseFromStream(b, in, &parsed, &errors), line << errors);
+    const Json::Value want = db::log_json(cells);
+    // Compared as printed by the API's writer (keys sorted, numbers in shortest form): a
+    // whole cost is the double 12.0 in log_json and the number 12 in the line, both "12".
+    BOOST_TEST(http::to_json(parsed) == http::to_json(want));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(terminal_table) {
