@@ -19,7 +19,8 @@
 namespace ez::importer {
 
 // One import at a time (transaction-scoped advisory lock): two concurrent
-// imports of one file would otherwise both plan "create".
+// imports of one file would otherwise both plan "create". Also turns JIT off
+// for the transaction.
 void lock_imports(pqxx::transaction_base& tx);
 
 // Rows this source imported before, every provider and master name, the keys
