@@ -10,6 +10,9 @@
 #   - POST /admin/import?dry_run=true of a file under the HTTP body cap, and the
 #     workers' peak RSS (VmHWM) after it.
 # Targets (issue 13): real import under 60 s, dry run under 20 s.
+# EZ_BENCH_IMPORT_BASELINE=DIR: first the same three runs with DIR/ezapi-ctl (an
+# older build: the baseline of the same run, on the same loaded machine), then
+# the tables are emptied and the runs repeated with this build.
 # EZ_KEEP_STACK=1 keeps the stack ($EZ_STACK_DIR).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -49,23 +52,41 @@ say "bench: writing an export of $N_PROV providers, $N_MASTER masters, $N_KEYS k
 python3 "$EZ_ROOT/tests/bench/gen_import.py" "$file" "$N_PROV" "$N_MASTER" "$N_KEYS"
 say "bench: $(du -h "$file" | cut -f1) file"
 
-# run LABEL ARGS...: one timed ezapi-ctl import; prints wall s, peak RSS MB and the stage timings.
+# run LABEL ARGS...: one timed ezapi-ctl import ($CTL); prints wall s, peak RSS MB and the stage timings.
+CTL=$BUILD/ezapi-ctl
 run() {
   local label=$1
   shift
   local out secs rss_kb
-  out=$( { /usr/bin/time -f 'TIME %e %M' "$BUILD/ezapi-ctl" import "$file" --json "$@" \
+  out=$( { /usr/bin/time -f 'TIME %e %M' "$CTL" import "$file" --json "$@" \
     >"$EZ_STACK_DIR/report.json"; } 2>&1 | grep '^TIME') || die "$label failed: $(tail -c 400 "$EZ_STACK_DIR/report.json")"
   read -r _ secs rss_kb <<<"$out"
   printf '%-22s %7.1f s wall, peak RSS %5d MB, counts %s, stages %s\n' "$label" "$secs" \
     "$((rss_kb / 1024))" \
     "$(jq -c '.counts | map_values("\(.created)/\(.updated)/\(.skipped)")' "$EZ_STACK_DIR/report.json")" \
     "$(jq -c '.timings_ms' "$EZ_STACK_DIR/report.json")"
+  if jq -e '.write_ms' "$EZ_STACK_DIR/report.json" >/dev/null; then
+    printf '%-22s write stage per table %s\n' "" "$(jq -c '.write_ms' "$EZ_STACK_DIR/report.json")"
+  fi
 }
 
+say "bench: load before: $(uptime)"
+if [[ -n ${EZ_BENCH_IMPORT_BASELINE:-} ]]; then
+  [[ -x $EZ_BENCH_IMPORT_BASELINE/ezapi-ctl ]] || die "no ezapi-ctl in $EZ_BENCH_IMPORT_BASELINE"
+  CTL=$EZ_BENCH_IMPORT_BASELINE/ezapi-ctl
+  run "baseline dry run" --dry-run
+  run "baseline import"
+  run "baseline re-import"
+  # Back to an empty database (what the migrations leave) for this build's runs.
+  psql "$EZ_PG_DSN" -q -c "TRUNCATE keys, masters, providers, bindings, sync_outbox, audit_log CASCADE" \
+    -c "DELETE FROM provider_groups WHERE name <> 'default'" -c "VACUUM ANALYZE" >/dev/null
+  CTL=$BUILD/ezapi-ctl
+  say "bench: load between: $(uptime)"
+fi
 run "dry run" --dry-run
 run "import (empty db)"
 run "re-import (no change)"
+say "bench: load after: $(uptime)"
 
 # The HTTP path: a file under the body cap (http.max_body_bytes, 8 MiB by default).
 small=$EZ_STACK_DIR/export-small.json

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <set>
+#include <string_view>
 #include <unordered_set>
 
 #include "common/error.h"
@@ -70,6 +71,14 @@ class Warnings {
   size_t max_;
 };
 
+// A value of the file for the plan: moved out when the plan consumes the file
+// (take_plan), copied otherwise (make_plan).
+template <typename T>
+T take(T& value, bool consume) {
+  if (consume) return std::move(value);
+  return value;
+}
+
 template <typename Planned>
 void decide(Planned& planned, const std::unordered_map<std::string, ExistingRef>& existing) {
   auto it = existing.find(planned.ref);
@@ -93,6 +102,8 @@ void check_name(const std::unordered_map<std::string, int64_t>& names, const std
 
 void plan_providers(const ExportFile& file, const Existing& existing, Plan& plan, Warnings& warn) {
   std::unordered_map<std::string, size_t> refs, names;
+  refs.reserve(file.providers.size());
+  names.reserve(file.providers.size());
   std::set<std::string> groups;
   plan.providers.reserve(file.providers.size());
   for (const auto& p : file.providers) {
@@ -137,13 +148,15 @@ void plan_providers(const ExportFile& file, const Existing& existing, Plan& plan
 
 // Masters gain the namespaces their keys use (New API lets a token pick another
 // group than its user's; here a key's namespaces must be its master's).
-void plan_masters(const ExportFile& file, const Existing& existing,
+void plan_masters(ExportFile& file, bool consume, const Existing& existing,
                   const SecretMaker& new_master_secret, Plan& plan, Warnings& warn,
                   std::unordered_map<std::string, size_t>& by_name) {
   std::unordered_map<std::string, size_t> refs;
+  refs.reserve(file.masters.size());
+  by_name.reserve(file.masters.size());
   std::vector<db::MasterValues> values;
   values.reserve(file.masters.size());
-  for (const auto& m : file.masters) {
+  for (auto& m : file.masters) {
     const std::string ref = file.source.type + ":" + std::to_string(m.source_user_id);
     if (auto [it, fresh] = refs.emplace(ref, m.index); !fresh)
       invalid(master_path(m) + "._source_user_id",
@@ -151,7 +164,7 @@ void plan_masters(const ExportFile& file, const Existing& existing,
     if (auto [it, fresh] = by_name.emplace(m.values.name, values.size()); !fresh)
       invalid(master_path(m) + ".name", "the same name as data.masters[" +
                                             std::to_string(file.masters[it->second].index) + "]");
-    values.push_back(m.values);
+    values.push_back(take(m.values, consume));
   }
   std::vector<std::set<std::string>> added(values.size());
   for (const auto& k : file.keys) {
@@ -202,31 +215,38 @@ void plan_masters(const ExportFile& file, const Existing& existing,
     plan.counts["masters"].add(out.action);
     plan.masters.push_back(std::move(out));
   }
+  if (consume) std::vector<ImportedMaster>().swap(file.masters);
 }
 
-void plan_keys(const ExportFile& file, const Existing& existing,
+void plan_keys(ExportFile& file, bool consume, const Existing& existing,
                const SecretMaker& new_client_secret, Plan& plan, Warnings& warn,
                const std::unordered_map<std::string, size_t>& masters_by_name) {
-  std::unordered_map<std::string, size_t> refs, hashes;
+  // Duplicates in the file: by original_id (the ref is "<type>:<id>") and by
+  // the hash, viewed in the planned keys (reserved: they do not move), so a
+  // 200k-key file does not hold each hash a second time.
+  std::unordered_map<int64_t, size_t> refs;
+  std::unordered_map<std::string_view, size_t> hashes;
+  refs.reserve(file.keys.size());
+  hashes.reserve(file.keys.size());
   size_t without_token = 0;
   plan.keys.reserve(file.keys.size());
-  for (const auto& k : file.keys) {
+  for (auto& k : file.keys) {
     const std::string path = key_path(k);
     PlannedKey out;
     out.ref = file.source.type + ":" + std::to_string(k.original_id);
-    if (auto [it, fresh] = refs.emplace(out.ref, k.index); !fresh)
+    if (auto [it, fresh] = refs.emplace(k.original_id, k.index); !fresh)
       invalid(path + "._original_id",
               "the same _original_id as data.keys[" + std::to_string(it->second) + "]");
     out.master_ref = plan.masters[masters_by_name.at(k.master_ref)].ref;
     auto& v = out.values;
     v.name = file.source.type + " token " + std::to_string(k.original_id);
-    v.group = k.group;
-    v.namespaces = k.namespaces;
-    v.scopes = k.scopes;
+    v.group = take(k.group, consume);
+    v.namespaces = take(k.namespaces, consume);
+    v.scopes = take(k.scopes, consume);
     v.model_limits_enabled = k.model_limits_enabled;
-    v.model_limits = k.model_limits;
-    v.allow_ips = k.allow_ips;
-    v.expires_at = k.expires_at;
+    v.model_limits = take(k.model_limits, consume);
+    v.allow_ips = take(k.allow_ips, consume);
+    v.expires_at = take(k.expires_at, consume);
     v.status = k.source_status == "active" ? "active" : "disabled";
     if (k.source_status == "expired" || k.source_status == "exhausted")
       v.status_reason = k.source_status;
@@ -241,10 +261,10 @@ void plan_keys(const ExportFile& file, const Existing& existing,
         warn.add(path +
                  ": the export has no plaintext token; imported disabled (rotate it to use it)");
     } else {
-      if (auto [it, fresh] = hashes.emplace(k.token_hash, k.index); !fresh)
+      if (auto it = hashes.find(k.token_hash); it != hashes.end())
         invalid(path + ".original_token",
                 "the same token as data.keys[" + std::to_string(it->second) + "]");
-      out.token_hash = k.token_hash;
+      out.token_hash = take(k.token_hash, consume);
       out.key_prefix = domain::display_prefix(k.token);
     }
     out.fingerprint = Fingerprint()
@@ -280,11 +300,14 @@ void plan_keys(const ExportFile& file, const Existing& existing,
       out.key_prefix = s.prefix;
     }
     plan.counts["keys"].add(out.action);
+    const bool has_token = !k.token.empty();
     plan.keys.push_back(std::move(out));
+    if (has_token) hashes.emplace(plan.keys.back().token_hash, k.index);
   }
   if (without_token > 20)
     warn.add(std::to_string(without_token) +
              " keys in all have no plaintext token (imported disabled)");
+  if (consume) std::vector<ImportedKey>().swap(file.keys);
 }
 
 // Bindings: the file's (New API abilities), and one per (group, model) of each
@@ -384,7 +407,9 @@ void convert_quota(const ImportedKey& k, KeyImportValues& v) {
                       : remaining + v.quota_used;
 }
 
-Plan make_plan(const ExportFile& file, const Existing& existing,
+namespace {
+
+Plan plan_file(ExportFile& file, bool consume, const Existing& existing,
                const SecretMaker& new_master_secret, const SecretMaker& new_client_secret,
                size_t max_warnings) {
   Plan plan;
@@ -392,10 +417,25 @@ Plan make_plan(const ExportFile& file, const Existing& existing,
   Warnings warn(plan, max_warnings);
   plan_providers(file, existing, plan, warn);
   std::unordered_map<std::string, size_t> masters_by_name;
-  plan_masters(file, existing, new_master_secret, plan, warn, masters_by_name);
-  plan_keys(file, existing, new_client_secret, plan, warn, masters_by_name);
+  plan_masters(file, consume, existing, new_master_secret, plan, warn, masters_by_name);
+  plan_keys(file, consume, existing, new_client_secret, plan, warn, masters_by_name);
   plan_bindings(file, existing, plan, warn);
   return plan;
+}
+
+}  // namespace
+
+Plan make_plan(const ExportFile& file, const Existing& existing,
+               const SecretMaker& new_master_secret, const SecretMaker& new_client_secret,
+               size_t max_warnings) {
+  // Not consumed: nothing is moved out of it (const_cast only to share the code).
+  return plan_file(const_cast<ExportFile&>(file), false, existing, new_master_secret,
+                   new_client_secret, max_warnings);
+}
+
+Plan take_plan(ExportFile& file, const Existing& existing, const SecretMaker& new_master_secret,
+               const SecretMaker& new_client_secret, size_t max_warnings) {
+  return plan_file(file, true, existing, new_master_secret, new_client_secret, max_warnings);
 }
 
 }  // namespace ez::importer

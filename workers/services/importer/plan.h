@@ -137,4 +137,13 @@ using SecretMaker = std::function<domain::IssuedSecret()>;
                              const SecretMaker& new_client_secret = domain::new_client_key,
                              size_t max_warnings = 200);
 
+// make_plan for a file that is not needed afterwards (the import service): the
+// records' values are moved into the plan and data.masters and data.keys are
+// emptied once planned, so a 200k-key import holds its keys once, not twice
+// (docs/benchmarks.md, peak RSS). The same decisions and errors as make_plan.
+[[nodiscard]] Plan take_plan(ExportFile& file, const Existing& existing,
+                             const SecretMaker& new_master_secret,
+                             const SecretMaker& new_client_secret = api::new_client_key,
+                             size_t max_warnings = 200);
+
 }  // namespace ez::importer

@@ -4,7 +4,7 @@
 //   parse + validate (export_file.h) -> refuse unknown provider types ->
 //   one PostgreSQL transaction: lock, read what exists, plan (plan.h),
 //   [dry run: roll back here] write (store.h) + one audit row -> commit ->
-//   one full snapshot resync of Redis.
+//   one full snapshot resync of Redis (none when the plan changes nothing).
 //
 // Errors are Error (400 naming the file path, 409 for a conflict with
 // rows that were not imported from this source); nothing is written then.
@@ -33,7 +33,8 @@ struct ImportOptions {
 // The answer of POST /admin/import and what `ezapi-ctl import` prints:
 // {"dry_run", "version", "source", "counts": {"providers": {"created", "updated",
 // "skipped"}, ...}, "exporter_warnings", "warnings", "warning_count",
-// "unknown_field_count", "snapshot" (real run), "timings_ms"}.
+// "unknown_field_count", "snapshot" (a real run that changed something),
+// "timings_ms", "write_ms" (real run: the write stage per table)}.
 [[nodiscard]] Json::Value run_import(Context& ctx, std::string_view file_text,
                                      const ImportOptions& options);
 

@@ -223,4 +223,28 @@ BOOST_AUTO_TEST_CASE(duplicates_and_dangling_references_name_the_path) {
                "data.providers[3].name");
 }
 
+// The import service plans with take_plan (values moved, not copied): it must
+// decide exactly what make_plan decides, and free the file's masters and keys.
+BOOST_AUTO_TEST_CASE(take_plan_decides_as_make_plan_and_frees_masters_and_keys) {
+  const ExportFile f = fixture();
+  const Plan copied = make_plan(f, {}, counting_secret(), counting_secret());
+  ExportFile consumed = fixture();
+  const Plan taken = take_plan(consumed, {}, counting_secret(), counting_secret());
+  BOOST_TEST(consumed.keys.empty());
+  BOOST_TEST(consumed.masters.empty());
+  BOOST_TEST(consumed.providers.size() == f.providers.size());  // bindings are planned from them
+  BOOST_REQUIRE(taken.keys.size() == copied.keys.size());
+  for (size_t i = 0; i < taken.keys.size(); ++i) {
+    BOOST_TEST(taken.keys[i].fingerprint == copied.keys[i].fingerprint);
+    BOOST_TEST(taken.keys[i].token_hash == copied.keys[i].token_hash);
+    BOOST_TEST(taken.keys[i].values.namespaces == copied.keys[i].values.namespaces);
+    BOOST_TEST(taken.keys[i].values.model_limits == copied.keys[i].values.model_limits);
+  }
+  BOOST_REQUIRE(taken.masters.size() == copied.masters.size());
+  for (size_t i = 0; i < taken.masters.size(); ++i)
+    BOOST_TEST(taken.masters[i].fingerprint == copied.masters[i].fingerprint);
+  BOOST_TEST(taken.bindings.size() == copied.bindings.size());
+  BOOST_TEST(taken.warnings == copied.warnings);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,43 @@
+// One row of PostgreSQL's COPY text format, built field by field (the import
+// writes its rows with COPY ... FROM STDIN, see store.h). Pure: unit-tested in
+// tests/unit/importer/copy_text_test.cpp.
+//
+// Format: fields separated by a tab, NULL as \N; in a field, backslash, tab,
+// newline and carriage return are escaped with a backslash (everything else,
+// UTF-8 included, goes as it is). A text[] field is an array literal
+// {"a","b"} whose elements are always quoted (so "NULL" stays a string), with
+// '"' and '\' escaped for the array parser, then escaped again for COPY.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ez::importer {
+
+class CopyRow {
+ public:
+  CopyRow& text(std::string_view v);
+  CopyRow& optional_text(const std::optional<std::string>& v);
+  CopyRow& integer(int64_t v);
+  CopyRow& boolean(bool v);
+  CopyRow& text_array(const std::vector<std::string>& items);
+
+  // The row without its newline; clear() starts the next one (keeps the capacity).
+  [[nodiscard]] const std::string& line() const { return line_; }
+  void clear() {
+    line_.clear();
+    fields_ = 0;
+  }
+
+ private:
+  void separate() {
+    if (fields_++) line_ += '\t';
+  }
+  std::string line_;
+  size_t fields_ = 0;
+};
+
+}  // namespace ez::importer
