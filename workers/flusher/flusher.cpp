@@ -212,6 +212,7 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
   if (left)
     log::warn("stopping with " + std::to_string(left) +
               " log entries still queued (kept in shared memory for the next start)");
+  if (const std::string t = sink_.timing_summary(); !t.empty()) log::info(t);
   stats_.pid = 0;  // no flusher attached any more
   stats_.heartbeat_unix_ms = unix_ms();
   ring_.publish_flusher_stats(stats_);

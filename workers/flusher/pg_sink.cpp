@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -167,6 +168,31 @@ void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector
                    arrays[7].finish(), arrays[8].finish(), arrays[9].finish(), arrays[10].finish());
 }
 
+// Microseconds since the previous lap.
+class StageClock {
+ public:
+  uint64_t lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - last_).count();
+    last_ = now;
+    return static_cast<uint64_t>(us);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+void add(PgSink::StageTimes& sum, const PgSink::StageTimes& t) {
+  sum.batches += t.batches;
+  sum.rows += t.rows;
+  sum.begin_us += t.begin_us;
+  sum.price_us += t.price_us;
+  sum.copy_us += t.copy_us;
+  sum.rollup_us += t.rollup_us;
+  sum.advance_us += t.advance_us;
+  sum.commit_us += t.commit_us;
+}
+
 // Reinterpreted, not converted: ring ids use all 64 bits; bigint holds them as they are.
 int64_t db_id(uint64_t ring_id) {
   return static_cast<int64_t>(ring_id);
@@ -255,9 +281,13 @@ WriteResult PgSink::write(uint64_t ring_id, uint64_t expected,
   if (entries.empty()) return {expected, 0, 0};
   WriteResult result{entries.back().seq, 0, 0};
   try {
+    StageClock clock;
+    StageTimes t;
     pqxx::work tx(conn());
     tx.exec(kUsageLock);
+    t.begin_us = clock.lap();
     const std::vector<Decoded> decoded = decode_and_price(tx, entries);
+    t.price_us = clock.lap();
     std::vector<size_t> undecodable, written;
     written.reserve(entries.size());
     {
@@ -274,12 +304,19 @@ WriteResult PgSink::write(uint64_t ring_id, uint64_t expected,
       }
       copy.complete();
     }
+    t.copy_us = clock.lap();
     result.written = written.size();
     roll_up(tx, decoded, written);
+    t.rollup_us = clock.lap();
     advance(tx, ring_id, expected, result.committed_seq, host_);
     for (size_t i : undecodable) reject(tx, ring_id, entries[i], "undecodable queue entry");
     result.rejected = undecodable.size();
+    t.advance_us = clock.lap();
     tx.commit();
+    t.commit_us = clock.lap();
+    t.batches = 1;
+    t.rows = result.written;
+    add(times_, t);
     return result;
   } catch (const pqxx::sql_error& e) {
     if (!row_at_fault(e)) throw;
@@ -330,6 +367,22 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
   advance(tx, ring_id, expected, result.committed_seq, host_);
   tx.commit();
   return result;
+}
+
+std::string PgSink::timing_summary() const {
+  const StageTimes& t = times_;
+  if (t.batches == 0) return {};
+  const uint64_t total =
+      t.begin_us + t.price_us + t.copy_us + t.rollup_us + t.advance_us + t.commit_us;
+  auto part = [&](const char* name, uint64_t us) {
+    return std::string(" ") + name + " " + std::to_string(us / 1000) + " ms (" +
+           std::to_string(total ? us * 100 / total : 0) + "%)";
+  };
+  return "batch timing: " + std::to_string(t.batches) + " batches, " + std::to_string(t.rows) +
+         " rows, " + std::to_string(total / 1000) + " ms in transactions:" +
+         part("begin", t.begin_us) + part("price", t.price_us) + part("copy", t.copy_us) +
+         part("rollup", t.rollup_us) + part("advance", t.advance_us) +
+         part("commit", t.commit_us);
 }
 
 void PgSink::maintain(int days_ahead, int retention_days) {

@@ -27,6 +27,20 @@ class PgSink : public Sink {
   void maintain(int days_ahead, int retention_days) override;
   void disconnect() noexcept override;
   [[nodiscard]] bool connected() const override;
+  [[nodiscard]] std::string timing_summary() const override;
+
+  // Wall time of each step of the committed batches, summed (microseconds): what
+  // `scripts/bench flusher` reads to say where landing time goes.
+  struct StageTimes {
+    uint64_t batches = 0, rows = 0;
+    uint64_t begin_us = 0;   // BEGIN + the shared usage lock
+    uint64_t price_us = 0;   // decoding the entries + pricing those without a cost
+    uint64_t copy_us = 0;    // COPY of the rows (formatting included)
+    uint64_t rollup_us = 0;  // the usage_hourly/usage_daily upsert (arrays included)
+    uint64_t advance_us = 0; // moving committed_seq
+    uint64_t commit_us = 0;  // COMMIT (the WAL flush)
+  };
+  [[nodiscard]] const StageTimes& stage_times() const { return times_; }
 
  private:
   pqxx::connection& conn();
@@ -37,6 +51,7 @@ class PgSink : public Sink {
   std::string host_;
   int rollup_retention_days_;
   std::unique_ptr<pqxx::connection> conn_;
+  StageTimes times_;
 };
 
 // "dsn" + connection options, for both key=value and postgresql:// URI forms.

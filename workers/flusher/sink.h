@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <stdexcept>
+#include <string>
 
 #include "logq/ring.h"
 
@@ -38,6 +39,8 @@ class Sink {
   // Forget the connection after an error (the next call reconnects).
   virtual void disconnect() noexcept = 0;
   [[nodiscard]] virtual bool connected() const = 0;
+  // Where the committed batches' time went so far, one line for the log ("" if untracked).
+  [[nodiscard]] virtual std::string timing_summary() const { return {}; }
 };
 
 }  // namespace ez::flusher
