@@ -379,9 +379,9 @@ std::string PgSink::timing_summary() const {
            std::to_string(total ? us * 100 / total : 0) + "%)";
   };
   return "batch timing: " + std::to_string(t.batches) + " batches, " + std::to_string(t.rows) +
-         " rows, " + std::to_string(total / 1000) + " ms in transactions:" +
-         part("begin", t.begin_us) + part("price", t.price_us) + part("copy", t.copy_us) +
-         part("rollup", t.rollup_us) + part("advance", t.advance_us) +
+         " rows, " + std::to_string(total / 1000) +
+         " ms in transactions:" + part("begin", t.begin_us) + part("price", t.price_us) +
+         part("copy", t.copy_us) + part("rollup", t.rollup_us) + part("advance", t.advance_us) +
          part("commit", t.commit_us);
 }
 

@@ -33,12 +33,12 @@ class PgSink : public Sink {
   // `scripts/bench flusher` reads to say where landing time goes.
   struct StageTimes {
     uint64_t batches = 0, rows = 0;
-    uint64_t begin_us = 0;   // BEGIN + the shared usage lock
-    uint64_t price_us = 0;   // decoding the entries + pricing those without a cost
-    uint64_t copy_us = 0;    // COPY of the rows (formatting included)
-    uint64_t rollup_us = 0;  // the usage_hourly/usage_daily upsert (arrays included)
-    uint64_t advance_us = 0; // moving committed_seq
-    uint64_t commit_us = 0;  // COMMIT (the WAL flush)
+    uint64_t begin_us = 0;    // BEGIN + the shared usage lock
+    uint64_t price_us = 0;    // decoding the entries + pricing those without a cost
+    uint64_t copy_us = 0;     // COPY of the rows (formatting included)
+    uint64_t rollup_us = 0;   // the usage_hourly/usage_daily upsert (arrays included)
+    uint64_t advance_us = 0;  // moving committed_seq
+    uint64_t commit_us = 0;   // COMMIT (the WAL flush)
   };
   [[nodiscard]] const StageTimes& stage_times() const { return times_; }
 
