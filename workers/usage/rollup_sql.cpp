@@ -64,39 +64,22 @@ std::string rollup_upsert_sql(Grain g, const std::string& source) {
       "unpriced, prompt_tokens, completion_tokens, total_tokens, cost, latency_count, "
       "latency_sum, latency_max";
   std::string hist_sel, hist_upd;
+  const std::string wb = "width_bucket(latency_ms, " + bounds_array() + ")";
   for (size_t i = 0; i < kLatencyBuckets; ++i) {
     const std::string c = hist_column(i);
     cols += ", " + c;
-    hist_sel += ", coalesce(sum(requests) FILTER (WHERE lat_bucket = " + std::to_string(i) +
-                "), 0)::bigint";
+    hist_sel += ", count(*) FILTER (WHERE " + wb + " = " + std::to_string(i) + ")";
     hist_upd += ", " + c + " = u." + c + " + EXCLUDED." + c;
   }
-  // Two levels: the rows are grouped once by (group, latency bucket), computing the bucket
-  // once per row; only those few groups are then pivoted into the 26 histogram columns.
-  // (One level with 26 `count(*) FILTER (WHERE width_bucket(...) = i)` evaluated
-  // width_bucket 26 times per row and table: most of the flusher's rollup time.)
-  const std::string inner =
-      "SELECT date_bin('" + bin +
-      "', ts, timestamptz '2000-01-01 00:00:00+00') AS bucket, master_id, key_id, model, "
-      "provider_id, coalesce(status_code / 100, 0)::smallint AS status_class, "
-      "width_bucket(latency_ms, " +
-      bounds_array() +
-      ") AS lat_bucket, count(*) AS requests, "
-      "count(*) FILTER (WHERE status_code >= 400) AS errors, "
-      "count(*) FILTER (WHERE cost IS NULL) AS unpriced, "
-      "coalesce(sum(prompt_tokens), 0) AS prompt_tokens, "
-      "coalesce(sum(completion_tokens), 0) AS completion_tokens, "
-      "coalesce(sum(total_tokens), 0) AS total_tokens, coalesce(sum(cost), 0) AS cost, "
-      "count(latency_ms) AS latency_count, coalesce(sum(latency_ms), 0) AS latency_sum, "
-      "max(latency_ms) AS latency_max FROM (" +
-      source + ") src GROUP BY 1, 2, 3, 4, 5, 6, 7";
-  return "INSERT INTO " + table + " AS u (" + cols +
-         ") SELECT bucket, master_id, key_id, model, provider_id, status_class, "
-         "sum(requests)::bigint, sum(errors)::bigint, sum(unpriced)::bigint, "
-         "sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cost), "
-         "sum(latency_count)::bigint, sum(latency_sum), max(latency_max)" +
-         hist_sel + " FROM (" + inner +
-         ") grouped GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
+  return "INSERT INTO " + table + " AS u (" + cols + ") SELECT date_bin('" + bin +
+         "', ts, timestamptz '2000-01-01 00:00:00+00'), master_id, key_id, model, provider_id, "
+         "coalesce(status_code / 100, 0)::smallint, count(*), "
+         "count(*) FILTER (WHERE status_code >= 400), count(*) FILTER (WHERE cost IS NULL), "
+         "coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
+         "coalesce(sum(total_tokens), 0), coalesce(sum(cost), 0), count(latency_ms), "
+         "coalesce(sum(latency_ms), 0), max(latency_ms)" +
+         hist_sel + " FROM (" + source +
+         ") src GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
          "ON CONFLICT (bucket, master_id, key_id, model, provider_id, status_class) DO UPDATE SET "
          "requests = u.requests + EXCLUDED.requests, errors = u.errors + EXCLUDED.errors, "
          "unpriced = u.unpriced + EXCLUDED.unpriced, "
