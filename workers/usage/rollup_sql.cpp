@@ -55,31 +55,26 @@ std::string bounds_array() {
 
 }  // namespace
 
-std::string rollup_upsert_sql(Grain g, const std::string& source) {
-  const std::string table = table_of(g);
-  // date_bin, not date_trunc: it does not depend on the session's TimeZone.
-  const std::string bin = g == Grain::hour ? "1 hour" : "1 day";
+namespace {
+
+// "INSERT INTO <table> AS u (<columns>) " and the ON CONFLICT clause that adds to the stored
+// counters: the same for the raw rows and for the flusher's partial sums.
+std::string insert_head(Grain g) {
   std::string cols =
       "bucket, master_id, key_id, model, provider_id, status_class, requests, errors, "
       "unpriced, prompt_tokens, completion_tokens, total_tokens, cost, latency_count, "
       "latency_sum, latency_max";
-  std::string hist_sel, hist_upd;
-  const std::string wb = "width_bucket(latency_ms, " + bounds_array() + ")";
+  for (size_t i = 0; i < kLatencyBuckets; ++i) cols += ", " + hist_column(i);
+  return "INSERT INTO " + std::string(table_of(g)) + " AS u (" + cols + ") ";
+}
+
+std::string upsert_tail() {
+  std::string hist_upd;
   for (size_t i = 0; i < kLatencyBuckets; ++i) {
     const std::string c = hist_column(i);
-    cols += ", " + c;
-    hist_sel += ", count(*) FILTER (WHERE " + wb + " = " + std::to_string(i) + ")";
     hist_upd += ", " + c + " = u." + c + " + EXCLUDED." + c;
   }
-  return "INSERT INTO " + table + " AS u (" + cols + ") SELECT date_bin('" + bin +
-         "', ts, timestamptz '2000-01-01 00:00:00+00'), master_id, key_id, model, provider_id, "
-         "coalesce(status_code / 100, 0)::smallint, count(*), "
-         "count(*) FILTER (WHERE status_code >= 400), count(*) FILTER (WHERE cost IS NULL), "
-         "coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
-         "coalesce(sum(total_tokens), 0), coalesce(sum(cost), 0), count(latency_ms), "
-         "coalesce(sum(latency_ms), 0), max(latency_ms)" +
-         hist_sel + " FROM (" + source +
-         ") src GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
+  return " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 "
          "ON CONFLICT (bucket, master_id, key_id, model, provider_id, status_class) DO UPDATE SET "
          "requests = u.requests + EXCLUDED.requests, errors = u.errors + EXCLUDED.errors, "
          "unpriced = u.unpriced + EXCLUDED.unpriced, "
@@ -90,6 +85,59 @@ std::string rollup_upsert_sql(Grain g, const std::string& source) {
          "latency_sum = u.latency_sum + EXCLUDED.latency_sum, "
          "latency_max = greatest(u.latency_max, EXCLUDED.latency_max)" +
          hist_upd;
+}
+
+}  // namespace
+
+std::string partials_upsert_sql(Grain g, const std::string& source) {
+  const std::string bin = g == Grain::hour ? "1 hour" : "1 day";
+  std::string hist;
+  for (size_t i = 0; i < kLatencyBuckets; ++i)
+    hist += ", coalesce(sum(requests) FILTER (WHERE lat_bucket = " + std::to_string(i) +
+            "), 0)::bigint";
+  // The same aggregates as rollup_upsert_sql, over partial sums instead of rows: counts and
+  // sums add up, maxima take the max, and a partial's status code and latency bucket are
+  // those of every row in it.
+  return insert_head(g) + "SELECT date_bin('" + bin +
+         "', ts, timestamptz '2000-01-01 00:00:00+00'), master_id, key_id, model, provider_id, "
+         "coalesce(status_code / 100, 0)::smallint, sum(requests)::bigint, "
+         "coalesce(sum(requests) FILTER (WHERE status_code >= 400), 0)::bigint, "
+         "sum(unpriced)::bigint, sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), "
+         "sum(cost), sum(latency_count)::bigint, sum(latency_sum), max(latency_max)" +
+         hist + " FROM (" + source + ") src" + upsert_tail();
+}
+
+const std::string& partials_rollup_sql() {
+  static const std::string sql = [] {
+    const std::string source = "SELECT * FROM partials";
+    return "WITH partials AS MATERIALIZED (SELECT * FROM unnest($1::timestamptz[], "
+           "$2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::int[], "
+           "$8::bigint[], $9::bigint[], $10::numeric[], $11::numeric[], $12::numeric[], "
+           "$13::numeric[], $14::bigint[], $15::numeric[], $16::bigint[]) AS p(ts, master_id, "
+           "key_id, model, provider_id, status_code, lat_bucket, requests, unpriced, "
+           "prompt_tokens, completion_tokens, total_tokens, cost, latency_count, latency_sum, "
+           "latency_max)), hourly AS (" +
+           partials_upsert_sql(Grain::hour, source) + ") " +
+           partials_upsert_sql(Grain::day, source);
+  }();
+  return sql;
+}
+
+std::string rollup_upsert_sql(Grain g, const std::string& source) {
+  // date_bin, not date_trunc: it does not depend on the session's TimeZone.
+  const std::string bin = g == Grain::hour ? "1 hour" : "1 day";
+  std::string hist_sel;
+  const std::string wb = "width_bucket(latency_ms, " + bounds_array() + ")";
+  for (size_t i = 0; i < kLatencyBuckets; ++i)
+    hist_sel += ", count(*) FILTER (WHERE " + wb + " = " + std::to_string(i) + ")";
+  return insert_head(g) + "SELECT date_bin('" + bin +
+         "', ts, timestamptz '2000-01-01 00:00:00+00'), master_id, key_id, model, provider_id, "
+         "coalesce(status_code / 100, 0)::smallint, count(*), "
+         "count(*) FILTER (WHERE status_code >= 400), count(*) FILTER (WHERE cost IS NULL), "
+         "coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
+         "coalesce(sum(total_tokens), 0), coalesce(sum(cost), 0), count(latency_ms), "
+         "coalesce(sum(latency_ms), 0), max(latency_ms)" +
+         hist_sel + " FROM (" + source + ") src" + upsert_tail();
 }
 
 const std::string& batch_rollup_sql() {

@@ -46,6 +46,14 @@ enum class Grain { hour, day };
 // $7 prompt_tokens, $8 completion_tokens, $9 total_tokens, $10 cost, $11 latency_ms).
 [[nodiscard]] const std::string& batch_rollup_sql();
 
+// The flusher's statement when it folded the batch first (usage/partials.h): both tables
+// from partial sums passed as the 16 text arrays of Partials::columns, in that order.
+[[nodiscard]] const std::string& partials_rollup_sql();
+// One table from `source`, which yields the columns of Partials (ts, master_id, key_id,
+// model, provider_id, status_code, lat_bucket, requests, unpriced, prompt_tokens,
+// completion_tokens, total_tokens, cost, latency_count, latency_sum, latency_max).
+[[nodiscard]] std::string partials_upsert_sql(Grain g, const std::string& source);
+
 // The rebuild: raw logs with from <= ts < to ($1, $2) into one table.
 [[nodiscard]] std::string rebuild_sql(Grain g);
 
