@@ -1,7 +1,7 @@
 -- Bench data for tests/bench/sync.sh: 10k providers in 100 groups, 1k masters,
 -- 1M keys, 10k models, 10k bindings. Idempotent: skips when already loaded.
 \set ON_ERROR_STOP on
-SELECT count(*) AS have FROM keys WHERE name LIKE 'bench-%' \gset
+SELECT count(*) > 0 AS have FROM keys WHERE name LIKE 'bench-%' \gset
 \if :have
   \echo bench data already present
 \else

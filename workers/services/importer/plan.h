@@ -143,7 +143,7 @@ using SecretMaker = std::function<domain::IssuedSecret()>;
 // (docs/benchmarks.md, peak RSS). The same decisions and errors as make_plan.
 [[nodiscard]] Plan take_plan(ExportFile& file, const Existing& existing,
                              const SecretMaker& new_master_secret,
-                             const SecretMaker& new_client_secret = api::new_client_key,
+                             const SecretMaker& new_client_secret = domain::new_client_key,
                              size_t max_warnings = 200);
 
 }  // namespace ez::importer

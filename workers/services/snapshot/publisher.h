@@ -9,7 +9,9 @@
 //  - the refresh events are published inside the same EXEC, after the writes.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,32 +80,50 @@ class Publisher {
     std::string live;
     std::string temporary;  // empty: the new state of `live` is "no key"
   };
+  // Fields of a live hash to overwrite in place (HashPatcher's result).
+  struct Patch {
+    std::string live;
+    std::vector<std::string> commands;  // HSET commands, already in RESP
+  };
   // Renames every temporary over its live key in one MULTI/EXEC (the old
   // values are moved aside and UNLINKed afterwards, so the swap itself never
   // frees a large hash while holding Redis), bumps the version, publishes.
   void swap(const std::vector<Swap>& swaps, const std::vector<Event>& events, int64_t version,
             int64_t now_unix);
+  // The same, and the patches' commands in the same MULTI/EXEC. The patched live keys must
+  // have been WATCHed before they were read (HashPatcher does), so that a change to them
+  // since makes the whole EXEC do nothing (RedisError) rather than apply a stale patch.
+  void swap(const std::vector<Swap>& swaps, const std::vector<Patch>& patches,
+            const std::vector<Event>& events, int64_t version, int64_t now_unix);
 
  private:
   ApplyResult apply_watched(const std::vector<Argv>& commands, const std::vector<Event>& events,
                             int64_t version, int64_t min_version, int64_t now_unix);
-  void swap_unguarded(const std::vector<Swap>& swaps, const std::vector<Event>& events,
-                      int64_t version, int64_t now_unix);
+  void swap_unguarded(const std::vector<Swap>& swaps, const std::vector<Patch>& patches,
+                      const std::vector<Event>& events, int64_t version, int64_t now_unix);
 
   Redis& redis_;
+};
+
+// Where a resync sends the fields of one hash: into a new temporary hash
+// (HashLoader) or compared with the live hash (HashPatcher).
+class FieldSink {
+ public:
+  virtual ~FieldSink() = default;
+  virtual void add(std::string_view field, std::string_view value) = 0;
 };
 
 // Streams fields into one hash with pipelining: HSET in chunks of
 // `chunk_fields`, at most `max_in_flight` chunks unanswered, so memory stays
 // bounded however many fields go in while Redis works in parallel with the
 // producer.
-class HashLoader {
+class HashLoader : public FieldSink {
  public:
   HashLoader(Redis& redis, std::string key, size_t chunk_fields = 1000, size_t max_in_flight = 4);
   HashLoader(const HashLoader&) = delete;
   HashLoader& operator=(const HashLoader&) = delete;
 
-  void add(std::string_view field, std::string_view value);
+  void add(std::string_view field, std::string_view value) override;
   // Sends the rest and waits for every reply; returns the number of fields added.
   size_t finish();
   size_t count() const { return count_; }
@@ -119,6 +139,57 @@ class HashLoader {
   size_t fields_ = 0;  // in body_
   size_t in_flight_ = 0;
   size_t count_ = 0;
+};
+
+// Compares fields with the live hash instead of writing a new one: WATCH, then
+// HMGET in pipelined chunks, keeping only the fields whose value differs or is
+// missing, as HSET commands for the resync's one MULTI/EXEC. A resync of a Redis
+// that is already (nearly) right then writes almost nothing: building a fresh
+// hash of a million fields costs Redis several times what reading it does (every
+// field allocated, page faults on the new memory, rehashing as it grows).
+class HashPatcher : public FieldSink {
+ public:
+  // The live hash's field count (HLEN); 0 when it is missing, -1 when `key` is
+  // not a hash. Patching is only worth trying on a hash with fields.
+  [[nodiscard]] static int64_t live_fields(Redis& redis, const std::string& key);
+
+  // Sends WATCH `key` at once. Stops collecting (the patch becomes unusable) past
+  // `max_changes` changed fields or `max_bytes` of them, so memory stays bounded.
+  HashPatcher(Redis& redis, std::string key, size_t max_changes, size_t max_bytes,
+              size_t chunk_fields = 1000, size_t max_in_flight = 4);
+  HashPatcher(const HashPatcher&) = delete;
+  HashPatcher& operator=(const HashPatcher&) = delete;
+
+  void add(std::string_view field, std::string_view value) override;
+  // Waits for every reply. True when the patch makes the live hash equal to what
+  // was added: within the limits, and no field in Redis that was not added (those
+  // would need an HDEL; the caller rebuilds the hash instead).
+  [[nodiscard]] bool finish();
+  size_t count() const { return count_; }      // fields added
+  size_t changed() const { return changed_; }  // of which differed from Redis
+  [[nodiscard]] std::vector<std::string> take_commands() { return std::move(commands_); }
+
+ private:
+  struct Chunk {
+    std::string data;                       // fields and values, back to back
+    std::vector<std::array<size_t, 3>> at;  // field offset, field length, value length
+  };
+  void send();
+  void read_one();
+  void keep(std::string_view field, std::string_view value);
+  void close_command();
+
+  Redis& redis_;
+  std::string key_;
+  int64_t live_fields_ = 0;
+  size_t max_changes_, max_bytes_, chunk_fields_, max_in_flight_;
+  Chunk filling_;
+  std::deque<Chunk> in_flight_;
+  size_t count_ = 0, present_ = 0, changed_ = 0, changed_bytes_ = 0;
+  bool usable_ = true;
+  std::string body_;  // the HSET being filled with changed fields
+  size_t body_fields_ = 0;
+  std::vector<std::string> commands_;
 };
 
 }  // namespace ez::redisx

@@ -51,6 +51,29 @@ class SessionLock {
   pqxx::connection& conn_;
 };
 
+// A patch is kept in memory until the swap: past these, the hash is rebuilt
+// instead (a worker serving POST /sync/snapshot stays within its RSS budget).
+constexpr size_t kPatchMaxFields = 20000;
+constexpr size_t kPatchMaxBytes = size_t{8} << 20;
+
+// Drops the Redis connection unless dismissed: the patchers WATCH live keys,
+// and a resync that fails half-way must not leave that WATCH behind for the
+// next transaction on the connection.
+class WatchGuard {
+ public:
+  explicit WatchGuard(redisx::Redis& redis) : redis_(redis) {}
+  ~WatchGuard() {
+    if (armed_) redis_.mark_broken();
+  }
+  void dismiss() { armed_ = false; }
+  WatchGuard(const WatchGuard&) = delete;
+  WatchGuard& operator=(const WatchGuard&) = delete;
+
+ private:
+  redisx::Redis& redis_;
+  bool armed_ = true;
+};
+
 }  // namespace
 
 Json::Value ResyncReport::to_json() const {
@@ -64,6 +87,9 @@ Json::Value ResyncReport::to_json() const {
   Json::Value st(Json::objectValue);
   for (const auto& [name, ms] : stage_ms) st[name] = static_cast<Json::Int64>(ms);
   v["stage_ms"] = st;
+  Json::Value pa(Json::objectValue);
+  for (const auto& [name, n] : patched) pa[name] = static_cast<Json::UInt64>(n);
+  v["patched"] = pa;
   return v;
 }
 
@@ -97,18 +123,36 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
     pub.drop_temporaries();
 
     std::vector<redisx::Publisher::Swap> swaps;
+    std::vector<redisx::Publisher::Patch> patches;
+    WatchGuard watching(redis);
+    // `fill` may run twice (a patch that turns out unusable, then the rebuild):
+    // it reads PostgreSQL again in the same REPEATABLE READ snapshot.
     auto load = [&](std::string_view live, const char* name, auto&& fill) {
       if (only && !only->count(std::string(live))) return;
       const auto t0 = std::chrono::steady_clock::now();
-      const std::string tmp = redisx::Publisher::temporary(live, version);
-      redisx::HashLoader loader(redis, tmp);
-      fill(loader);
-      const size_t n = loader.finish();
+      const std::string live_key(live);
+      bool done = false;
+      if (redisx::HashPatcher::live_fields(redis, live_key) > 0) {
+        redisx::HashPatcher patcher(redis, live_key, kPatchMaxFields, kPatchMaxBytes);
+        fill(static_cast<redisx::FieldSink&>(patcher));
+        if (patcher.finish()) {
+          report.counts[name] = patcher.count();
+          report.patched[name] = patcher.changed();
+          patches.push_back({live_key, patcher.take_commands()});
+          done = true;
+        }
+      }
+      if (!done) {
+        const std::string tmp = redisx::Publisher::temporary(live, version);
+        redisx::HashLoader loader(redis, tmp);
+        fill(static_cast<redisx::FieldSink&>(loader));
+        const size_t n = loader.finish();
+        report.counts[name] = n;
+        swaps.push_back({live_key, n ? tmp : std::string()});
+      }
       report.stage_ms[name] = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - t0)
                                   .count();
-      report.counts[name] = n;
-      swaps.push_back({std::string(live), n ? tmp : std::string()});
     };
 
     GroupIndexes indexes;  // what the bindings resolve against
@@ -116,40 +160,41 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
       // Scoped: the provider rows are gone before the million keys stream
       // (a worker serves POST /sync/snapshot within its RSS budget).
       const auto providers = source::providers(tx, std::nullopt);
-      load(layout::providers, "providers", [&](redisx::HashLoader& l) {
+      load(layout::providers, "providers", [&](redisx::FieldSink& l) {
         for (const auto& p : providers) l.add(std::to_string(p.id), provider_json(p));
       });
       indexes = source::group_indexes(providers);
     }
     const auto masters = source::masters_by_id(source::masters(tx, std::nullopt));
-    load(layout::masters, "masters", [&](redisx::HashLoader& l) {
+    load(layout::masters, "masters", [&](redisx::FieldSink& l) {
       for (const auto& [id, m] : masters) l.add(std::to_string(id), master_json(m));
     });
-    load(layout::keys, "keys", [&](redisx::HashLoader& l) {
+    load(layout::keys, "keys", [&](redisx::FieldSink& l) {
       (void)source::stream_keys(tx, masters,
                                 [&](const KeyRow& k) { l.add(k.token_hash, key_json(k)); });
     });
     std::map<std::string, std::string> model_payloads;
     for (const auto& m : source::models(tx, std::nullopt))
       model_payloads.emplace(m.name, model_json(m));
-    load(layout::models, "models", [&](redisx::HashLoader& l) {
+    load(layout::models, "models", [&](redisx::FieldSink& l) {
       for (const auto& [name, payload] : model_payloads) l.add(name, payload);
     });
-    load(layout::models_meta, "models_meta", [&](redisx::HashLoader& l) {
+    load(layout::models_meta, "models_meta", [&](redisx::FieldSink& l) {
       for (const auto& [f, v] : models_meta_fields(model_payloads, version, now)) l.add(f, v);
     });
-    load(layout::bindings, "bindings", [&](redisx::HashLoader& l) {
+    load(layout::bindings, "bindings", [&](redisx::FieldSink& l) {
       std::map<std::string, std::vector<BindingRow>> by_field;
       for (auto& b : source::bindings(tx, std::nullopt))
         by_field[b.field()].push_back(std::move(b));
       for (auto& [field, rows] : by_field) l.add(field, binding_json(std::move(rows), indexes));
     });
-    load(layout::features, "features", [&](redisx::HashLoader& l) {
+    load(layout::features, "features", [&](redisx::FieldSink& l) {
       for (const auto& [name, value] : source::features(tx, std::nullopt)) l.add(name, value);
     });
 
     const auto swap_started = std::chrono::steady_clock::now();
-    pub.swap(swaps, {{"all", ""}}, version, now);
+    pub.swap(swaps, patches, {{"all", ""}}, version, now);
+    watching.dismiss();  // EXEC ended every WATCH
     report.stage_ms["swap"] = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - swap_started)
                                   .count();

@@ -36,6 +36,9 @@ struct ResyncReport {
   std::map<std::string, size_t> counts;  // "providers", "keys", ... -> fields written
   int64_t duration_ms = 0;
   std::map<std::string, int64_t> stage_ms;  // where the time went (read + write per key)
+  // Hashes compared with Redis and patched in place -> fields that differed; the
+  // others were rebuilt into a temporary and swapped in.
+  std::map<std::string, size_t> patched;
   [[nodiscard]] Json::Value to_json() const;
 };
 
@@ -44,8 +47,10 @@ enum class ResyncMode {
   if_stale,  // only when Redis lost data (no meta:snapshot or an older version)
 };
 
-// Rebuilds every key from PostgreSQL into temporary keys and swaps them in
-// with one MULTI/EXEC, then publishes resource "all". Throws on failure
+// Rebuilds every key from PostgreSQL and swaps it in with one MULTI/EXEC, then
+// publishes resource "all". A hash Redis already holds is compared field by
+// field and only what differs is written (in that same MULTI/EXEC); a missing
+// hash, or one too different, is built into a temporary key and renamed over. Throws on failure
 // (RedisError, pqxx errors, Error(unavailable) when PostgreSQL is down).
 [[nodiscard]] ResyncReport resync(Context& ctx, ResyncMode mode = ResyncMode::always);
 
