@@ -24,6 +24,7 @@
 #include "api/auth.h"
 #include "api/usage_view.h"
 #include "common/build_info.h"
+#include "common/time.h"
 #include "config/config.h"
 #include "context/context.h"
 #include "db/json_columns.h"
@@ -95,9 +96,7 @@ int usage_command(const ez::config::Settings& settings,
   req.query = params;
   ez::usage::Scope scope;
   scope.max_window_days = settings.usage_max_window_days;
-  scope.now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+  scope.now_us = ez::unix_now_us();
   try {
     if (rebuild) {
       if (!params.count("from") || !params.count("to") || params.count("group_by"))

@@ -128,4 +128,8 @@ void append_json(std::string& out, const Json::Value& value) {
   }
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  append_quoted(out, text.data(), text.data() + text.size());
+}
+
 }  // namespace ez

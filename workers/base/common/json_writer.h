@@ -11,10 +11,15 @@
 #include <json/value.h>
 
 #include <string>
+#include <string_view>
 
 namespace ez {
 
 // Appends the compact text of `value` to `out`.
 void append_json(std::string& out, const Json::Value& value);
+
+// Appends `text` as a JSON string with the same escapes (for writers that stream rows
+// without building a Json::Value, e.g. the NDJSON export).
+void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace ez

@@ -70,6 +70,18 @@ void put(char* buf, size_t at, int64_t value, int width) {
     buf[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
 }
 
+// "YYYY-MM-DD?HH:MM:SS.ffffff" into the first 26 bytes of `buf` (the separator at 10 is
+// the template's: 'T' for RFC 3339, ' ' for PostgreSQL's text).
+void put_date_time(char* buf, const Civil& c) {
+  put(buf, 0, c.year, 4);
+  put(buf, 5, c.month, 2);
+  put(buf, 8, c.day, 2);
+  put(buf, 11, c.second_of_day / 3600, 2);
+  put(buf, 14, c.second_of_day / 60 % 60, 2);
+  put(buf, 17, c.second_of_day % 60, 2);
+  put(buf, 20, c.micros, 6);
+}
+
 int64_t clock_us(clockid_t id) {
   timespec ts{};
   clock_gettime(id, &ts);
@@ -144,14 +156,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
 std::string format_rfc3339_us(int64_t us) {
   const Civil c = civil(us);
   char buf[] = "0000-00-00T00:00:00.000000Z";
-  put(buf, 0, c.year, 4);
-  put(buf, 5, c.month, 2);
-  put(buf, 8, c.day, 2);
-  put(buf, 11, c.second_of_day / 3600, 2);
-  put(buf, 14, c.second_of_day / 60 % 60, 2);
-  put(buf, 17, c.second_of_day % 60, 2);
+  put_date_time(buf, c);
   if (c.micros == 0) return std::string(buf, 19) + "Z";
-  put(buf, 20, c.micros, 6);
   return std::string(buf, sizeof buf - 1);
 }
 
@@ -162,13 +168,7 @@ std::string format_rfc3339(TimePoint t) {
 std::string format_timestamp_us(int64_t us) {
   const Civil c = civil(us);
   char buf[] = "0000-00-00 00:00:00.000000+00";
-  put(buf, 0, c.year, 4);
-  put(buf, 5, c.month, 2);
-  put(buf, 8, c.day, 2);
-  put(buf, 11, c.second_of_day / 3600, 2);
-  put(buf, 14, c.second_of_day / 60 % 60, 2);
-  put(buf, 17, c.second_of_day % 60, 2);
-  put(buf, 20, c.micros, 6);
+  put_date_time(buf, c);
   return std::string(buf, sizeof buf - 1);
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/time.h"
 
 namespace ez::flusher {
 
@@ -15,12 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-int64_t unix_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
-}
 
 std::string one_line(std::string s) {
   for (char& c : s)
@@ -48,7 +43,7 @@ void Flusher::publish(bool force) {
   const auto now = Clock::now();
   if (!force && now - last_publish_ < milliseconds{100}) return;
   last_publish_ = now;
-  stats_.heartbeat_unix_ms = unix_ms();
+  stats_.heartbeat_unix_ms = unix_now_ms();
   stats_.db_connected = sink_.connected();
   ring_.publish_flusher_stats(stats_);
 }
@@ -232,7 +227,7 @@ FlushState FlushMachine::db_failed(const std::exception& e, const char* what) {
   sink_.disconnect();
   synced_ = false;
   ++stats_.db_errors;
-  stats_.last_error_unix_ms = unix_ms();
+  stats_.last_error_unix_ms = unix_now_ms();
   const auto wait = backoff_.next();
   next_db_attempt_ = Clock::now() + wait;
   const std::string msg = one_line(e.what());
@@ -279,7 +274,7 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
     log::warn("stopping with " + std::to_string(left) +
               " log entries still queued (kept in shared memory for the next start)");
   stats_.pid = 0;  // no flusher attached any more
-  stats_.heartbeat_unix_ms = unix_ms();
+  stats_.heartbeat_unix_ms = unix_now_ms();
   ring_.publish_flusher_stats(stats_);
   return left;
 }

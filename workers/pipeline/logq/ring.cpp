@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "common/fd.h"
+#include "common/time.h"
 #include "logq/ring_layout.h"
 
 namespace ez::logq {
@@ -24,12 +25,6 @@ namespace ez::logq {
 using namespace layout;
 
 namespace {
-
-int64_t unix_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
-}
 
 std::string shm_name(std::string name) {
   if (name.empty() || name[0] != '/') name.insert(name.begin(), '/');
@@ -140,10 +135,10 @@ Ring Ring::open(const RingOptions& options_in) {
       h->capacity_entries = opt.capacity_entries;
       uint64_t id = 0;
       while (id == 0) {
-        if (::getrandom(&id, sizeof id, 0) != sizeof id) id = static_cast<uint64_t>(unix_ms());
+        if (::getrandom(&id, sizeof id, 0) != sizeof id) id = static_cast<uint64_t>(unix_now_ms());
       }
       h->ring_id = id;
-      h->created_unix_ms = unix_ms();
+      h->created_unix_ms = unix_now_ms();
       h->magic.store(kMagic, std::memory_order_release);  // last: now attachable
       return Ring(name, fd.release(), map.release(), total);
     }

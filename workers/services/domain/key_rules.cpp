@@ -272,9 +272,7 @@ KeyFields parse_key_fields(const Json::Value& body, KeyBody kind) {
   f.unlimited_quota = get_bool(body, "unlimited_quota");
   // A key born expired is a mistake (usually a wrong year or offset), not a request.
   if ((kind == KeyBody::create_admin || kind == KeyBody::create_for_master) && f.expires_at &&
-      *f.expires_at &&
-      *parse_rfc3339(**f.expires_at) <=
-          std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()))
+      *f.expires_at && *parse_rfc3339_us(**f.expires_at) <= unix_now_us())
     invalid("expires_at",
             "expires_at " + **f.expires_at + " is in the past: a new key must expire after now");
   return f;

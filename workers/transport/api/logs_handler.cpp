@@ -9,6 +9,7 @@
 
 #include "api/auth.h"
 #include "api/routes.h"
+#include "common/time.h"
 #include "context/context.h"
 #include "http/error.h"
 #include "logq/entry.h"
@@ -19,12 +20,6 @@ namespace {
 
 using http::ApiError;
 using http::ErrorCode;
-
-int64_t now_unix_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
-}
 
 // "application/x-ndjson; charset=utf-8" -> true for NDJSON, false for JSON; 415 otherwise.
 bool is_ndjson(const http::Request& req) {
@@ -82,7 +77,7 @@ http::Response accept_logs(logq::Ring* ring, const http::Request& req,
 
   logq::ParseOptions opt;
   opt.ndjson = ndjson;
-  opt.arrival_us = now_unix_us();
+  opt.arrival_us = unix_now_us();
   opt.retention_days = retention_days;
   opt.max_entries = static_cast<size_t>(
       std::min<uint64_t>(ring->capacity_entries(), logq::Ring::kMaxEntriesPerRecord));

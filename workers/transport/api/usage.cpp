@@ -14,6 +14,7 @@
 #include "api/routes.h"
 #include "api/usage_view.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "http/error.h"
 #include "http/response.h"
 #include "usage/query.h"
@@ -23,17 +24,11 @@ namespace ez::api {
 
 namespace {
 
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 usage::Scope usage_scope(Context& ctx, std::optional<int64_t> master, bool is_export) {
-  return {master, is_export, ctx.settings().usage_max_window_days, now_us()};
+  return {master, is_export, ctx.settings().usage_max_window_days, unix_now_us()};
 }
 usage::Scope logs_scope(Context& ctx, std::optional<int64_t> master, bool is_export) {
-  return {master, is_export, ctx.settings().usage_logs_max_window_days, now_us()};
+  return {master, is_export, ctx.settings().usage_logs_max_window_days, unix_now_us()};
 }
 
 http::Response usage_answer(Context& ctx, const usage::UsageQuery& q) {
@@ -132,7 +127,8 @@ http::Response admin_log(Context& ctx, http::Request& req) {
   const std::string& id = req.param("request_id");
   if (id.size() > 128) http::not_found("log");
   // Bounded like every log read: the raw-log retention is the most there can be.
-  const int64_t from = now_us() - int64_t{ctx.settings().log_retention_days + 1} * usage::kDayUs;
+  const int64_t from =
+      unix_now_us() - int64_t{ctx.settings().log_retention_days + 1} * usage::kDayUs;
   pqxx::read_transaction tx(ctx.pg_read().conn());
   const auto rows = db::logs_by_request_id(tx, id, std::nullopt, from);
   if (rows.empty()) http::not_found("log");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "common/json_writer.h"
 #include "db/json_columns.h"
 #include "http/response.h"
 #include "rollup/rollup_sql.h"
@@ -134,53 +135,6 @@ std::string usage_csv_line(const db::UsageRow& row, GroupBy g) {
     line += "," + usage::csv_field(v);
   return line + "\r\n";
 }
-
-namespace {
-
-// A JSON string: quotes, backslash and control characters escaped; UTF-8 as it is (the
-// database's text is valid UTF-8), as jsoncpp with emitUTF8 writes it.
-void append_json_string(std::string& out, std::string_view v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t plain = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const auto c = static_cast<unsigned char>(v[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(v.data() + plain, i - plain);
-    plain = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-  }
-  out.append(v.data() + plain, v.size() - plain);
-  out += '"';
-}
-
-}  // namespace
 
 void append_log_ndjson(std::string& out, const db::LogCells& cells) {
   const auto& cols = db::log_columns();
