@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "logq/entry.h"
 #include "rollup/ingest.h"
+#include "rollup/partials.h"
 #include "rollup/rollup_sql.h"
 
 namespace ez::flusher::detail {
@@ -156,6 +157,28 @@ std::vector<Decoded> decode_and_price(pqxx::work& tx,
 // Adds the written entries to usage_hourly and usage_daily (one statement).
 void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector<size_t>& written) {
   if (written.empty()) return;
+  // Folded into partial sums first (rollup/partials.h) when every value allows it: the
+  // statement then parses one array element per partial instead of eleven per row (it was
+  // a third of the landing transaction); else row by row, as the rebuild does.
+  std::vector<usage::RollupRow> in;
+  in.reserve(written.size());
+  for (size_t i : written) {
+    const Decoded& d = rows[i];
+    in.push_back({d.get(kTs), d.get(kMaster), d.get(kKey), d.get(kModel), d.get(kProvider),
+                  d.get(kStatus), d.get(kPrompt), d.get(kCompletion), d.get(kTotal), d.get(kCost),
+                  d.get(kLatency)});
+  }
+  if (const auto folded = usage::fold(in)) {
+    std::array<usage::ArrayLiteral, usage::Partials::kColumns> a;
+    for (size_t c = 0; c < a.size(); ++c)
+      for (const auto& v : folded->columns[c])
+        a[c].add(v ? std::optional<std::string_view>(*v) : std::nullopt);
+    tx.exec_prepared("ez_flusher_rollup_partials", a[0].finish(), a[1].finish(), a[2].finish(),
+                     a[3].finish(), a[4].finish(), a[5].finish(), a[6].finish(), a[7].finish(),
+                     a[8].finish(), a[9].finish(), a[10].finish(), a[11].finish(), a[12].finish(),
+                     a[13].finish(), a[14].finish(), a[15].finish());
+    return;
+  }
   constexpr std::array<size_t, 11> kCols = {kTs,       kMaster, kKey,    kModel,
                                             kProvider, kStatus, kPrompt, kCompletion,
                                             kTotal,    kCost,   kLatency};
@@ -222,6 +245,7 @@ pqxx::connection& PgSink::conn() {
   c->prepare("ez_flusher_advance", kAdvance);
   c->prepare("ez_flusher_price", usage::price_sql());
   c->prepare("ez_flusher_rollup", usage::batch_rollup_sql());
+  c->prepare("ez_flusher_rollup_partials", usage::partials_rollup_sql());
   {
     pqxx::nontransaction tx(*c);
     // A hung statement must not hang the flusher (SIGTERM drains only between batches).

@@ -68,6 +68,14 @@ inline constexpr std::array<RollupTable, 4> kRollupTables = {{
 [[nodiscard]] std::string rollup_upsert_sql(const RollupTable& t, const std::string& source);
 [[nodiscard]] std::string rebuild_sql(const RollupTable& t);
 
+// The flusher's statement when it folded the batch first (rollup/partials.h): every rollup
+// table from partial sums passed as the 16 text arrays of Partials::columns, in that order.
+[[nodiscard]] const std::string& partials_rollup_sql();
+// One table from `source`, which yields the columns of Partials (ts, master_id, key_id,
+// model, provider_id, status_code, lat_bucket, requests, unpriced, prompt_tokens,
+// completion_tokens, total_tokens, cost, latency_count, latency_sum, latency_max).
+[[nodiscard]] std::string partials_upsert_sql(const RollupTable& t, const std::string& source);
+
 // A PostgreSQL array literal of text elements ("{\"a\",NULL}"), for unnest($n::type[]).
 class ArrayLiteral {
  public:
