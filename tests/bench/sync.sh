@@ -95,7 +95,7 @@ for i in $(seq "$RUNS"); do
   echo "ctl run $i: ${ms} ms wall, peak RSS $((rss_kb / 1024)) MB, cpu: ctl $(echo "$usr + $sys" | bc) s, redis main $(echo "$r1 - $r0" | bc) s, postgres $(echo "$p1 - $p0" | bc) s; $(cat "$EZ_STACK_DIR/sync.json")"
   # Let a background save or AOF rewrite the run started finish before the next one.
   while redis-cli -p "$EZ_STACK_REDIS_PORT" info persistence | grep -Eq '^(rdb_bgsave|aof_rewrite)_in_progress:1'; do sleep 0.2; done
-  # The ingest pool's request timeout (workers.ingest.request_timeout_ms, 10 s) kills a
+  # The ingest pool's request timeout (workers.ingest.request_timeout_ms, 30 s by default since the 10 s it had killed resyncs) kills a
   # worker whose resync takes longer (a loaded machine): reported, not fatal.
   if [[ ${EZ_BENCH_COLD:-0} == 1 ]]; then
     :

@@ -87,7 +87,7 @@ const std::vector<KeySpec> kSpecs = {
      "with a backlog, a flusher transaction grows from log.batch_size up to this"},
     {"workers.ingest.count", "EZ_WORKERS_INGEST", "2", false,
      "worker processes of the ingest pool (POST /logs, /sync/); workers.count is the admin pool"},
-    {"workers.ingest.request_timeout_ms", "EZ_WORKERS_INGEST_REQUEST_TIMEOUT_MS", "10000", false,
+    {"workers.ingest.request_timeout_ms", "EZ_WORKERS_INGEST_REQUEST_TIMEOUT_MS", "30000", false,
      "request timeout of the ingest pool (workers.request_timeout_ms is the admin pool's)"},
     {"fastcgi.ingest_socket", "EZ_FASTCGI_INGEST_SOCKET", "/run/ezapi/ezapi-ingest.sock", false,
      "unix socket of the ingest pool; nginx sends /logs and /sync/ here, the rest to "

@@ -86,7 +86,9 @@ struct Settings {
   // the ingest pool (POST /logs, /sync/): its own workers, socket and request timeout; the
   // workers.* / fastcgi.socket keys above are the admin pool's (prefork/pools.h)
   int workers_ingest_count = 2;
-  int workers_ingest_request_timeout_ms = 10000;
+  // 30 s like the admin pool: POST /sync/snapshot is served here, and a cold resync of a
+  // million keys takes ~10 s (docs/benchmarks.md); 10 s killed it mid-resync.
+  int workers_ingest_request_timeout_ms = 30000;
   std::string fastcgi_ingest_socket;
 
   bool production() const { return server_mode == "production"; }

@@ -172,7 +172,7 @@ BOOST_AUTO_TEST_CASE(backpressure_and_batch_growth_keys) {
 BOOST_AUTO_TEST_CASE(ingest_pool_keys) {
   auto d = resolve({}, std::nullopt, std::nullopt).settings;
   BOOST_TEST(d.workers_ingest_count == 2);
-  BOOST_TEST(d.workers_ingest_request_timeout_ms == 10000);
+  BOOST_TEST(d.workers_ingest_request_timeout_ms == 30000);
   BOOST_TEST(d.fastcgi_ingest_socket == "/run/ezapi/ezapi-ingest.sock");
   auto f = resolve({},
                    std::string("workers:\n  count: 3\n  ingest:\n    count: 5\n"
