@@ -170,11 +170,6 @@ void Publisher::drop_temporaries() {
   } while (cursor != "0");
 }
 
-void Publisher::swap(const std::vector<Swap>& swaps, const std::vector<Event>& events,
-                     int64_t version, int64_t now_unix) {
-  on_connection(redis_, [&] { swap_unguarded(swaps, {}, events, version, now_unix); });
-}
-
 void Publisher::swap(const std::vector<Swap>& swaps, const std::vector<Patch>& patches,
                      const std::vector<Event>& events, int64_t version, int64_t now_unix) {
   on_connection(redis_, [&] { swap_unguarded(swaps, patches, events, version, now_unix); });

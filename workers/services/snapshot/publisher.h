@@ -87,12 +87,10 @@ class Publisher {
   };
   // Renames every temporary over its live key in one MULTI/EXEC (the old
   // values are moved aside and UNLINKed afterwards, so the swap itself never
-  // frees a large hash while holding Redis), bumps the version, publishes.
-  void swap(const std::vector<Swap>& swaps, const std::vector<Event>& events, int64_t version,
-            int64_t now_unix);
-  // The same, and the patches' commands in the same MULTI/EXEC. The patched live keys must
-  // have been WATCHed before they were read (HashPatcher does), so that a change to them
-  // since makes the whole EXEC do nothing (RedisError) rather than apply a stale patch.
+  // frees a large hash while holding Redis), applies the patches' commands in the same
+  // MULTI/EXEC, bumps the version, publishes. The patched live keys must have been WATCHed before
+  // they were read (HashPatcher does), so that a change to them since makes the whole EXEC do
+  // nothing (RedisError) rather than apply a stale patch.
   void swap(const std::vector<Swap>& swaps, const std::vector<Patch>& patches,
             const std::vector<Event>& events, int64_t version, int64_t now_unix);
 
