@@ -75,7 +75,8 @@ struct LogColumn {
 // fetch_logs reads it `batch` rows per FETCH, so the worker holds one batch at a time,
 // calling `each` for at most max_rows rows. Returns the rows passed to `each`; *more is
 // set when rows were left after max_rows.
-void declare_logs_cursor(pqxx::transaction_base& tx, const usage::LogsQuery& q);
+// The cursor stops one row past max_rows.
+void declare_logs_cursor(pqxx::transaction_base& tx, const usage::LogsQuery& q, int64_t max_rows);
 [[nodiscard]] int64_t fetch_logs(pqxx::transaction_base& tx, int64_t max_rows,
                                  const std::function<void(const LogCells&)>& each, bool* more,
                                  int batch = 1000);

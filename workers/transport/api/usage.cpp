@@ -149,7 +149,7 @@ http::Response admin_logs_export(Context& ctx, http::Request& req) {
   const int64_t max_rows = ctx.settings().usage_export_max_rows;
   // Declared now, so that a database that is down is a 503, not a broken body.
   auto tx = std::make_shared<pqxx::read_transaction>(ctx.pg_read().conn());
-  db::declare_logs_cursor(*tx, q);
+  db::declare_logs_cursor(*tx, q, max_rows);
   http::Response r = streamed(q.format, "logs");
   Context* c = &ctx;
   // The master kills a worker past workers.request_timeout_ms, which cut exports off
