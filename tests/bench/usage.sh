@@ -21,7 +21,8 @@
 # on a build without them and on this one (docs/benchmarks.md).
 #
 # Knobs: BENCH_ROWS (10000000), BENCH_DURATION (s per wrk run, 10), BENCH_CONNECTIONS (4),
-# BENCH_RAW_RUNS (5), EZ_BUILD_DIR (build/, Release), BENCH_KEEP=1 keeps the stack directory.
+# BENCH_RAW_RUNS (5), EZ_BUILD_DIR (build/, Release), BENCH_KEEP=1 keeps the stack directory,
+# BENCH_REUSE=DIR measures again on a directory kept that way (no seed, no rebuild).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 
@@ -43,9 +44,25 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-DIR=$(mktemp -d /tmp/ezapi-bench-usage-XXXXXX)
+if [[ -n ${BENCH_REUSE:-} ]]; then
+  # A directory an earlier run kept (BENCH_KEEP=1) after seeding: measure again on the same
+  # rows and window, with the binaries of EZ_BUILD_DIR, without the seed and the rebuild.
+  DIR=$(cd "$BENCH_REUSE" && pwd) || die "BENCH_REUSE: no directory $BENCH_REUSE"
+  [[ -f $DIR/seed.env && -f $DIR/stack.env ]] || die "BENCH_REUSE: $DIR holds no finished seed"
+  # shellcheck disable=SC1091
+  source "$DIR/seed.env"
+  # The stack keeps its ports: its configuration names them.
+  # shellcheck disable=SC1091
+  EZ_API_PORT=$(source "$DIR/stack.env"; echo "${EZ_API_URL##*:}")
+  EZ_STACK_PG_PORT=$(source "$DIR/stack.env"; sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$EZ_PG_DSN")
+  EZ_STACK_REDIS_PORT=$(source "$DIR/stack.env"; echo "${EZ_REDIS_ADDR##*:}")
+  export EZ_API_PORT EZ_STACK_PG_PORT EZ_STACK_REDIS_PORT
+  BENCH_KEEP=1
+else
+  DIR=$(mktemp -d /tmp/ezapi-bench-usage-XXXXXX)
+  export EZ_API_PORT=$(free_port) EZ_STACK_PG_PORT=$(free_port) EZ_STACK_REDIS_PORT=$(free_port)
+fi
 export EZ_STACK_DIR=$DIR EZ_BUILD_DIR=$BUILD EZ_STACK_PG_FSYNC=off
-export EZ_API_PORT=$(free_port) EZ_STACK_PG_PORT=$(free_port) EZ_STACK_REDIS_PORT=$(free_port)
 cleanup() {
   "$EZ_ROOT/scripts/stack" down >/dev/null 2>&1 || true
   [[ -n ${BENCH_KEEP:-} ]] || rm -rf "$DIR"
@@ -59,11 +76,9 @@ URL=$EZ_API_URL
 AUTH="Authorization: Bearer $EZ_ADMIN_TOKEN"
 ctl() { (set -a; . "$DIR/secrets.env" 2>/dev/null || true; EZ_CONFIG_FILE=$DIR/config.yaml "$BUILD/ezapi-ctl" "$@"); }
 
+if [[ -z ${BENCH_REUSE:-} ]]; then
 now=$(date -u +%s)
 to=$(( (now / 3600 + 1) * 3600 ))
-from30=$(( to - 30 * 86400 ))
-from7=$(( to - 7 * 86400 ))
-
 say "bench: seeding $ROWS raw log rows over 30 days"
 t0=$(date +%s.%N)
 psql "$EZ_PG_DSN" -q -v ON_ERROR_STOP=1 -v rows="$ROWS" -v t_to="$to" >/dev/null <<'SQL'
@@ -86,15 +101,23 @@ FROM (SELECT i, to_timestamp(:t_to - 30 * 86400 + (i - 1) * (30.0 * 86400 / :row
 ANALYZE logs;
 SQL
 t1=$(date +%s.%N)
+seed_s=$(awk "BEGIN{print $t1 - $t0}")
 say "bench: rebuilding rollups"
 ctl usage rebuild --from "$from30" --to "$to" >"$DIR/rebuild.txt"
 t2=$(date +%s.%N)
+rebuild_s=$(awk "BEGIN{print $t2 - $t1}")
 psql "$EZ_PG_DSN" -q -c "ANALYZE usage_hourly; ANALYZE usage_daily; ANALYZE usage_master_hourly; ANALYZE usage_master_daily;" >/dev/null
 cat "$DIR/rebuild.txt" >&2
+printf 'ROWS=%s\nto=%s\nseed_s=%s\nrebuild_s=%s\n' "$ROWS" "$to" "$seed_s" "$rebuild_s" >"$DIR/seed.env"
+else
+  say "bench: reusing the $ROWS rows seeded in $DIR (seed and rebuild times are that run's)"
+fi
+from30=$(( to - 30 * 86400 ))
+from7=$(( to - 7 * 86400 ))
 
 RESULTS=$DIR/results.txt
-echo "seed rows=$ROWS s=$(awk "BEGIN{print $t1 - $t0}")" >"$RESULTS"
-echo "rebuild s=$(awk "BEGIN{print $t2 - $t1}")" >>"$RESULTS"
+echo "seed rows=$ROWS s=$seed_s" >"$RESULTS"
+echo "rebuild s=$rebuild_s" >>"$RESULTS"
 
 # wrk_run NAME PATH: unpaced, wrk's own latency distribution.
 wrk_run() {
