@@ -3,20 +3,14 @@
 // they share: ring_layout.h.
 #include "logq/ring.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <new>
+#include <optional>
 #include <thread>
 #include <utility>
 
-#include "common/fd.h"
 #include "common/time.h"
 #include "logq/ring_layout.h"
 
@@ -54,56 +48,38 @@ void check_identity(const Header& h, const std::string& name, const RingOptions*
         "; refusing to attach (drain it, stop everything, remove /dev/shm" + name + ")");
 }
 
-class Mapping {
- public:
-  Mapping(int fd, size_t len, const std::string& name) : len_(len) {
-    void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) throw RingError(errno_text("mmap", name));
-    p_ = p;
+// Segment failures in the ring's vocabulary (the flusher and the master report RingError).
+template <typename F>
+auto as_ring_error(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const ShmError& e) {
+    throw RingError(std::string("log queue: ") + e.what());
   }
-  Mapping(const Mapping&) = delete;
-  ~Mapping() {
-    if (p_) ::munmap(p_, len_);
-  }
-  [[nodiscard]] void* get() const { return p_; }
-  [[nodiscard]] void* release() { return std::exchange(p_, nullptr); }
-
- private:
-  void* p_ = nullptr;
-  size_t len_;
-};
+}
 
 }  // namespace
 
-Ring::Ring(std::string name, int fd, void* base, size_t mapped)
-    : name_(std::move(name)), fd_(fd), base_(base), mapped_(mapped) {
-  hdr_ = static_cast<Header*>(base_);
-  data_ = static_cast<unsigned char*>(base_) + kDataOffset;
+Ring::Ring(SharedMemory shm) : shm_(std::move(shm)) {
+  hdr_ = static_cast<Header*>(shm_.data());
+  data_ = static_cast<unsigned char*>(shm_.data()) + kDataOffset;
 }
 
 Ring::Ring(Ring&& o) noexcept
-    : name_(std::move(o.name_)),
-      fd_(std::exchange(o.fd_, -1)),
-      base_(std::exchange(o.base_, nullptr)),
-      mapped_(std::exchange(o.mapped_, 0)),
+    : shm_(std::move(o.shm_)),
       hdr_(std::exchange(o.hdr_, nullptr)),
       data_(std::exchange(o.data_, nullptr)) {}
 
 Ring& Ring::operator=(Ring&& o) noexcept {
-  Ring tmp(std::move(o));
-  std::swap(name_, tmp.name_);
-  std::swap(fd_, tmp.fd_);
-  std::swap(base_, tmp.base_);
-  std::swap(mapped_, tmp.mapped_);
-  std::swap(hdr_, tmp.hdr_);
-  std::swap(data_, tmp.data_);
+  if (this != &o) {
+    shm_ = std::move(o.shm_);
+    hdr_ = std::exchange(o.hdr_, nullptr);
+    data_ = std::exchange(o.data_, nullptr);
+  }
   return *this;
 }
 
-Ring::~Ring() {
-  if (base_) ::munmap(base_, mapped_);
-  if (fd_ >= 0) ::close(fd_);
-}
+Ring::~Ring() = default;
 
 Ring Ring::open(const RingOptions& options_in) {
   RingOptions opt = options_in;
@@ -118,17 +94,13 @@ Ring Ring::open(const RingOptions& options_in) {
   const size_t total = kDataOffset + opt.capacity_bytes;
 
   for (int attempt = 0; attempt < 3; ++attempt) {
-    // Whoever starts first creates the segment.
-    UniqueFd fd(::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660));
-    if (fd.get() >= 0) {
-      ::fchmod(fd.get(), 0660);  // umask must not lock the flusher out of the master's queue
-      if (::ftruncate(fd.get(), static_cast<off_t>(total)) != 0) {
-        const std::string err = errno_text("ftruncate", name);
-        ::shm_unlink(name.c_str());
-        throw RingError(err);
-      }
-      Mapping map(fd.get(), total, name);
-      auto* h = new (map.get()) Header();  // zeroed memory; placement-new starts lifetimes
+    // Whoever starts first creates the segment. 0660 whatever the umask: it must not lock
+    // the flusher out of the master's queue.
+    std::optional<SharedMemory> created = as_ring_error([&] {
+      return SharedMemory::create_exclusive(name, total, 0660, SharedMemory::Umask::ignored);
+    });
+    if (created) {
+      auto* h = new (created->data()) Header();  // zeroed memory; placement-new starts lifetimes
       h->version = kVersion;
       h->header_size = sizeof(Header);
       h->capacity_bytes = opt.capacity_bytes;
@@ -140,65 +112,49 @@ Ring Ring::open(const RingOptions& options_in) {
       h->ring_id = id;
       h->created_unix_ms = unix_now_ms();
       h->magic.store(kMagic, std::memory_order_release);  // last: now attachable
-      return Ring(name, fd.release(), map.release(), total);
+      return Ring(std::move(*created));
     }
-    if (errno != EEXIST) throw RingError(errno_text("shm_open", name));
 
-    UniqueFd efd(::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0));
-    if (efd.get() < 0) {
-      if (errno == ENOENT) continue;  // removed between our two calls: try creating again
-      throw RingError(errno_text("shm_open", name));
-    }
+    std::optional<SharedMemory> existing = as_ring_error(
+        [&] { return SharedMemory::open_existing(name, SharedMemory::Access::read_write); });
+    if (!existing) continue;  // removed between our two calls: try creating again
     // The creator may still be between shm_open and setting magic: wait a little for it.
     bool ready = false;
     for (int i = 0; i < 200 && !ready; ++i) {
-      struct stat st {};
-      if (::fstat(efd.get(), &st) != 0) throw RingError(errno_text("fstat", name));
-      if (static_cast<size_t>(st.st_size) >= kDataOffset) {
-        Mapping head(efd.get(), kDataOffset, name);
-        const auto* h = static_cast<const Header*>(head.get());
-        if (h->magic.load(std::memory_order_acquire) != 0) {
-          check_identity(*h, name, &opt);
-          ready = true;
-          break;
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      ready = as_ring_error([&] {
+        if (existing->segment_size() < kDataOffset) return false;
+        existing->map(kDataOffset);
+        const auto* h = static_cast<const Header*>(existing->data());
+        if (h->magic.load(std::memory_order_acquire) == 0) return false;
+        check_identity(*h, name, &opt);
+        return true;
+      });
+      if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (!ready) {
       // A creator died half-way (size or magic never set): nothing can be in it. Replace it.
-      ::shm_unlink(name.c_str());
+      SharedMemory::unlink(name);
       continue;
     }
-    Mapping map(efd.get(), total, name);
-    return Ring(name, efd.release(), map.release(), total);
+    as_ring_error([&] { existing->map(total); });
+    return Ring(std::move(*existing));
   }
   throw RingError("log queue " + name + ": could not create or attach (raced 3 times)");
 }
 
 Ring Ring::attach(const std::string& name_in) {
   const std::string name = shm_name(name_in);
-  UniqueFd fd(::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0));
-  if (fd.get() < 0) throw RingError(errno_text("shm_open", name));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw RingError(errno_text("fstat", name));
-  if (static_cast<size_t>(st.st_size) < kDataOffset)
-    throw RingError("log queue " + name + ": segment too small");
-  uint64_t cap = 0;
-  {
-    Mapping head(fd.get(), kDataOffset, name);
-    const auto* h = static_cast<const Header*>(head.get());
+  return as_ring_error([&] {
+    SharedMemory shm = SharedMemory::attach(name, SharedMemory::Access::read_write, kDataOffset);
+    const auto* h = static_cast<const Header*>(shm.data());
     check_identity(*h, name, nullptr);
-    cap = h->capacity_bytes;
-  }
-  if (static_cast<uint64_t>(st.st_size) < kDataOffset + cap)
-    throw RingError("log queue " + name + ": segment smaller than its capacity");
-  Mapping map(fd.get(), kDataOffset + cap, name);
-  return Ring(name, fd.release(), map.release(), kDataOffset + cap);
+    shm.map(kDataOffset + h->capacity_bytes);  // refuses a segment smaller than its capacity
+    return Ring(std::move(shm));
+  });
 }
 
 bool Ring::remove(const std::string& name) {
-  return ::shm_unlink(shm_name(name).c_str()) == 0;
+  return SharedMemory::unlink(shm_name(name));
 }
 
 uint64_t Ring::ring_id() const {

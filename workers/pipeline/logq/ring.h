@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/shm.h"
+
 namespace ez::logq {
 
 // Any failure to create, attach or validate the shared-memory segment.
@@ -137,22 +139,19 @@ class Ring {
   [[nodiscard]] uint64_t ring_id() const;
   [[nodiscard]] uint64_t capacity_entries() const;
   [[nodiscard]] uint64_t capacity_bytes() const;
-  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] const std::string& name() const { return shm_.name(); }
 
   // Only the (single) consumer writes these; anyone may read them through stats().
   void publish_flusher_stats(const FlusherStats& s);
 
  private:
   friend class Consumer;
-  Ring(std::string name, int fd, void* base, size_t mapped);
+  explicit Ring(SharedMemory shm);
   // enqueue() without counting a refusal (enqueue_wait tries several times).
   [[nodiscard]] EnqueueResult try_enqueue(std::span<const std::string_view> entries);
   void count_refusal(uint64_t entries);
 
-  std::string name_;
-  int fd_ = -1;
-  void* base_ = nullptr;
-  size_t mapped_ = 0;
+  SharedMemory shm_;  // the whole segment, mapped read-write
   Header* hdr_ = nullptr;
   unsigned char* data_ = nullptr;
 };
@@ -215,7 +214,7 @@ class Consumer {
 
   Ring& ring_;
   ConsumerOptions opt_;
-  int lock_fd_ = -1;
+  SharedMemory lock_;          // a second descriptor of the segment, unmapped: holds the flock
   std::deque<Walked> walked_;  // walked, not yet released, in queue order
   size_t emit_idx_ = 0;        // walked_[emit_idx_] is the record poll() is inside of
   uint32_t emit_entry_ = 0;    // next entry index inside it

@@ -3,7 +3,6 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -11,6 +10,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "logq/ring.h"
 #include "logq/ring_layout.h"
@@ -33,23 +34,33 @@ void futex_wake_all(std::atomic<uint32_t>& word) {
 
 }  // namespace
 
-Consumer::Consumer(Ring& ring, ConsumerOptions options) : ring_(ring), opt_(options) {
-  // A separate open file description, so even a second Consumer in the same process
-  // conflicts (flock locks belong to the description, not the process).
-  const int fd = ::shm_open(ring_.name_.c_str(), O_RDWR | O_CLOEXEC, 0);
-  if (fd < 0) throw RingError(errno_text("shm_open (consumer lock)", ring_.name_));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    throw RingError("log queue " + ring_.name_ +
-                    ": another consumer (log flusher) is attached; refusing to run two");
+namespace {
+
+// A separate open file description of the segment, locked: even a second Consumer in the
+// same process conflicts (flock locks belong to the description, not the process).
+SharedMemory lock_consumer(const std::string& name) {
+  std::optional<SharedMemory> shm;
+  try {
+    shm = SharedMemory::open_existing(name, SharedMemory::Access::read_write);
+  } catch (const ShmError& e) {
+    throw RingError(std::string("log queue (consumer lock): ") + e.what());
   }
-  lock_fd_ = fd;
+  if (!shm)
+    throw RingError("log queue " + name + ": shm_open (consumer lock): " + std::strerror(ENOENT));
+  if (::flock(shm->fd(), LOCK_EX | LOCK_NB) != 0)
+    throw RingError("log queue " + name +
+                    ": another consumer (log flusher) is attached; refusing to run two");
+  return std::move(*shm);
+}
+
+}  // namespace
+
+Consumer::Consumer(Ring& ring, ConsumerOptions options)
+    : ring_(ring), opt_(options), lock_(lock_consumer(ring.name())) {
   walk_pos_ = ring_.hdr_->head_pos.load(std::memory_order_acquire);
 }
 
-Consumer::~Consumer() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);
-}
+Consumer::~Consumer() = default;
 
 uint64_t Consumer::next_seq() const {
   const Header& h = *ring_.hdr_;

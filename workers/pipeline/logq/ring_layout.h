@@ -7,10 +7,8 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <string>
 
 namespace ez::logq {
 
@@ -109,10 +107,6 @@ constexpr uint64_t align8(uint64_t v) {
 // half the modulus of it.
 constexpr uint64_t unwrap(uint64_t low, uint64_t ref, uint64_t mask) {
   return ref + ((low - ref) & mask);
-}
-
-inline std::string errno_text(const std::string& what, const std::string& name) {
-  return "log queue " + name + ": " + what + ": " + std::strerror(errno);
 }
 
 // The header word at full position `pos` of the data area, for atomic access.

@@ -1,8 +1,5 @@
 #include "prefork/scoreboard.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,8 +9,9 @@
 #include <ctime>
 #include <fstream>
 #include <new>
+#include <optional>
 #include <stdexcept>
-#include <system_error>
+#include <utility>
 
 namespace ez::prefork {
 
@@ -124,10 +122,6 @@ std::string name_text(const char* src, size_t cap) {
   return std::string(src, strnlen(src, cap));
 }
 
-std::system_error sys_error(const std::string& what) {
-  return std::system_error(errno, std::generic_category(), what);
-}
-
 // The pid recorded in an existing segment if that process is alive and runs the
 // same program as we do (a recycled pid of some other program does not count).
 pid_t live_master_of(const std::string& name);
@@ -220,104 +214,70 @@ pid_t live_master_of(const std::string& name) {
 
 }  // namespace
 
-Scoreboard::Scoreboard(std::string name, Layout* layout, size_t size, bool owner, uint64_t inode)
-    : name_(std::move(name)),
-      layout_(layout),
-      size_(size),
+Scoreboard::Scoreboard(SharedMemory shm, bool owner)
+    : shm_(std::move(shm)),
+      layout_(static_cast<Layout*>(shm_.data())),
       owner_(owner),
-      owner_pid_(owner ? getpid() : 0),
-      inode_(inode) {}
+      owner_pid_(owner ? getpid() : 0) {}
 
 Scoreboard Scoreboard::create(const std::string& name) {
-  int fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
-  if (fd < 0 && errno == EEXIST) {
+  // The umask may narrow 0640, as it always could (unlike the log queue's 0660, which the
+  // flusher of another user must be able to write).
+  auto create_new = [&] {
+    return SharedMemory::create_exclusive(name, sizeof(Layout), 0640, SharedMemory::Umask::applies);
+  };
+  std::optional<SharedMemory> shm = create_new();
+  if (!shm) {
     // Another master running with the same server.shm_prefix would lose its status
     // page to us: refuse. Otherwise it was left behind by a master that was
     // SIGKILLed (its workers died with it: PDEATHSIG) and nothing reads it any more.
     if (const pid_t owner = live_master_of(name); owner > 0)
       throw std::runtime_error("in use by the running master pid " + std::to_string(owner));
-    shm_unlink(name.c_str());
-    fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+    SharedMemory::unlink(name);
+    shm = create_new();
+    if (!shm) throw ShmError("shm_open " + name + ": " + std::strerror(EEXIST), EEXIST);
   }
-  if (fd < 0) throw sys_error("shm_open " + name);
-  const size_t size = sizeof(Layout);
-  struct stat st {};
-  if (ftruncate(fd, static_cast<off_t>(size)) != 0 || fstat(fd, &st) != 0) {
-    auto e = sys_error("ftruncate " + name);
-    close(fd);
-    shm_unlink(name.c_str());
-    throw e;
-  }
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  close(fd);  // the mapping keeps the segment alive
-  if (p == MAP_FAILED) {
-    auto e = sys_error("mmap " + name);
-    shm_unlink(name.c_str());
-    throw e;
-  }
-  auto* layout = new (p) Layout();
+  auto* layout = new (shm->data()) Layout();
   layout->version = kVersion;
-  layout->size = static_cast<uint32_t>(size);
+  layout->size = static_cast<uint32_t>(sizeof(Layout));
   layout->magic.store(kMagic, std::memory_order_release);
-  return Scoreboard(name, layout, size, true, static_cast<uint64_t>(st.st_ino));
+  return Scoreboard(std::move(*shm), true);
 }
 
 Scoreboard Scoreboard::attach(const std::string& name) {
-  int fd = shm_open(name.c_str(), O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) throw sys_error("shm_open " + name);
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    auto e = sys_error("fstat " + name);
-    close(fd);
-    throw e;
-  }
-  if (static_cast<size_t>(st.st_size) < sizeof(Layout)) {
-    close(fd);
-    throw std::runtime_error(name + ": not a scoreboard of this version (size)");
-  }
-  void* p = mmap(nullptr, sizeof(Layout), PROT_READ, MAP_SHARED, fd, 0);
-  close(fd);
-  if (p == MAP_FAILED) throw sys_error("mmap " + name);
-  auto* layout = static_cast<Layout*>(p);
+  SharedMemory shm = SharedMemory::attach(name, SharedMemory::Access::read_only, sizeof(Layout));
+  const auto* layout = static_cast<const Layout*>(shm.data());
   if (layout->magic.load(std::memory_order_acquire) != kMagic || layout->version != kVersion ||
-      layout->size != sizeof(Layout)) {
-    munmap(p, sizeof(Layout));
+      layout->size != sizeof(Layout))
     throw std::runtime_error(name + ": not a scoreboard of this version");
-  }
-  return Scoreboard(name, layout, sizeof(Layout), false, 0);
+  return Scoreboard(std::move(shm), false);
 }
 
 Scoreboard::Scoreboard(Scoreboard&& o) noexcept
-    : name_(std::move(o.name_)),
-      layout_(o.layout_),
-      size_(o.size_),
-      owner_(o.owner_),
-      owner_pid_(o.owner_pid_),
-      inode_(o.inode_) {
-  o.layout_ = nullptr;
-  o.owner_ = false;
-}
+    : shm_(std::move(o.shm_)),
+      layout_(std::exchange(o.layout_, nullptr)),
+      owner_(std::exchange(o.owner_, false)),
+      owner_pid_(o.owner_pid_) {}
 
 Scoreboard& Scoreboard::operator=(Scoreboard&& o) noexcept {
   if (this != &o) {
-    this->~Scoreboard();
-    new (this) Scoreboard(std::move(o));
+    unlink_if_owner();
+    shm_ = std::move(o.shm_);
+    layout_ = std::exchange(o.layout_, nullptr);
+    owner_ = std::exchange(o.owner_, false);
+    owner_pid_ = o.owner_pid_;
   }
   return *this;
 }
 
 Scoreboard::~Scoreboard() {
-  if (!layout_) return;
-  munmap(layout_, size_);
-  layout_ = nullptr;
-  if (!owner_ || getpid() != owner_pid_) return;
+  unlink_if_owner();
+}
+
+void Scoreboard::unlink_if_owner() {
+  if (!layout_ || !owner_ || getpid() != owner_pid_) return;
   // A newer master may have replaced the name meanwhile: never unlink its segment.
-  int fd = shm_open(name_.c_str(), O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) return;
-  struct stat st {};
-  const bool ours = fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_ino) == inode_;
-  close(fd);
-  if (ours) shm_unlink(name_.c_str());
+  shm_.unlink_if_current();
 }
 
 // ---- master --------------------------------------------------------------------

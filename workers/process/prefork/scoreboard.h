@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/shm.h"
 #include "common/time.h"
 
 namespace ez::prefork {
@@ -143,10 +144,11 @@ class Scoreboard {
  public:
   // Master: creates (or replaces a stale) segment named `name` ("/ezapi-scoreboard") and
   // unlinks it in the destructor (only in the creating process, and only if the name
-  // still refers to this segment). Throws std::system_error.
+  // still refers to this segment). Throws ShmError (common/shm.h), or std::runtime_error
+  // when a live master holds the name.
   [[nodiscard]] static Scoreboard create(const std::string& name);
-  // Tools and tests: attach to an existing segment, read-only. Throws std::system_error
-  // (or std::runtime_error if it is not a scoreboard of this layout).
+  // Tools and tests: attach to an existing segment, read-only. Throws ShmError (also when
+  // it is too small) or std::runtime_error if it is not a scoreboard of this layout.
   [[nodiscard]] static Scoreboard attach(const std::string& name);
 
   Scoreboard(Scoreboard&& other) noexcept;
@@ -155,7 +157,7 @@ class Scoreboard {
   Scoreboard& operator=(const Scoreboard&) = delete;
   ~Scoreboard();
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return shm_.name(); }
 
   // ---- master ----
   void set_master(pid_t pid, int64_t start_unix);
@@ -216,14 +218,14 @@ class Scoreboard {
   [[nodiscard]] std::vector<RouteCounts> route_counts() const;
 
  private:
-  Scoreboard(std::string name, Layout* layout, size_t size, bool owner, uint64_t inode);
+  Scoreboard(SharedMemory shm, bool owner);
+  void unlink_if_owner();
 
-  std::string name_;
+  SharedMemory shm_;
   Layout* layout_ = nullptr;
-  size_t size_ = 0;
   bool owner_ = false;   // unlink the name on destruction (creator only)
   pid_t owner_pid_ = 0;  // ... and only in that process, not in forked workers
-  uint64_t inode_ = 0;   // ... and only if the name still refers to our segment
+                         // (and only if the name still refers to our segment)
 };
 
 }  // namespace ez::prefork

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -370,6 +372,75 @@ BOOST_AUTO_TEST_CASE(only_one_consumer) {
     BOOST_CHECK_THROW(Consumer second(ring), RingError);
   }
   Consumer again(ring);  // the lock went with the first one
+}
+
+BOOST_AUTO_TEST_CASE(openers_racing_to_create_share_one_segment) {
+  // The master and the flusher start together: whichever creates the queue, every opener
+  // must end up on that one segment, never on a second one or an error.
+  constexpr int kOpeners = 4;
+  for (int round = 0; round < 10; ++round) {
+    TempRingName tn;
+    SharedArray<uint64_t> ids(kOpeners);
+    SharedArray<int> go(1);
+    std::vector<pid_t> kids;
+    for (int k = 0; k < kOpeners; ++k) {
+      const pid_t pid = fork();
+      BOOST_REQUIRE(pid >= 0);
+      if (pid == 0) {
+        while (std::atomic_ref<int>(go[0]).load() == 0) std::this_thread::yield();
+        try {
+          ids[static_cast<size_t>(k)] = Ring::open(tn.options(100, 1 << 16)).ring_id();
+          _exit(0);
+        } catch (...) {
+          _exit(1);
+        }
+      }
+      kids.push_back(pid);
+    }
+    std::atomic_ref<int>(go[0]).store(1);
+    for (pid_t p : kids) {
+      const int st = wait_exit(p);
+      BOOST_TEST((WIFEXITED(st) && WEXITSTATUS(st) == 0));
+    }
+    const Ring ring = Ring::attach(tn.name);
+    for (int k = 0; k < kOpeners; ++k) BOOST_TEST(ids[static_cast<size_t>(k)] == ring.ring_id());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_segment_left_half_made_by_a_dead_creator_is_replaced) {
+  TempRingName tn;
+  const RingOptions opt = tn.options(100, 1 << 16);
+  // Killed right after shm_open (no size), then after ftruncate (no header): open() waits
+  // for the creator to finish, gives up on it and makes a working queue.
+  for (const off_t size : {off_t{0}, off_t{4096 + (1 << 16)}}) {
+    Ring::remove(tn.name);
+    const int fd = shm_open(tn.name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    BOOST_REQUIRE(fd >= 0);
+    BOOST_REQUIRE(ftruncate(fd, size) == 0);
+    close(fd);
+    Ring ring = Ring::open(opt);
+    BOOST_TEST(ring.capacity_entries() == 100u);
+    BOOST_TEST(ring.ring_id() != 0u);
+    BOOST_TEST((put(ring, {"a", "b"}).status == Status::ok));
+    BOOST_TEST(Ring::attach(tn.name).stats().enqueued == 2u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_segment_is_0660_whatever_the_umask) {
+  // The flusher may run as another user of the group: a strict umask must not lock it out.
+  TempRingName tn;
+  const mode_t old = umask(077);
+  std::optional<Ring> ring;
+  try {
+    ring.emplace(Ring::open(tn.options(10, 4096)));
+  } catch (...) {
+    umask(old);
+    throw;
+  }
+  umask(old);
+  struct stat st {};
+  BOOST_REQUIRE(stat(("/dev/shm" + tn.name).c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0660u);
 }
 
 BOOST_AUTO_TEST_CASE(forked_producers_each_entry_read_once_in_producer_order) {

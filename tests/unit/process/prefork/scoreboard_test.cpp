@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,8 +10,10 @@
 #include <cerrno>
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 
 using namespace ez::prefork;
 
@@ -102,6 +105,25 @@ BOOST_AUTO_TEST_CASE(create_refuses_a_segment_of_a_live_master) {
   // Once that master is gone its segment is stale and may be replaced.
   Scoreboard replacement = Scoreboard::create(name);
   BOOST_TEST(replacement.global().master_pid == 0);
+}
+
+BOOST_AUTO_TEST_CASE(created_0640_and_narrowed_by_the_umask) {
+  // Unlike the log queue (0660 whatever the umask), the scoreboard keeps the umask's say.
+  for (const auto& [mask, want] : {std::pair<mode_t, mode_t>{022, 0640}, {077, 0600}}) {
+    const std::string name = unique_name("mode");
+    const mode_t old = umask(mask);
+    std::optional<Scoreboard> sb;
+    try {
+      sb.emplace(Scoreboard::create(name));
+    } catch (...) {
+      umask(old);
+      throw;
+    }
+    umask(old);
+    struct stat st {};
+    BOOST_REQUIRE(stat(("/dev/shm" + name).c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 0777) == want);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(slot_claim_and_release) {
