@@ -11,7 +11,9 @@
 
 namespace ez::db {
 // So that a failed check prints which failure it got.
-std::ostream& operator<<(std::ostream& os, Failure f) { return os << static_cast<int>(f); }
+std::ostream& operator<<(std::ostream& os, Failure f) {
+  return os << static_cast<int>(f);
+}
 }  // namespace ez::db
 
 using ez::Error;
