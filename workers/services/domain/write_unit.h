@@ -46,13 +46,16 @@ class WriteUnit {
   void changed(snapshot::Resource resource, const std::string& id, const std::string& old = {});
 
   // Commits, then pushes the outbox to Redis. A failed push is not an error of the
-  // write: the rows stay in the outbox and the replay loop delivers them.
+  // write: the rows stay in the outbox and the replay loop delivers them. A unit that
+  // recorded nothing (a PUT that changed nothing) commits and pushes nothing. A failed
+  // COMMIT leaves as a db::StorageError (commit_in_doubt when its answer was lost).
   void commit();
 
  private:
   Context& ctx_;
   Author author_;
   pqxx::work tx_;
+  bool recorded_ = false;  // an audit or outbox row was written
   bool committed_ = false;
 };
 

@@ -1,17 +1,16 @@
 // /admin/bindings: namespace.public_model -> candidate provider group + selector.
-// Every answer carries the binding's resolution (api/binding_resolution.h).
+// Every answer carries the binding's resolution (domain/binding_resolution.h). Thin
+// handlers: validate (admin_input), call the binding service (domain/bindings.h), answer.
+#include "domain/bindings.h"
+
 #include "api/auth.h"
 #include "api/pagination.h"
 #include "api/routes.h"
-#include "db/audit.h"
-#include "db/bindings_repo.h"
 #include "domain/admin_input.h"
 #include "domain/binding_resolution.h"
 #include "domain/validate.h"
 #include "domain/write_unit.h"
-#include "http/error.h"
 #include "http/response.h"
-#include "snapshot/outbox.h"
 
 namespace ez::api {
 
@@ -19,47 +18,22 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 
 namespace {
 
-using http::ApiError;
-using http::ErrorCode;
-
-[[noreturn]] void duplicate(const db::BindingValues& v) {
-  throw ApiError(ErrorCode::conflict,
-                 "a binding of " + v.ns + "." + v.public_model + " to route_group \"" +
-                     v.route_group + "\" already exists",
-                 "route_group");
-}
-
-// The outbox id of a binding is the config:bindings field it feeds,
-// "namespace.public_model": that snapshot aggregates every binding row of the
-// pair, and it must be rebuilt (or removed) even after the row is gone.
-// `before`: the pair a moved binding left, whose snapshot loses this candidate.
-void changed(pqxx::transaction_base& tx, const db::BindingValues& v,
-             const db::BindingValues* before = nullptr) {
-  std::string old_field;
-  if (before && (before->ns != v.ns || before->public_model != v.public_model))
-    old_field = before->ns + "." + before->public_model;
-  snapshot::record_change(tx, snapshot::Resource::binding, v.ns + "." + v.public_model, old_field);
+// The binding's JSON with its resolution (and, after a write, the warnings about it).
+Json::Value binding_answer(ResolvedBinding&& b, bool with_warnings) {
+  Json::Value out = binding_json(b.row);
+  attach_report(out, std::move(b.report), with_warnings);
+  return out;
 }
 
 http::Response create(Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const db::BindingValues v = binding_values(req.json_body(), nullptr);
   WriteUnit w(ctx, {actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  db::BindingRow row;
-  try {
-    row = db::insert_binding(tx, v);
-  } catch (const pqxx::unique_violation&) {
-    duplicate(v);
-  }
-  const Json::Value after = binding_json(row);
-  w.audit("create", "binding", std::to_string(row.id), Json::Value(), after);
-  changed(tx, row.v);
-  Json::Value out = after;
-  attach_report(out, std::move(resolve_bindings(tx, {row.v}).front()), true);
+  ResolvedBinding b = domain::create_binding(w, v);
   w.commit();
-  auto resp = http::json(201, out);
-  resp.header("Location", "/admin/bindings/" + std::to_string(row.id));
+  const int64_t id = b.row.id;
+  auto resp = http::json(201, binding_answer(std::move(b), true));
+  resp.header("Location", "/admin/bindings/" + std::to_string(id));
   return resp;
 }
 
@@ -67,18 +41,16 @@ http::Response list(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = binding_filter(req.query);
   const auto page = parse_page(req);
-  pqxx::nontransaction tx(ctx.pg_read().conn());
-  const auto rows = db::list_bindings(tx, filter, page.after, page.fetch_limit());
-  std::vector<db::BindingValues> values;
-  for (const auto& r : rows) values.push_back(r.v);
-  auto reports = resolve_bindings(tx, values);
+  BindingPage found = domain::list_bindings(ctx, filter, page.after, page.fetch_limit());
+  const auto& rows = found.rows;
   return http::json(
       200, page_json(
                rows, page,
                [&](const db::BindingRow& r) {
                  Json::Value j = binding_json(r);
                  // Each report is attached once: moved, not copied.
-                 attach_report(j, std::move(reports[static_cast<size_t>(&r - rows.data())]), false);
+                 attach_report(j, std::move(found.reports[static_cast<size_t>(&r - rows.data())]),
+                               false);
                  return j;
                },
                [](const db::BindingRow& r) { return r.id; }));
@@ -87,12 +59,7 @@ http::Response list(Context& ctx, http::Request& req) {
 http::Response get(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "binding");
-  pqxx::nontransaction tx(ctx.pg().conn());
-  auto row = db::find_binding(tx, id);
-  if (!row) http::not_found("binding");
-  Json::Value out = binding_json(*row);
-  attach_report(out, std::move(resolve_bindings(tx, {row->v}).front()), false);
-  return http::json(200, out);
+  return http::json(200, binding_answer(domain::get_binding(ctx, id), false));
 }
 
 http::Response update(Context& ctx, http::Request& req) {
@@ -100,28 +67,9 @@ http::Response update(Context& ctx, http::Request& req) {
   const int64_t id = parse_id(req.param("id"), "binding");
   const Json::Value body = req.json_body();
   WriteUnit w(ctx, {actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  auto before = db::find_binding(tx, id, /*for_update=*/true);
-  if (!before) http::not_found("binding");
-  const db::BindingValues v = binding_values(body, &before->v);
-  if (v == before->v) {
-    Json::Value out = binding_json(*before);
-    attach_report(out, std::move(resolve_bindings(tx, {v}).front()), true);
-    return http::json(200, out);
-  }
-  std::optional<db::BindingRow> after;
-  try {
-    after = db::update_binding(tx, id, v);
-  } catch (const pqxx::unique_violation&) {
-    duplicate(v);
-  }
-  if (!after) http::not_found("binding");
-  w.audit("update", "binding", std::to_string(id), binding_json(*before), binding_json(*after));
-  changed(tx, after->v, &before->v);
-  Json::Value out = binding_json(*after);
-  attach_report(out, std::move(resolve_bindings(tx, {after->v}).front()), true);
+  ResolvedBinding b = domain::update_binding(w, id, body);
   w.commit();
-  return http::json(200, out);
+  return http::json(200, binding_answer(std::move(b), true));
 }
 
 // What a binding with this body would resolve to, without storing anything:
@@ -129,8 +77,7 @@ http::Response update(Context& ctx, http::Request& req) {
 http::Response resolve(Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const db::BindingValues v = binding_values(req.json_body(), nullptr);
-  pqxx::read_transaction tx(ctx.pg().conn());
-  const BindingReport report = resolve_bindings(tx, {v}).front();
+  const BindingReport report = domain::resolve_binding(ctx, v);
   Json::Value out(Json::objectValue);
   out["resolution"] = report.resolution;
   Json::Value& warnings = out["warnings"] = Json::Value(Json::arrayValue);
@@ -142,11 +89,7 @@ http::Response remove(Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "binding");
   WriteUnit w(ctx, {actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  auto before = db::find_binding(tx, id, /*for_update=*/true);
-  if (!before || !db::delete_binding(tx, id)) http::not_found("binding");
-  w.audit("delete", "binding", std::to_string(id), binding_json(*before), Json::Value());
-  changed(tx, before->v);
+  domain::delete_binding(w, id);
   w.commit();
   return http::no_content();
 }

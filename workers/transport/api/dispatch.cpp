@@ -1,10 +1,9 @@
 #include "api/dispatch.h"
 
 #include <chrono>
-#include <pqxx/except>
 
 #include "common/log.h"
-#include "db/pg.h"
+#include "db/errors.h"
 #include "http/error.h"
 #include "redisx/redis.h"
 
@@ -29,21 +28,62 @@ ApiError unavailable(const char* what) {
   return ApiError(ErrorCode::unavailable, what).with_retry_after(kRetryAfterSeconds);
 }
 
+// Runs the handler. A pqxx exception that escaped it (a service translates its own; a
+// handler that reads directly, or a COMMIT, may not) is translated here by the same table,
+// so every storage failure reaches the answer below as a db::StorageError.
+http::Response run_translated(Context& ctx, const http::Route& route, http::Request& request) {
+  return db::translate_errors([&] { return route.handler(ctx, request); });
+}
+
 // Runs the handler; when its transaction died with the connection (it did not
-// commit: a lost COMMIT is in_doubt_error, handled by the caller), reconnects
+// commit: a lost COMMIT is commit_in_doubt, answered by the caller), reconnects
 // (to the new primary after a failover) and runs it once more. Safe because a
 // handler commits at most once and as its last database action: everything it
 // did before the loss was rolled back with the session.
 http::Response run_with_reconnect(Context& ctx, const http::Route& route, http::Request& request) {
   try {
-    return route.handler(ctx, request);
-  } catch (const std::exception& e) {
-    if (!db::is_connection_loss(e)) throw;
-    log::warn(std::string("postgres connection lost, reconnecting and retrying: ") + e.what());
+    return run_translated(ctx, route, request);
+  } catch (const db::StorageError& e) {
+    if (e.failure() != db::Failure::connection_lost) throw;
+    log::warn("postgres connection lost, reconnecting and retrying: " + e.detail());
     ctx.mark_pg_broken();
     if (!ctx.pg().reconnect_within(kReconnectBudget)) throw unavailable("database unavailable");
   }
-  return route.handler(ctx, request);
+  return run_translated(ctx, route, request);
+}
+
+// What a storage failure leaves to do besides answering: a dead session is dropped (the
+// next request reconnects), and the server's own words go to the log, never to the client.
+void note_storage_failure(Context& ctx, const db::StorageError& e) {
+  switch (e.failure()) {
+    case db::Failure::connection_lost:
+      // Still lost after the one reconnect (e.g. only a standby is reachable).
+      ctx.mark_pg_broken();
+      log::warn("postgres connection lost: " + e.detail());
+      break;
+    case db::Failure::commit_in_doubt:
+      // The COMMIT was sent and its answer lost: the write is wholly applied or
+      // wholly not (one transaction). Not retried: the client reads and decides.
+      ctx.mark_pg_broken();
+      log::warn("postgres commit in doubt: " + e.detail());
+      break;
+    case db::Failure::other:
+      log::error("sql error: " + e.detail());
+      break;
+    case db::Failure::unique_violation:
+    case db::Failure::foreign_key_violation:
+    case db::Failure::check_violation:
+      break;  // the client's doing, answered as such
+  }
+}
+
+http::Response answer(const ApiError& e) {
+  if (e.code() == ErrorCode::unavailable && e.retry_after() == 0) {
+    // Every 503 tells the client when to come back.
+    ApiError with = e;
+    return http::to_response(with.with_retry_after(kRetryAfterSeconds));
+  }
+  return http::to_response(e);
 }
 
 }  // namespace
@@ -64,45 +104,12 @@ Outcome dispatch(Context& ctx, const http::Match& m, http::Request& request) {
     }
     out.route = m.route->pattern;
     out.response = run_with_reconnect(ctx, *m.route, request);
+  } catch (const db::StorageError& e) {
+    note_storage_failure(ctx, e);
+    out.response = answer(e);
   } catch (const ApiError& e) {
     if (e.code() == ErrorCode::internal) log::error(std::string("internal error: ") + e.what());
-    if (e.code() == ErrorCode::unavailable && e.retry_after() == 0) {
-      // Every 503 tells the client when to come back.
-      ApiError with = e;
-      out.response = http::to_response(with.with_retry_after(kRetryAfterSeconds));
-      return out;
-    }
-    out.response = http::to_response(e);
-  } catch (const pqxx::broken_connection& e) {
-    ctx.mark_pg_broken();
-    log::warn(std::string("postgres connection lost: ") + e.what());
-    out.response = http::to_response(unavailable("database unavailable"));
-  } catch (const pqxx::in_doubt_error& e) {
-    // The COMMIT was sent and its answer lost: the write is wholly applied or
-    // wholly not (one transaction). Not retried: the client reads and decides.
-    ctx.mark_pg_broken();
-    log::warn(std::string("postgres commit in doubt: ") + e.what());
-    out.response = http::to_response(
-        unavailable("database connection lost during commit; the change may or may not be "
-                    "applied: read it back before retrying"));
-  } catch (const pqxx::unique_violation& e) {
-    out.response = http::to_response(ApiError(ErrorCode::conflict, "already exists"));
-  } catch (const pqxx::foreign_key_violation& e) {
-    out.response = http::to_response(
-        ApiError(ErrorCode::conflict, "refers to a missing resource or is still referenced"));
-  } catch (const pqxx::check_violation& e) {
-    out.response = http::to_response(ApiError(ErrorCode::invalid_field, "value out of range"));
-  } catch (const pqxx::sql_error& e) {
-    if (db::is_connection_loss(e)) {
-      // Still failing after the reconnect (e.g. only a standby is reachable).
-      ctx.mark_pg_broken();
-      log::warn(std::string("postgres unavailable: ") + e.what());
-      out.response = http::to_response(unavailable("database unavailable"));
-      return out;
-    }
-    // SQL goes to the log, never to the client.
-    log::error(std::string("sql error: ") + e.what() + " query: " + e.query());
-    out.response = http::to_response(ApiError(ErrorCode::internal, "internal error"));
+    out.response = answer(e);
   } catch (const redisx::RedisError& e) {
     log::warn(e.what());
     out.response = http::to_response(unavailable("redis unavailable"));

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "context/context.h"
+#include "db/errors.h"
 #include "http/error.h"
 #include "redisx/redis.h"
 
@@ -218,6 +219,29 @@ BOOST_AUTO_TEST_CASE(lost_servers_are_503_with_retry_after) {
   const Answer shutdown =
       call(throwing(pqxx::sql_error("terminating connection", "SELECT 1", "57P01")));
   BOOST_TEST(shutdown.status == 503);
+}
+
+BOOST_AUTO_TEST_CASE(storage_errors_a_service_translated_are_answered_like_the_raw_ones) {
+  // A service translates at its boundary (db/errors.h): the answer, and the reconnect after
+  // a lost session, are those of the pqxx exception it stands for.
+  const std::string q = "INSERT INTO providers (name) VALUES ('secret-name')";
+  const Answer dup =
+      call(throwing(ez::db::translate(pqxx::unique_violation("duplicate key value", q, "23505"))));
+  BOOST_TEST(dup.status == 409);
+  BOOST_TEST(dup.body["error"].asString() == "already exists");
+  BOOST_TEST(dup.raw.find("secret-name") == std::string::npos, dup.raw);
+  const Answer doubt = call(throwing(ez::db::translate(pqxx::in_doubt_error("lost COMMIT"))));
+  BOOST_TEST(doubt.status == 503);
+  BOOST_TEST(doubt.body["error"].asString().find("read it back") != std::string::npos);
+  BOOST_TEST(doubt.header("Retry-After").value_or("") == "1");
+  int runs = 0;
+  const Answer lost = call([&]() -> Response {
+    ++runs;
+    throw ez::db::translate(pqxx::broken_connection("server closed the connection"));
+  });
+  BOOST_TEST(lost.status == 503);
+  BOOST_TEST(lost.body["error"].asString() == "database unavailable");
+  BOOST_TEST(runs == 1);  // not run again without a database to run on
 }
 
 BOOST_AUTO_TEST_SUITE_END()
