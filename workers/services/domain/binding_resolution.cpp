@@ -12,16 +12,10 @@ Json::Value text_or_null(const std::string& s) {
   return s.empty() ? Json::Value(Json::nullValue) : Json::Value(s);
 }
 
-snapshot::BindingRow row_of(const db::BindingValues& v, int64_t group_id) {
-  snapshot::BindingRow r;
-  r.namespace_ = v.ns;
-  r.public_model = v.public_model;
-  r.route_group = v.route_group;
+db::BindingRow row_of(const db::BindingValues& v, int64_t group_id) {
+  db::BindingRow r;
+  r.v = v;
   r.group_id = group_id;
-  r.selector_type = v.selector_type;
-  r.selector_value = v.selector_value;
-  r.weight = v.weight;
-  r.status = v.status;
   return r;
 }
 
@@ -84,11 +78,11 @@ std::vector<BindingReport> resolve_bindings(pqxx::transaction_base& tx,
 }
 
 int64_t count_broken_bindings(pqxx::transaction_base& tx) {
-  const auto rows = snapshot::source::bindings(tx, std::nullopt);
+  const auto rows = db::load_bindings(tx, std::nullopt);
   const auto groups = snapshot::source::group_indexes(tx, std::nullopt);
   int64_t broken = 0;
   for (const auto& r : rows)
-    if (r.status == "active" && !snapshot::resolve_candidate(r, groups).error.empty()) ++broken;
+    if (r.v.status == "active" && !snapshot::resolve_candidate(r, groups).error.empty()) ++broken;
   return broken;
 }
 

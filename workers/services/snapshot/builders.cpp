@@ -119,10 +119,8 @@ JsonOut& JsonOut::str_array(const std::vector<std::string>& v) {
 
 // ---------- snapshots ----------
 
-void inherit_from_master(KeyRow& k, const MasterRow& m) {
-  if (k.group.empty()) k.group = m.group;
-  if (k.namespaces.empty()) k.namespaces = m.namespaces;
-  k.master_epoch = m.epoch;
+std::string binding_field(const BindingRow& b) {
+  return b.v.ns + "." + b.v.public_model;
 }
 
 std::string provider_json(const ProviderRow& p) {
@@ -131,17 +129,17 @@ std::string provider_json(const ProviderRow& p) {
   JsonOut j(s);
   j.begin_object();
   j.key("id").num(p.id);
-  j.key("name").str(p.name);
-  j.key("type").str(p.type);
-  j.key("base_url").str(p.base_url);
-  j.key("api_key").str(p.api_key);
-  j.key("google_project").str(p.google_project);
-  j.key("google_location").str(p.google_location);
+  j.key("name").str(p.v.name);
+  j.key("type").str(p.v.type);
+  j.key("base_url").str(p.v.base_url);
+  j.key("api_key").str(p.v.api_key);
+  j.key("google_project").str(p.v.google_project);
+  j.key("google_location").str(p.v.google_location);
   j.key("group_id").num(p.group_id);
-  j.key("group").str(p.group);
-  j.key("models").str_array(p.models);
-  j.key("status").str(p.status);
-  j.key("auto_ban").boolean(p.auto_ban);
+  j.key("group").str(p.v.group);
+  j.key("models").str_array(p.v.models);
+  j.key("status").str(p.v.status);
+  j.key("auto_ban").boolean(p.v.auto_ban);
   j.end_object();
   return s;
 }
@@ -164,7 +162,7 @@ std::string master_json(const MasterRow& m) {
   return s;
 }
 
-std::string key_json(const KeyRow& k) {
+std::string key_json(const KeyRow& k, const MasterRow& master) {
   std::string s;
   s.reserve(320);
   JsonOut j(s);
@@ -172,20 +170,20 @@ std::string key_json(const KeyRow& k) {
   j.key("id").num(k.id);
   j.key("master_id").num(k.master_id);
   j.key("name").str(k.name);
-  j.key("group").str(k.group);
-  j.key("namespaces").str_array(k.namespaces);
+  j.key("group").str(k.group.empty() ? master.group : k.group);
+  j.key("namespaces").str_array(k.namespaces.empty() ? master.namespaces : k.namespaces);
   j.key("scopes").str_array(k.scopes);
   // New API's convention: model_limits is the allowlist, switched on by
   // model_limits_enabled; per-model RPM/TPM are model_rate_limits.
   j.key("model_limits").str_array(k.model_limits);
   j.key("model_limits_enabled").boolean(k.model_limits_enabled);
   j.key("model_rate_limits")
-      .raw(k.model_rate_limits.empty() ? std::string_view("{}") : k.model_rate_limits);
+      .raw(k.model_rate_limits_text.empty() ? std::string_view("{}") : k.model_rate_limits_text);
   j.key("allow_ips").str_array(k.allow_ips);
-  j.key("expires_at").num(k.expires_at);
+  j.key("expires_at").num(k.expires_unix);
   j.key("status").str(k.status);
   j.key("issued_by").str(k.issued_by);
-  j.key("master_epoch").num(k.master_epoch);
+  j.key("master_epoch").num(master.epoch);
   j.end_object();
   return s;
 }
@@ -195,14 +193,14 @@ std::string model_json(const ModelRow& m) {
   s.reserve(256);
   JsonOut j(s);
   j.begin_object();
-  j.key("name").str(m.name);
-  j.key("kind").str(m.kind);
-  j.key("context_window").num(m.context_window);
-  j.key("supports_vision").boolean(m.supports_vision);
-  j.key("supports_functions").boolean(m.supports_functions);
-  j.key("supports_tool_choice").boolean(m.supports_tool_choice);
-  j.key("supports_fim").boolean(m.supports_fim);
-  j.key("max_output_tokens").num(m.max_output_tokens);
+  j.key("name").str(m.v.name);
+  j.key("kind").str(m.v.kind);
+  j.key("context_window").num(m.v.context_window);
+  j.key("supports_vision").boolean(m.v.supports_vision);
+  j.key("supports_functions").boolean(m.v.supports_functions);
+  j.key("supports_tool_choice").boolean(m.v.supports_tool_choice);
+  j.key("supports_fim").boolean(m.v.supports_fim);
+  j.key("max_output_tokens").num(m.v.max_output_tokens);
   j.end_object();
   return s;
 }
@@ -307,43 +305,46 @@ Resolution resolve_candidate(const BindingRow& row, const GroupIndexes& groups, 
   if (g == groups.end() || g->second.provider_count() == 0) {
     // Unknown selector types and bad patterns are reported first: they stay
     // broken whatever providers the group gets.
-    Resolution r = GroupIndex().resolve(row.selector_type, row.selector_value, row.public_model);
+    Resolution r =
+        GroupIndex().resolve(row.v.selector_type, row.v.selector_value, row.v.public_model);
     if (r.error == "config_error") return r;
     r.error = "no_provider";
-    r.reason = row.group_id == 0 ? "route group \"" + row.route_group + "\" does not exist"
-                                 : "route group \"" + row.route_group + "\" has no active provider";
+    r.reason = row.group_id == 0
+                   ? "route group \"" + row.v.route_group + "\" does not exist"
+                   : "route group \"" + row.v.route_group + "\" has no active provider";
     return r;
   }
-  return g->second.resolve(row.selector_type, row.selector_value, row.public_model, detail);
+  return g->second.resolve(row.v.selector_type, row.v.selector_value, row.v.public_model, detail);
 }
 
 std::string binding_json(std::vector<BindingRow> rows, const GroupIndexes& groups) {
-  std::sort(rows.begin(), rows.end(),
-            [](const BindingRow& a, const BindingRow& b) { return a.route_group < b.route_group; });
+  std::sort(rows.begin(), rows.end(), [](const BindingRow& a, const BindingRow& b) {
+    return a.v.route_group < b.v.route_group;
+  });
   std::string s;
   JsonOut j(s);
   bool any_active = false;
   int64_t updated_at = 0;
   for (const auto& r : rows) {
-    any_active = any_active || r.status == "active";
-    updated_at = std::max(updated_at, r.updated_at);
+    any_active = any_active || r.v.status == "active";
+    updated_at = std::max(updated_at, r.updated_unix);
   }
   j.begin_object();
-  j.key("namespace").str(rows.empty() ? std::string() : rows.front().namespace_);
-  j.key("public_model").str(rows.empty() ? std::string() : rows.front().public_model);
+  j.key("namespace").str(rows.empty() ? std::string() : rows.front().v.ns);
+  j.key("public_model").str(rows.empty() ? std::string() : rows.front().v.public_model);
   j.key("status").str(any_active ? "active" : "disabled");
   j.key("updated_at").num(updated_at);
   j.key("candidates").begin_array();
   for (const auto& r : rows) {
     const Resolution res = resolve_candidate(r, groups);
-    const std::string_view value = trim_space(r.selector_value);
+    const std::string_view value = trim_space(r.v.selector_value);
     j.begin_object();
     j.key("group_id").num(r.group_id);
-    j.key("route_group").str(r.route_group);
-    j.key("weight").num(r.weight);
-    j.key("selector_type").str(r.selector_type);
-    j.key("selector_value").str(value.empty() ? std::string_view(r.public_model) : value);
-    j.key("status").str(r.status);
+    j.key("route_group").str(r.v.route_group);
+    j.key("weight").num(r.v.weight);
+    j.key("selector_type").str(r.v.selector_type);
+    j.key("selector_value").str(value.empty() ? std::string_view(r.v.public_model) : value);
+    j.key("status").str(r.v.status);
     j.key("error").str(res.error);
     j.key("upstreams").begin_object();
     for (const auto& [pid, model] : res.upstreams) j.key(std::to_string(pid)).str(model);

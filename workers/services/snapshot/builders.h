@@ -16,76 +16,37 @@
 #include <unordered_map>
 #include <vector>
 
+#include "db/bindings_repo.h"
+#include "db/keys_repo.h"
+#include "db/masters_repo.h"
+#include "db/models_repo.h"
+#include "db/providers_repo.h"
+
 namespace ez::snapshot {
 
-// ---------- rows (what the SQL in source.cpp selects) ----------
+// The rows are storage's (db/*_repo.h): one row type per table, read through
+// one column list and one decoder, for the API and the snapshots alike.
+using db::BindingRow;
+using db::KeyRow;
+using db::MasterRow;
+using db::ModelRow;
+using db::ProviderRow;
 
-struct ProviderRow {
-  int64_t id = 0;
-  std::string name, type, base_url, api_key, google_project, google_location;
-  int64_t group_id = 0;
-  std::string group;  // provider_groups.name
-  std::vector<std::string> models;
-  std::string status;  // active | disabled
-  bool auto_ban = true;
-};
-
-struct MasterRow {
-  int64_t id = 0;
-  std::string name, group;
-  std::vector<std::string> namespaces;
-  std::string default_namespace;
-  int64_t global_qps = 0, max_child_keys = 0;
-  std::string status;
-  int64_t epoch = 1;
-};
-
-// A client key. Its snapshot carries what it inherits from its master
-// (inherit_from_master), so the balancer needs no second lookup to authorise
-// a request.
-struct KeyRow {
-  std::string token_hash;  // the hash field: sha256(token) hex
-  int64_t id = 0, master_id = 0;
-  std::string name, group;
-  std::vector<std::string> namespaces, scopes;
-  std::vector<std::string> model_limits;  // allowlist, applied when model_limits_enabled
-  bool model_limits_enabled = false;
-  std::string model_rate_limits = "{}";  // jsonb text (always a JSON object)
-  std::vector<std::string> allow_ips;
-  int64_t expires_at = 0;  // unix seconds, 0 = never
-  std::string status, issued_by;
-  int64_t master_epoch = 1;
-};
-
-struct ModelRow {
-  std::string name;  // namespace.public_model
-  std::string kind;
-  int64_t context_window = 0;
-  bool supports_vision = false, supports_functions = false, supports_tool_choice = false,
-       supports_fim = false;
-  int64_t max_output_tokens = 0;
-};
-
-// One row of `bindings`: a candidate provider group for namespace.public_model.
-struct BindingRow {
-  std::string namespace_, public_model, route_group;
-  int64_t group_id = 0;  // 0 when no provider group has that name
-  std::string selector_type, selector_value;
-  int64_t weight = 1;
-  std::string status;
-  int64_t updated_at = 0;  // unix seconds
-  std::string field() const { return namespace_ + "." + public_model; }
-};
-
-// Group and namespaces fall back to the master's when the key leaves them
-// empty; master_epoch is the master's epoch.
-void inherit_from_master(KeyRow& k, const MasterRow& m);
+// namespace.public_model: the binding's field in config:bindings.
+[[nodiscard]] std::string binding_field(const BindingRow& b);
 
 // ---------- snapshots ----------
 
 [[nodiscard]] std::string provider_json(const ProviderRow& p);
 [[nodiscard]] std::string master_json(const MasterRow& m);
-[[nodiscard]] std::string key_json(const KeyRow& k);
+// A key's snapshot carries what it inherits from its master (the group and the
+// namespaces when the key leaves them empty, and the master's epoch), so the
+// balancer needs no second lookup to authorise a request. The master is passed
+// alongside rather than copied into the key: the row stays what the keys table
+// holds (the API shows the key's own namespaces, and an empty group means
+// "inherit"), and the resync's million keys share their masters' vectors
+// instead of copying a namespace list into each.
+[[nodiscard]] std::string key_json(const KeyRow& k, const MasterRow& master);
 [[nodiscard]] std::string model_json(const ModelRow& m);
 
 // sha256 hex over the `field\npayload\n` pairs of meta:models, sorted by field.

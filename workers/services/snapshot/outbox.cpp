@@ -8,6 +8,7 @@
 #include "common/json_text.h"
 #include "common/log.h"
 #include "context/context.h"
+#include "db/cells.h"
 #include "db/pg.h"
 #include "snapshot/builders.h"
 #include "snapshot/outbox_plan.h"
@@ -86,7 +87,7 @@ Plan plan_batch(pqxx::transaction_base& tx, const std::vector<OutboxRow>& rows, 
 
   if (!w.masters.empty()) {
     std::set<int64_t> found;
-    for (const auto& m : source::masters(tx, vec(w.masters))) {
+    for (const auto& m : db::load_masters(tx, vec(w.masters))) {
       found.insert(m.id);
       plan.hset(layout::masters, std::to_string(m.id), master_json(m));
     }
@@ -94,15 +95,16 @@ Plan plan_batch(pqxx::transaction_base& tx, const std::vector<OutboxRow>& rows, 
       if (!found.count(id)) plan.hdel(layout::masters, std::to_string(id));
     plan.touched("masters", layout::masters);
     // Key snapshots carry the master's epoch, group and namespaces.
-    for (int64_t id : source::key_ids_of_masters(tx, vec(w.masters))) w.keys.insert(id);
+    for (int64_t id : db::key_ids_of_masters(tx, vec(w.masters))) w.keys.insert(id);
   }
 
   if (!w.keys.empty() || !w.key_old_hashes.empty()) {
     std::set<std::string> current;
     if (!w.keys.empty()) {
-      for (const auto& k : source::keys(tx, vec(w.keys))) {
+      const auto found = source::keys(tx, vec(w.keys));
+      for (const auto& k : found.keys) {
         current.insert(k.token_hash);
-        plan.hset(layout::keys, k.token_hash, key_json(k));
+        plan.hset(layout::keys, k.token_hash, key_json(k, found.masters.at(k.master_id)));
       }
     }
     for (const auto& h : w.key_old_hashes)
@@ -113,7 +115,7 @@ Plan plan_batch(pqxx::transaction_base& tx, const std::vector<OutboxRow>& rows, 
   if (!w.providers.empty()) {
     std::set<int64_t> found;
     std::set<int64_t> groups = w.provider_old_groups;
-    for (const auto& p : source::providers(tx, vec(w.providers))) {
+    for (const auto& p : db::load_providers(tx, vec(w.providers))) {
       found.insert(p.id);
       groups.insert(p.group_id);
       plan.hset(layout::providers, std::to_string(p.id), provider_json(p));
@@ -128,16 +130,18 @@ Plan plan_batch(pqxx::transaction_base& tx, const std::vector<OutboxRow>& rows, 
 
   if (!w.model_ids.empty() || !w.model_names.empty() || !w.model_old_names.empty()) {
     std::set<std::string> found;
-    for (const auto& m : source::models(tx, std::make_pair(vec(w.model_ids), vec(w.model_names)))) {
-      found.insert(m.name);
-      plan.hset(layout::models, m.name, model_json(m));
+    for (const auto& m :
+         db::load_models(tx, std::make_pair(vec(w.model_ids), vec(w.model_names)))) {
+      found.insert(m.v.name);
+      plan.hset(layout::models, m.v.name, model_json(m));
     }
     for (const auto* names : {&w.model_names, &w.model_old_names})
       for (const auto& n : *names)
         if (!found.count(n)) plan.hdel(layout::models, n);
     // The checksum covers the whole hash, so it is recomputed from every model.
     std::map<std::string, std::string> payloads;
-    for (const auto& m : source::models(tx, std::nullopt)) payloads.emplace(m.name, model_json(m));
+    for (const auto& m : db::load_models(tx, std::nullopt))
+      payloads.emplace(m.v.name, model_json(m));
     for (auto& [field, value] : models_meta_fields(payloads, version, now))
       plan.hset(layout::models_meta, field, std::move(value));
     plan.touched("models", layout::models);
@@ -149,9 +153,9 @@ Plan plan_batch(pqxx::transaction_base& tx, const std::vector<OutboxRow>& rows, 
   if (!w.binding_fields.empty()) {
     std::map<std::string, std::vector<BindingRow>> by_field;
     std::set<int64_t> groups;
-    for (auto& b : source::bindings(tx, vec(w.binding_fields))) {
+    for (auto& b : db::load_bindings(tx, vec(w.binding_fields))) {
       if (b.group_id != 0) groups.insert(b.group_id);
-      by_field[b.field()].push_back(std::move(b));
+      by_field[binding_field(b)].push_back(std::move(b));
     }
     const GroupIndexes indexes = source::group_indexes(tx, vec(groups));
     for (auto& [field, brows] : by_field)
@@ -205,7 +209,7 @@ BatchResult push_batch(Context& ctx, size_t& pushed) {
   std::vector<int64_t> ids;
   for (const auto& r : rows) ids.push_back(r.id);
   tx.exec_prepared(kPushed.name(), version);
-  tx.exec_prepared(kDone.name(), source::int_array(ids));
+  tx.exec_prepared(kDone.name(), db::int_array(ids));
   // If this commit fails, Redis already has the state: the rows are pushed
   // again later, which re-reads the same rows and writes the same fields.
   tx.commit();

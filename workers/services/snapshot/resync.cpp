@@ -159,23 +159,24 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
     {
       // Scoped: the provider rows are gone before the million keys stream
       // (a worker serves POST /sync/snapshot within its RSS budget).
-      const auto providers = source::providers(tx, std::nullopt);
+      const auto providers = db::load_providers(tx, std::nullopt);
       load(layout::providers, "providers", [&](redisx::FieldSink& l) {
         for (const auto& p : providers) l.add(std::to_string(p.id), provider_json(p));
       });
       indexes = source::group_indexes(providers);
     }
-    const auto masters = source::masters_by_id(source::masters(tx, std::nullopt));
+    const auto masters = source::masters_by_id(db::load_masters(tx, std::nullopt));
     load(layout::masters, "masters", [&](redisx::FieldSink& l) {
       for (const auto& [id, m] : masters) l.add(std::to_string(id), master_json(m));
     });
     load(layout::keys, "keys", [&](redisx::FieldSink& l) {
-      (void)source::stream_keys(tx, masters,
-                                [&](const KeyRow& k) { l.add(k.token_hash, key_json(k)); });
+      (void)source::stream_keys(tx, masters, [&](const KeyRow& k, const MasterRow& m) {
+        l.add(k.token_hash, key_json(k, m));
+      });
     });
     std::map<std::string, std::string> model_payloads;
-    for (const auto& m : source::models(tx, std::nullopt))
-      model_payloads.emplace(m.name, model_json(m));
+    for (const auto& m : db::load_models(tx, std::nullopt))
+      model_payloads.emplace(m.v.name, model_json(m));
     load(layout::models, "models", [&](redisx::FieldSink& l) {
       for (const auto& [name, payload] : model_payloads) l.add(name, payload);
     });
@@ -184,8 +185,8 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
     });
     load(layout::bindings, "bindings", [&](redisx::FieldSink& l) {
       std::map<std::string, std::vector<BindingRow>> by_field;
-      for (auto& b : source::bindings(tx, std::nullopt))
-        by_field[b.field()].push_back(std::move(b));
+      for (auto& b : db::load_bindings(tx, std::nullopt))
+        by_field[binding_field(b)].push_back(std::move(b));
       for (auto& [field, rows] : by_field) l.add(field, binding_json(std::move(rows), indexes));
     });
     load(layout::features, "features", [&](redisx::FieldSink& l) {

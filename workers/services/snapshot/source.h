@@ -1,7 +1,10 @@
-// Reads the rows behind the snapshots out of PostgreSQL: by id for an
-// incremental push, all of them for a resync (the million keys through
-// COPY ... TO STDOUT, one row at a time, so memory does not grow with them).
-// The same SELECT list feeds both paths, so both build byte-identical JSON.
+// Reads what the snapshots need out of PostgreSQL beyond one table's rows: keys
+// together with the masters they inherit from (by id for an incremental push,
+// all of them through the keys' COPY stream for a resync), the selector indexes
+// of provider groups, binding names, feature flags. The rows themselves and
+// their one column list and decoder per table are storage's (db/*_repo.h), so
+// the incremental push and the resync build byte-identical JSON, and so does
+// the API from the same rows.
 #pragma once
 
 #include <cstdint>
@@ -17,38 +20,20 @@
 
 namespace ez::snapshot::source {
 
-// A PostgreSQL array literal for a text[] parameter ('{"a","b"}').
-[[nodiscard]] std::string text_array(const std::vector<std::string>& values);
-[[nodiscard]] std::string int_array(const std::vector<int64_t>& values);
-// '{a,"b c"}' -> {"a", "b c"}.
-[[nodiscard]] std::vector<std::string> parse_array(const char* literal);
-void parse_array(const char* literal, std::vector<std::string>& out);  // reuses out's strings
-// One line of COPY ... TO STDOUT (text format) split into the first N entries
-// of `fields` (returns N; the vector is reused from line to line), escapes
-// decoded; a NULL field is nullopt.
-size_t split_copy_line(const std::string& line, std::vector<std::optional<std::string>>& fields);
+using Masters = std::unordered_map<int64_t, MasterRow>;
+[[nodiscard]] Masters masters_by_id(std::vector<MasterRow> rows);
 
-// nullopt ids = every row.
-[[nodiscard]] std::vector<ProviderRow> providers(pqxx::transaction_base& tx,
-                                                 const std::optional<std::vector<int64_t>>& ids);
-[[nodiscard]] std::vector<MasterRow> masters(pqxx::transaction_base& tx,
-                                             const std::optional<std::vector<int64_t>>& ids);
-[[nodiscard]] std::unordered_map<int64_t, MasterRow> masters_by_id(std::vector<MasterRow> rows);
-// Keys by id, with what they inherit from their masters filled in.
-[[nodiscard]] std::vector<KeyRow> keys(pqxx::transaction_base& tx, const std::vector<int64_t>& ids);
-[[nodiscard]] std::vector<int64_t> key_ids_of_masters(pqxx::transaction_base& tx,
-                                                      const std::vector<int64_t>& master_ids);
-// Every key, streamed, inheriting from `masters` (every master); returns the count.
-size_t stream_keys(pqxx::transaction_base& tx,
-                   const std::unordered_map<int64_t, MasterRow>& masters,
-                   const std::function<void(const KeyRow&)>& sink);
-// Models by id or by name; nullopt = every model.
-[[nodiscard]] std::vector<ModelRow> models(
-    pqxx::transaction_base& tx,
-    const std::optional<std::pair<std::vector<int64_t>, std::vector<std::string>>>& refs);
-// Binding rows of the given namespace.public_model fields; nullopt = all.
-[[nodiscard]] std::vector<BindingRow> bindings(
-    pqxx::transaction_base& tx, const std::optional<std::vector<std::string>>& fields);
+// Keys and the masters they inherit from: key_json(k, masters.at(k.master_id)).
+struct KeysWithMasters {
+  std::vector<KeyRow> keys;  // only the keys whose master exists
+  Masters masters;
+};
+[[nodiscard]] KeysWithMasters keys(pqxx::transaction_base& tx, const std::vector<int64_t>& ids);
+// Every key, streamed (the snapshot's columns only), with its master out of
+// `masters` (every master); returns the count.
+size_t stream_keys(pqxx::transaction_base& tx, const Masters& masters,
+                   const std::function<void(const KeyRow&, const MasterRow&)>& sink);
+
 // namespace.public_model of binding rows by id.
 [[nodiscard]] std::vector<std::string> binding_fields_by_id(pqxx::transaction_base& tx,
                                                             const std::vector<int64_t>& ids);

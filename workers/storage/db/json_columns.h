@@ -1,7 +1,7 @@
-// Column helpers shared by the management repositories: text[] columns travel
-// as JSON (bound as `$n::jsonb`, read back with array_to_json), so no element
-// can change an array's shape whatever quotes or braces it holds, and times are
-// read as microseconds since the epoch and rendered as RFC 3339 UTC.
+// Column helpers shared by the management repositories: text[] parameters travel
+// as JSON (bound as `$n::jsonb`), so no element can change an array's shape
+// whatever quotes or braces it holds; columns are read back as text cells
+// (db/cells.h: arrays as literals, times as microseconds since the epoch).
 #pragma once
 
 #include <json/value.h>
@@ -22,8 +22,6 @@ namespace ez::db {
 
 // ["a","b"] as compact JSON text, for a jsonb parameter.
 [[nodiscard]] std::string json_array_text(const std::vector<std::string>& items);
-// The strings of a JSON array text (array_to_json(text[])::text); [] on anything else.
-[[nodiscard]] std::vector<std::string> parse_json_string_array(const std::string& text);
 // Parses JSON text (a jsonb column); Json::nullValue when empty or malformed.
 [[nodiscard]] Json::Value parse_json_text(const std::string& text);
 // RFC 3339 UTC of microseconds since the epoch.

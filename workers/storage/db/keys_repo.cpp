@@ -1,22 +1,32 @@
 #include "db/keys_repo.h"
 
+#include <stdexcept>
+
 #include "common/json_text.h"
 #include "db/json_columns.h"
 #include "db/pg.h"
+#include "db/pg_cells.h"
 
 namespace ez::db {
 
 namespace {
 
-#define EZ_KEY_COLS \
-  "id, master_id, name, group_name, array_to_json(namespaces)::text AS namespaces, "            \
-  "array_to_json(scopes)::text AS scopes, array_to_json(model_limits)::text AS model_limits, "  \
-  "model_limits_enabled, model_rate_limits::text AS model_rate_limits, "                        \
-  "array_to_json(allow_ips)::text AS allow_ips, "                                               \
-  EZ_SQL_MICROS("expires_at") " AS expires_us, status, issued_by, token_hash, key_prefix, " \
-  EZ_SQL_MICROS("created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us, " \
-  "(SELECT m.group_name FROM masters m WHERE m.id = keys.master_id) AS master_group, "          \
+// THE column list of a key (decode() reads it by position): first the
+// snapshot's columns, the whole of what the resync's COPY streams for a million
+// keys, then the API's (the master's group by a subquery, the display prefix,
+// the times and the quota, which the stream does not pay for). Arrays come as
+// array literals, times as microseconds (db/cells.h).
+// clang-format off
+#define EZ_KEY_SNAPSHOT_COLS                                                                 \
+  "token_hash, id, master_id, name, group_name, namespaces, scopes, "                        \
+  "model_rate_limits::text, allow_ips, " EZ_SQL_MICROS("expires_at") ", status, issued_by, " \
+  "model_limits, model_limits_enabled"
+#define EZ_KEY_COLS                                                                          \
+  EZ_KEY_SNAPSHOT_COLS ", key_prefix, "                                                      \
+  EZ_SQL_MICROS("created_at") ", " EZ_SQL_MICROS("updated_at") ", "                          \
+  "(SELECT m.group_name FROM masters m WHERE m.id = keys.master_id), "                       \
   "status_reason, quota_limit, quota_used, unlimited_quota"
+// clang-format on
 
 const Statement kGet{"keys_get", "SELECT " EZ_KEY_COLS " FROM keys WHERE id = $1"};
 const Statement kGetUpdate{"keys_get_update",
@@ -53,6 +63,14 @@ const Statement kList{"keys_list",
                       " FROM keys "
                       "WHERE ($1::bigint IS NULL OR master_id = $1) "
                       "AND ($2::text IS NULL OR status = $2) AND id > $3 ORDER BY id LIMIT $4"};
+// The snapshots' reads: the snapshot's columns only.
+const Statement kByIds{"keys_by_ids",
+                       "SELECT " EZ_KEY_SNAPSHOT_COLS " FROM keys WHERE id = ANY($1::bigint[])"};
+const Statement kIdsOfMasters{"keys_ids_of_masters",
+                              "SELECT id FROM keys WHERE master_id = ANY($1::bigint[])"};
+// libpqxx 6 writes "COPY <table> TO STDOUT" with the name unquoted, so a
+// parenthesised query in its place streams the query's rows.
+constexpr const char* kSnapshotCopy = "(SELECT " EZ_KEY_SNAPSHOT_COLS " FROM keys)";
 const Statement kHashesOfMaster{"keys_hashes_of_master",
                                 "SELECT id, token_hash FROM keys WHERE master_id = $1 ORDER BY id"};
 const Statement kOutside{"keys_outside_namespaces",
@@ -61,42 +79,84 @@ const Statement kOutside{"keys_outside_namespaces",
                          "ORDER BY k.id LIMIT 1"};
 
 #undef EZ_KEY_COLS
+#undef EZ_KEY_SNAPSHOT_COLS
 
 KeyRow to_row(const pqxx::row& r) {
-  KeyRow k;
-  k.id = r["id"].as<int64_t>();
-  k.master_id = r["master_id"].as<int64_t>();
-  k.name = r["name"].as<std::string>();
-  k.group = r["group_name"].as<std::string>();
-  k.namespaces = parse_json_string_array(r["namespaces"].as<std::string>());
-  k.scopes = parse_json_string_array(r["scopes"].as<std::string>());
-  k.model_limits = parse_json_string_array(r["model_limits"].as<std::string>());
-  k.model_limits_enabled = r["model_limits_enabled"].as<bool>();
-  k.model_rate_limits = parse_json_text(r["model_rate_limits"].as<std::string>());
-  if (!k.model_rate_limits.isObject()) k.model_rate_limits = Json::Value(Json::objectValue);
-  k.allow_ips = parse_json_string_array(r["allow_ips"].as<std::string>());
-  if (!r["expires_us"].is_null()) k.expires_at = rfc3339_from_micros(r["expires_us"].as<int64_t>());
-  k.status = r["status"].as<std::string>();
-  k.issued_by = r["issued_by"].as<std::string>();
-  k.token_hash = r["token_hash"].as<std::string>();
-  k.key_prefix = r["key_prefix"].as<std::string>();
-  k.master_group =
-      r["master_group"].is_null() ? std::string() : r["master_group"].as<std::string>();
-  k.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
-  k.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
-  k.status_reason = r["status_reason"].as<std::string>();
-  k.quota_limit = r["quota_limit"].as<int64_t>();
-  k.quota_used = r["quota_used"].as<int64_t>();
-  k.unlimited_quota = r["unlimited_quota"].as<bool>();
-  return k;
+  return decode_row<KeyRow>(r);
 }
 
 std::optional<KeyRow> first(const pqxx::result& res) {
-  if (res.empty()) return std::nullopt;
-  return to_row(res[0]);
+  return decode_first<KeyRow>(res);
 }
 
 }  // namespace
+
+void decode(const Cells& c, KeyRow& k) {
+  if (c.size() != kKeySnapshotColumns && c.size() != kKeyColumns)
+    throw std::logic_error("keys: unexpected column count");
+  c.str(0, k.token_hash);
+  k.id = c.i64(1);
+  k.master_id = c.i64(2);
+  c.str(3, k.name);
+  c.str(4, k.group);
+  c.array(5, k.namespaces);
+  c.array(6, k.scopes);
+  // jsonb prints an object with its brace first; the table's CHECK keeps it an
+  // object, and anything else reads as {} (the snapshot embeds the text as is).
+  if (const std::string_view limits = c.text(7); !limits.empty() && limits.front() == '{')
+    k.model_rate_limits_text.assign(limits);
+  else
+    k.model_rate_limits_text.assign("{}");
+  c.array(8, k.allow_ips);
+  k.expires_unix = c.is_null(9) ? 0 : floor_seconds(c.i64(9));
+  c.str(10, k.status);
+  c.str(11, k.issued_by);
+  c.array(12, k.model_limits);
+  k.model_limits_enabled = c.boolean(13);
+  if (c.size() == kKeySnapshotColumns) return;
+  k.model_rate_limits = parse_json_text(k.model_rate_limits_text);
+  if (!k.model_rate_limits.isObject()) k.model_rate_limits = Json::Value(Json::objectValue);
+  k.expires_at = c.is_null(9) ? std::nullopt : std::optional<std::string>(c.rfc3339(9));
+  c.str(14, k.key_prefix);
+  k.created_at = c.rfc3339(15);
+  k.updated_at = c.rfc3339(16);
+  c.str(17, k.master_group);  // NULL (the master is gone) reads as ""
+  c.str(18, k.status_reason);
+  k.quota_limit = c.i64(19);
+  k.quota_used = c.i64(20);
+  k.unlimited_quota = c.boolean(21);
+}
+
+std::vector<KeyRow> load_keys(pqxx::transaction_base& tx, const std::vector<int64_t>& ids) {
+  return decode_rows<KeyRow>(tx.exec_prepared(kByIds.name(), int_array(ids)));
+}
+
+std::vector<int64_t> key_ids_of_masters(pqxx::transaction_base& tx,
+                                        const std::vector<int64_t>& master_ids) {
+  std::vector<int64_t> out;
+  for (const auto& row : tx.exec_prepared(kIdsOfMasters.name(), int_array(master_ids)))
+    out.push_back(row[0].as<int64_t>());
+  return out;
+}
+
+size_t stream_keys(pqxx::transaction_base& tx, const std::function<void(const KeyRow&)>& sink) {
+  pqxx::stream_from stream(tx, kSnapshotCopy);
+  std::string line;
+  std::vector<std::optional<std::string>> fields;
+  Cells cells;
+  KeyRow k;  // reused: its vectors and strings keep their capacity
+  size_t n = 0;
+  while (stream.get_raw_line(line)) {
+    const size_t count = split_copy_line(line, fields);
+    if (count != kKeySnapshotColumns) throw std::runtime_error("stream_keys: unexpected COPY line");
+    cells.assign(fields, count);
+    decode(cells, k);
+    sink(k);
+    ++n;
+  }
+  stream.complete();
+  return n;
+}
 
 Json::Value to_json(const KeyRow& k) {
   Json::Value j(Json::objectValue);
@@ -165,11 +225,8 @@ void delete_key(pqxx::transaction_base& tx, int64_t id) {
 
 std::vector<KeyRow> list_keys(pqxx::transaction_base& tx, const KeyFilter& filter, int64_t after,
                               int64_t fetch_limit) {
-  std::vector<KeyRow> out;
-  for (const auto& r :
-       tx.exec_prepared(kList.name(), filter.master_id, filter.status, after, fetch_limit))
-    out.push_back(to_row(r));
-  return out;
+  return decode_rows<KeyRow>(
+      tx.exec_prepared(kList.name(), filter.master_id, filter.status, after, fetch_limit));
 }
 
 std::vector<std::pair<int64_t, std::string>> key_hashes_of_master(pqxx::transaction_base& tx,

@@ -6,15 +6,23 @@
 #include <json/value.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
+#include "db/cells.h"
 #include "db/masters_repo.h"
 
 namespace ez::db {
 
+// One row of keys: what the API answers and, read through its column list's
+// snapshot prefix (stream_keys), what key_json writes to Redis. Two columns have
+// two forms: the API's (expires_at, model_rate_limits) and the snapshot's
+// (expires_unix, model_rate_limits_text), the latter written a million times per
+// resync without a formatter or a JSON tree; decode() fills the snapshot's form
+// always and the API's only from the whole column list.
 struct KeyRow {
   int64_t id = 0;
   int64_t master_id = 0;
@@ -41,7 +49,18 @@ struct KeyRow {
   int64_t quota_limit = 0;
   int64_t quota_used = 0;
   bool unlimited_quota = true;
+  // The snapshot's forms: jsonb text (always an object), and the expiry in unix
+  // seconds rounded down, 0 = never.
+  std::string model_rate_limits_text = "{}";
+  int64_t expires_unix = 0;
 };
+
+// The cells of the keys column list (keys_repo.cpp) into a row: its first
+// kKeySnapshotColumns are what the snapshot needs (all that stream_keys reads),
+// the rest the API's.
+inline constexpr size_t kKeySnapshotColumns = 14;
+inline constexpr size_t kKeyColumns = 22;
+void decode(const Cells& c, KeyRow& k);
 
 // The API representation: never the hash. The display prefix is "key_prefix". "group" is
 // the effective group, the key's own or else its master's: what the balancer reads in Redis.
@@ -84,6 +103,15 @@ struct KeyFilter {
 // Up to `fetch_limit` keys with id > after, by id.
 [[nodiscard]] std::vector<KeyRow> list_keys(pqxx::transaction_base& tx, const KeyFilter& filter,
                                             int64_t after, int64_t fetch_limit);
+
+// By id, in no order, the snapshot's columns only (what key_json needs).
+[[nodiscard]] std::vector<KeyRow> load_keys(pqxx::transaction_base& tx,
+                                            const std::vector<int64_t>& ids);
+[[nodiscard]] std::vector<int64_t> key_ids_of_masters(pqxx::transaction_base& tx,
+                                                      const std::vector<int64_t>& master_ids);
+// Every key through COPY ... TO STDOUT, the snapshot's columns only, one reused row
+// (so memory does not grow with a million keys); returns the count.
+size_t stream_keys(pqxx::transaction_base& tx, const std::function<void(const KeyRow&)>& sink);
 
 // (id, token_hash) of every key of a master, by id: what the outbox needs before
 // the master (and by cascade its keys) is deleted or re-versioned.

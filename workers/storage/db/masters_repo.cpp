@@ -1,19 +1,21 @@
 #include "db/masters_repo.h"
 
+#include <stdexcept>
+
 #include "db/json_columns.h"
 #include "db/pg.h"
+#include "db/pg_cells.h"
 
 namespace ez::db {
 
 namespace {
 
-// One column list for every statement that returns a master, so to_row() has a
-// single shape to read. Arrays come back as JSON text and times as microseconds
-// (json_columns.h, shared by every resource).
-#define EZ_MASTER_COLS                                                                       \
-  "id, name, group_name, array_to_json(namespaces)::text AS namespaces, default_namespace, " \
-  "max_child_keys, global_qps, status, epoch, key_prefix, " EZ_SQL_MICROS(                   \
-      "created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us"
+// THE column list of a master (decode() reads it by position), for the API and
+// the snapshots alike. Arrays come as array literals, times as microseconds
+// (db/cells.h).
+#define EZ_MASTER_COLS                                                                \
+  "id, name, group_name, namespaces, default_namespace, max_child_keys, global_qps, " \
+  "status, epoch, key_prefix, " EZ_SQL_MICROS("created_at") ", " EZ_SQL_MICROS("updated_at")
 
 const Statement kGet{"masters_get", "SELECT " EZ_MASTER_COLS " FROM masters WHERE id = $1"};
 const Statement kGetShare{"masters_get_share",
@@ -37,34 +39,45 @@ const Statement kSetKey{"masters_set_key",
                         "UPDATE masters SET key_hash = $2, key_prefix = $3, updated_at = now() "
                         "WHERE id = $1 RETURNING " EZ_MASTER_COLS};
 const Statement kDelete{"masters_delete", "DELETE FROM masters WHERE id = $1"};
+const Statement kAll{"masters_all", "SELECT " EZ_MASTER_COLS " FROM masters"};
+const Statement kByIds{"masters_by_ids",
+                       "SELECT " EZ_MASTER_COLS " FROM masters WHERE id = ANY($1::bigint[])"};
 const Statement kList{"masters_list",
                       "SELECT " EZ_MASTER_COLS " FROM masters WHERE id > $1 ORDER BY id LIMIT $2"};
 
 #undef EZ_MASTER_COLS
 
 MasterRow to_row(const pqxx::row& r) {
-  MasterRow m;
-  m.id = r["id"].as<int64_t>();
-  m.name = r["name"].as<std::string>();
-  m.group = r["group_name"].as<std::string>();
-  m.namespaces = parse_json_string_array(r["namespaces"].as<std::string>());
-  m.default_namespace = r["default_namespace"].as<std::string>();
-  m.max_child_keys = r["max_child_keys"].as<int64_t>();
-  m.global_qps = r["global_qps"].as<int64_t>();
-  m.status = r["status"].as<std::string>();
-  m.epoch = r["epoch"].as<int64_t>();
-  m.key_prefix = r["key_prefix"].as<std::string>();
-  m.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
-  m.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
-  return m;
+  return decode_row<MasterRow>(r);
 }
 
 std::optional<MasterRow> first(const pqxx::result& res) {
-  if (res.empty()) return std::nullopt;
-  return to_row(res[0]);
+  return decode_first<MasterRow>(res);
 }
 
 }  // namespace
+
+void decode(const Cells& c, MasterRow& m) {
+  if (c.size() != kMasterColumns) throw std::logic_error("masters: unexpected column count");
+  m.id = c.i64(0);
+  c.str(1, m.name);
+  c.str(2, m.group);
+  c.array(3, m.namespaces);
+  c.str(4, m.default_namespace);
+  m.max_child_keys = c.i64(5);
+  m.global_qps = c.i64(6);
+  c.str(7, m.status);
+  m.epoch = c.i64(8);
+  c.str(9, m.key_prefix);
+  m.created_at = c.rfc3339(10);
+  m.updated_at = c.rfc3339(11);
+}
+
+std::vector<MasterRow> load_masters(pqxx::transaction_base& tx,
+                                    const std::optional<std::vector<int64_t>>& ids) {
+  return decode_rows<MasterRow>(ids ? tx.exec_prepared(kByIds.name(), int_array(*ids))
+                                    : tx.exec_prepared(kAll.name()));
+}
 
 Json::Value to_json(const MasterRow& m) {
   Json::Value j(Json::objectValue);
@@ -118,9 +131,7 @@ void delete_master(pqxx::transaction_base& tx, int64_t id) {
 
 std::vector<MasterRow> list_masters(pqxx::transaction_base& tx, int64_t after,
                                     int64_t fetch_limit) {
-  std::vector<MasterRow> out;
-  for (const auto& r : tx.exec_prepared(kList.name(), after, fetch_limit)) out.push_back(to_row(r));
-  return out;
+  return decode_rows<MasterRow>(tx.exec_prepared(kList.name(), after, fetch_limit));
 }
 
 }  // namespace ez::db

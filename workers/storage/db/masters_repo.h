@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "db/cells.h"
+
 namespace ez::db {
 
 struct MasterRow {
@@ -27,6 +29,10 @@ struct MasterRow {
   std::string created_at;  // RFC 3339, UTC
   std::string updated_at;
 };
+
+// The cells of the masters column list (masters_repo.cpp) into a row.
+inline constexpr size_t kMasterColumns = 12;
+void decode(const Cells& c, MasterRow& m);
 
 // The API representation (never the hash).
 [[nodiscard]] Json::Value to_json(const MasterRow& m);
@@ -58,6 +64,9 @@ enum class Lock { none, share, update };
 [[nodiscard]] MasterRow set_master_key(pqxx::transaction_base& tx, int64_t id,
                                        const std::string& key_hash, const std::string& key_prefix);
 void delete_master(pqxx::transaction_base& tx, int64_t id);
+// By id, in no order; nullopt = every master (the snapshots).
+[[nodiscard]] std::vector<MasterRow> load_masters(pqxx::transaction_base& tx,
+                                                  const std::optional<std::vector<int64_t>>& ids);
 // Up to `fetch_limit` masters with id > after, by id.
 [[nodiscard]] std::vector<MasterRow> list_masters(pqxx::transaction_base& tx, int64_t after,
                                                   int64_t fetch_limit);

@@ -1,17 +1,22 @@
 #include "db/models_repo.h"
 
+#include <stdexcept>
+
 #include "db/json_columns.h"
 #include "db/pg.h"
+#include "db/pg_cells.h"
 
 namespace ez::db {
 
 namespace {
 
+// THE column list of a model (decode() reads it by position), for the API and
+// the snapshots alike; times come as microseconds (db/cells.h), prices as numeric text.
 #define EZ_MODEL_COLS                                                                        \
   "id, name, kind, context_window, cost_per_token, supports_vision, supports_functions, "    \
   "supports_tool_choice, supports_fim, supports_stream, max_output_tokens, "                 \
   "input_price::text, output_price::text, cache_read_price::text, currency, " EZ_SQL_MICROS( \
-      "created_at") " AS created_us, " EZ_SQL_MICROS("updated_at") " AS updated_us"
+      "created_at") ", " EZ_SQL_MICROS("updated_at")
 
 const Statement kGet{"models_get", "SELECT " EZ_MODEL_COLS " FROM models WHERE name = $1"};
 const Statement kGetForUpdate{"models_get_for_update",
@@ -32,6 +37,10 @@ const Statement kUpdate{
     "currency = $15, updated_at = now() "
     "WHERE id = $1 RETURNING " EZ_MODEL_COLS};
 const Statement kDelete{"models_delete", "DELETE FROM models WHERE id = $1 RETURNING id"};
+const Statement kAll{"models_all", "SELECT " EZ_MODEL_COLS " FROM models"};
+const Statement kByRefs{"models_by_refs", "SELECT " EZ_MODEL_COLS
+                                          " FROM models WHERE id = ANY($1::bigint[])"
+                                          " OR name = ANY($2::text[])"};
 // starts_with() rather than LIKE: a namespace holding % or _ is matched literally.
 const Statement kList{"models_list", "SELECT " EZ_MODEL_COLS
                                      " FROM models WHERE id > $1"
@@ -41,32 +50,39 @@ const Statement kList{"models_list", "SELECT " EZ_MODEL_COLS
 #undef EZ_MODEL_COLS
 
 ModelRow to_row(const pqxx::row& r) {
-  ModelRow m;
-  m.id = r["id"].as<int64_t>();
-  m.v.name = r["name"].as<std::string>();
-  m.v.kind = r["kind"].as<std::string>();
-  m.v.context_window = r["context_window"].as<int64_t>();
-  m.v.cost_per_token = r["cost_per_token"].as<double>();
-  m.v.supports_vision = r["supports_vision"].as<bool>();
-  m.v.supports_functions = r["supports_functions"].as<bool>();
-  m.v.supports_tool_choice = r["supports_tool_choice"].as<bool>();
-  m.v.supports_fim = r["supports_fim"].as<bool>();
-  m.v.supports_stream = r["supports_stream"].as<bool>();
-  m.v.max_output_tokens = r["max_output_tokens"].as<int64_t>();
-  auto price = [&](const char* col) -> std::optional<std::string> {
-    if (r[col].is_null()) return std::nullopt;
-    return r[col].as<std::string>();
-  };
-  m.v.input_price = price("input_price");
-  m.v.output_price = price("output_price");
-  m.v.cache_read_price = price("cache_read_price");
-  m.v.currency = r["currency"].as<std::string>();
-  m.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
-  m.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
-  return m;
+  return decode_row<ModelRow>(r);
 }
 
 }  // namespace
+
+void decode(const Cells& c, ModelRow& m) {
+  if (c.size() != kModelColumns) throw std::logic_error("models: unexpected column count");
+  m.id = c.i64(0);
+  c.str(1, m.v.name);
+  c.str(2, m.v.kind);
+  m.v.context_window = c.i64(3);
+  m.v.cost_per_token = c.f64(4);
+  m.v.supports_vision = c.boolean(5);
+  m.v.supports_functions = c.boolean(6);
+  m.v.supports_tool_choice = c.boolean(7);
+  m.v.supports_fim = c.boolean(8);
+  m.v.supports_stream = c.boolean(9);
+  m.v.max_output_tokens = c.i64(10);
+  m.v.input_price = c.opt_str(11);  // NULL: not priced
+  m.v.output_price = c.opt_str(12);
+  m.v.cache_read_price = c.opt_str(13);
+  c.str(14, m.v.currency);
+  m.created_at = c.rfc3339(15);
+  m.updated_at = c.rfc3339(16);
+}
+
+std::vector<ModelRow> load_models(
+    pqxx::transaction_base& tx,
+    const std::optional<std::pair<std::vector<int64_t>, std::vector<std::string>>>& refs) {
+  return decode_rows<ModelRow>(
+      refs ? tx.exec_prepared(kByRefs.name(), int_array(refs->first), text_array(refs->second))
+           : tx.exec_prepared(kAll.name()));
+}
 
 std::optional<ModelRow> find_model(pqxx::transaction_base& tx, const std::string& name,
                                    bool for_update) {
@@ -97,10 +113,7 @@ bool delete_model(pqxx::transaction_base& tx, int64_t id) {
 
 std::vector<ModelRow> list_models(pqxx::transaction_base& tx, const ModelFilter& f, int64_t after,
                                   int64_t fetch_limit) {
-  std::vector<ModelRow> out;
-  for (const auto& r : tx.exec_prepared(kList.name(), after, f.ns, f.kind, fetch_limit))
-    out.push_back(to_row(r));
-  return out;
+  return decode_rows<ModelRow>(tx.exec_prepared(kList.name(), after, f.ns, f.kind, fetch_limit));
 }
 
 }  // namespace ez::db

@@ -6,7 +6,10 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "db/cells.h"
 
 namespace ez::db {
 
@@ -36,6 +39,10 @@ struct ModelRow {
   std::string updated_at;
 };
 
+// The cells of the models column list (models_repo.cpp) into a row.
+inline constexpr size_t kModelColumns = 17;
+void decode(const Cells& c, ModelRow& m);
+
 struct ModelFilter {
   std::string ns;  // namespace; "" = any
   std::string kind;
@@ -48,6 +55,10 @@ struct ModelFilter {
 [[nodiscard]] std::optional<ModelRow> update_model(pqxx::transaction_base& tx, int64_t id,
                                                    const ModelValues& v);
 [[nodiscard]] bool delete_model(pqxx::transaction_base& tx, int64_t id);
+// Models by id or by name, in no order; nullopt = every model (the snapshots).
+[[nodiscard]] std::vector<ModelRow> load_models(
+    pqxx::transaction_base& tx,
+    const std::optional<std::pair<std::vector<int64_t>, std::vector<std::string>>>& refs);
 [[nodiscard]] std::vector<ModelRow> list_models(pqxx::transaction_base& tx, const ModelFilter& f,
                                                 int64_t after, int64_t fetch_limit);
 

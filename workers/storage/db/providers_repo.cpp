@@ -1,18 +1,22 @@
 #include "db/providers_repo.h"
 
+#include <stdexcept>
+
 #include "db/json_columns.h"
 #include "db/pg.h"
+#include "db/pg_cells.h"
 
 namespace ez::db {
 
 namespace {
 
-// One column list for every statement returning a provider, so to_row() reads one shape.
-#define EZ_PROVIDER_COLS                                                                  \
-  "p.id, p.name, p.type, p.base_url, p.api_key, p.google_project, p.google_location, "    \
-  "p.group_id, g.name AS group_name, array_to_json(p.models)::text AS models, p.weight, " \
-  "p.priority, p.status, p.auto_ban, " EZ_SQL_MICROS(                                     \
-      "p.created_at") " AS created_us, " EZ_SQL_MICROS("p.updated_at") " AS updated_us"
+// THE column list of a provider (decode() reads it by position), for the API and
+// the snapshots alike. Arrays come as array literals, times as microseconds
+// (db/cells.h).
+#define EZ_PROVIDER_COLS                                                               \
+  "p.id, p.name, p.type, p.base_url, p.api_key, p.google_project, p.google_location, " \
+  "p.group_id, g.name AS group_name, p.models, p.weight, p.priority, p.status, "       \
+  "p.auto_ban, " EZ_SQL_MICROS("p.created_at") ", " EZ_SQL_MICROS("p.updated_at")
 
 const Statement kGet{"providers_get",
                      "SELECT " EZ_PROVIDER_COLS
@@ -45,6 +49,13 @@ const Statement kList{"providers_list",
                       " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
                       " WHERE p.id > $1 AND ($2 = '' OR g.name = $2) AND ($3 = '' OR p.type = $3)"
                       " AND ($4 = '' OR p.status = $4) ORDER BY p.id LIMIT $5"};
+const Statement kAll{"providers_all",
+                     "SELECT " EZ_PROVIDER_COLS
+                     " FROM providers p JOIN provider_groups g ON g.id = p.group_id"};
+const Statement kByIds{"providers_by_ids",
+                       "SELECT " EZ_PROVIDER_COLS
+                       " FROM providers p JOIN provider_groups g ON g.id = p.group_id"
+                       " WHERE p.id = ANY($1::bigint[])"};
 const Statement kGroupByName{"provider_groups_by_name",
                              "SELECT id FROM provider_groups WHERE name = $1"};
 // DO UPDATE (not DO NOTHING) so RETURNING also yields the id of a row that a
@@ -56,27 +67,36 @@ const Statement kGroupInsert{"provider_groups_insert",
 #undef EZ_PROVIDER_COLS
 
 ProviderRow to_row(const pqxx::row& r) {
-  ProviderRow p;
-  p.id = r["id"].as<int64_t>();
-  p.group_id = r["group_id"].as<int64_t>();
-  p.v.name = r["name"].as<std::string>();
-  p.v.type = r["type"].as<std::string>();
-  p.v.base_url = r["base_url"].as<std::string>();
-  p.v.api_key = r["api_key"].as<std::string>();
-  p.v.google_project = r["google_project"].as<std::string>();
-  p.v.google_location = r["google_location"].as<std::string>();
-  p.v.group = r["group_name"].as<std::string>();
-  p.v.models = parse_json_string_array(r["models"].as<std::string>());
-  p.v.weight = r["weight"].as<int64_t>();
-  p.v.priority = r["priority"].as<int64_t>();
-  p.v.status = r["status"].as<std::string>();
-  p.v.auto_ban = r["auto_ban"].as<bool>();
-  p.created_at = rfc3339_from_micros(r["created_us"].as<int64_t>());
-  p.updated_at = rfc3339_from_micros(r["updated_us"].as<int64_t>());
-  return p;
+  return decode_row<ProviderRow>(r);
 }
 
 }  // namespace
+
+void decode(const Cells& c, ProviderRow& p) {
+  if (c.size() != kProviderColumns) throw std::logic_error("providers: unexpected column count");
+  p.id = c.i64(0);
+  c.str(1, p.v.name);
+  c.str(2, p.v.type);
+  c.str(3, p.v.base_url);
+  c.str(4, p.v.api_key);
+  c.str(5, p.v.google_project);
+  c.str(6, p.v.google_location);
+  p.group_id = c.i64(7);
+  c.str(8, p.v.group);
+  c.array(9, p.v.models);
+  p.v.weight = c.i64(10);
+  p.v.priority = c.i64(11);
+  c.str(12, p.v.status);
+  p.v.auto_ban = c.boolean(13);
+  p.created_at = c.rfc3339(14);
+  p.updated_at = c.rfc3339(15);
+}
+
+std::vector<ProviderRow> load_providers(pqxx::transaction_base& tx,
+                                        const std::optional<std::vector<int64_t>>& ids) {
+  return decode_rows<ProviderRow>(ids ? tx.exec_prepared(kByIds.name(), int_array(*ids))
+                                      : tx.exec_prepared(kAll.name()));
+}
 
 int64_t ensure_provider_group(pqxx::transaction_base& tx, const std::string& name) {
   auto found = tx.exec_prepared(kGroupByName.name(), name);
@@ -115,11 +135,8 @@ bool delete_provider(pqxx::transaction_base& tx, int64_t id) {
 
 std::vector<ProviderRow> list_providers(pqxx::transaction_base& tx, const ProviderFilter& f,
                                         int64_t after, int64_t fetch_limit) {
-  std::vector<ProviderRow> out;
-  for (const auto& r :
-       tx.exec_prepared(kList.name(), after, f.group, f.type, f.status, fetch_limit))
-    out.push_back(to_row(r));
-  return out;
+  return decode_rows<ProviderRow>(
+      tx.exec_prepared(kList.name(), after, f.group, f.type, f.status, fetch_limit));
 }
 
 }  // namespace ez::db

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "db/cells.h"
+
 namespace ez::db {
 
 // What a client sets (defaults = a new provider's defaults).
@@ -29,6 +31,8 @@ struct ProviderValues {
   bool operator==(const ProviderValues&) const = default;
 };
 
+// One row of providers joined with its group's name: what the API answers and what
+// the snapshot's provider_json and selector indexes read.
 struct ProviderRow {
   int64_t id = 0;
   int64_t group_id = 0;
@@ -36,6 +40,10 @@ struct ProviderRow {
   std::string created_at;  // RFC 3339 UTC
   std::string updated_at;
 };
+
+// The cells of the providers column list (providers_repo.cpp) into a row.
+inline constexpr size_t kProviderColumns = 16;
+void decode(const Cells& c, ProviderRow& p);
 
 struct ProviderFilter {
   std::string group;  // "" = any
@@ -56,6 +64,10 @@ struct ProviderFilter {
 [[nodiscard]] std::vector<ProviderRow> list_providers(pqxx::transaction_base& tx,
                                                       const ProviderFilter& f, int64_t after,
                                                       int64_t fetch_limit);
+
+// By id, in no order; nullopt = every provider (the snapshots).
+[[nodiscard]] std::vector<ProviderRow> load_providers(
+    pqxx::transaction_base& tx, const std::optional<std::vector<int64_t>>& ids);
 
 // The id of the group named `name`, created when missing (races resolved by the unique name).
 [[nodiscard]] int64_t ensure_provider_group(pqxx::transaction_base& tx, const std::string& name);

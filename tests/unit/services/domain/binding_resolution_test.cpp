@@ -9,13 +9,13 @@ namespace {
 
 BindingRow row(std::string route_group, int64_t group_id, std::string type, std::string value) {
   BindingRow r;
-  r.namespace_ = "ns";
-  r.public_model = "gpt-4o";
-  r.route_group = std::move(route_group);
+  r.v.ns = "ns";
+  r.v.public_model = "gpt-4o";
+  r.v.route_group = std::move(route_group);
   r.group_id = group_id;
-  r.selector_type = std::move(type);
-  r.selector_value = std::move(value);
-  r.status = "active";
+  r.v.selector_type = std::move(type);
+  r.v.selector_value = std::move(value);
+  r.v.status = "active";
   return r;
 }
 

@@ -23,15 +23,15 @@ namespace {
 ProviderRow sample_provider() {
   ProviderRow p;
   p.id = 42;
-  p.name = "pg1#42";
-  p.type = "vertex-express";
-  p.api_key = "sk-\"quoted\"\n";
-  p.google_project = "proj-1";
-  p.google_location = "global";
+  p.v.name = "pg1#42";
+  p.v.type = "vertex-express";
+  p.v.api_key = "sk-\"quoted\"\n";
+  p.v.google_project = "proj-1";
+  p.v.google_location = "global";
   p.group_id = 7;
-  p.group = "default";
-  p.models = {"gemini-3-pro-preview"};
-  p.status = "active";
+  p.v.group = "default";
+  p.v.models = {"gemini-3-pro-preview"};
+  p.v.status = "active";
   return p;
 }
 
@@ -54,17 +54,17 @@ BOOST_AUTO_TEST_CASE(provider_matches_contract) {
   BOOST_TEST(v["auto_ban"].asBool());
   // An empty models list is still an array.
   ProviderRow p = sample_provider();
-  p.models.clear();
+  p.v.models.clear();
   BOOST_TEST(parse_json(provider_json(p))["models"].isArray());
 }
 
 BOOST_AUTO_TEST_CASE(model_matches_contract) {
   ModelRow m;
-  m.name = "ns.m";
-  m.kind = "chat";
-  m.context_window = 128000;
-  m.supports_vision = true;
-  m.max_output_tokens = 8192;
+  m.v.name = "ns.m";
+  m.v.kind = "chat";
+  m.v.context_window = 128000;
+  m.v.supports_vision = true;
+  m.v.max_output_tokens = 8192;
   EZ_CHECK_SHAPE(load_contract("model_snapshot.json"), model_json(m));
 }
 
@@ -80,17 +80,25 @@ BOOST_AUTO_TEST_CASE(models_meta_matches_contract) {
 }
 
 BOOST_AUTO_TEST_CASE(key_and_master_shapes) {
+  MasterRow m;
+  m.id = 1;
+  m.name = "tenant";
+  m.group = "default";
+  m.status = "active";
+  m.namespaces = {"ns", "other"};
+  m.epoch = 4;
   KeyRow k;
   k.token_hash = std::string(64, 'a');
   k.id = 3;
   k.master_id = 1;
   k.name = "ci";
-  k.group = "default";
+  k.group = "vip";
   k.namespaces = {"ns"};
   k.model_limits = {"gpt-4o", "ns.m"};
   k.model_limits_enabled = true;
-  k.model_rate_limits = R"({"ns.m": {"rpm": 10}})";
+  k.model_rate_limits_text = R"({"ns.m": {"rpm": 10}})";
   k.allow_ips = {"10.0.0.0/8"};
+  k.expires_unix = 1734464000;
   k.status = "active";
   k.issued_by = "admin";
   // model_limits: New API's allowlist (a list + its flag); RPM/TPM in model_rate_limits.
@@ -98,42 +106,61 @@ BOOST_AUTO_TEST_CASE(key_and_master_shapes) {
     "namespaces":[""],"scopes":[],"model_limits":[""],"model_limits_enabled":true,
     "model_rate_limits":{},"allow_ips":[""],"expires_at":0,
     "status":"","issued_by":"","master_epoch":1})");
-  EZ_CHECK_SHAPE(expected_key, key_json(k));
-  const auto key = parse_json(key_json(k));
+  EZ_CHECK_SHAPE(expected_key, key_json(k, m));
+  const auto key = parse_json(key_json(k, m));
   BOOST_TEST(key["model_limits"][1].asString() == "ns.m");
   BOOST_TEST(key["model_limits_enabled"].asBool());
   BOOST_TEST(key["model_rate_limits"]["ns.m"]["rpm"].asInt() == 10);
-  k.model_rate_limits.clear();  // never emits invalid JSON
+  BOOST_TEST(key["expires_at"].asInt64() == 1734464000);
+  // The key's own group and namespaces win; the epoch is always the master's.
+  BOOST_TEST(key["group"].asString() == "vip");
+  BOOST_TEST(key["namespaces"].size() == 1u);
+  BOOST_TEST(key["master_epoch"].asInt64() == 4);
+  k.model_rate_limits_text.clear();  // never emits invalid JSON
   k.model_limits.clear();
-  BOOST_TEST(parse_json(key_json(k))["model_rate_limits"].isObject());
-  BOOST_TEST(parse_json(key_json(k))["model_limits"].isArray());
+  BOOST_TEST(parse_json(key_json(k, m))["model_rate_limits"].isObject());
+  BOOST_TEST(parse_json(key_json(k, m))["model_limits"].isArray());
 
-  MasterRow m;
-  m.id = 1;
-  m.name = "tenant";
-  m.group = "default";
-  m.status = "active";
   const auto expected_master = parse_json(R"({"id":1,"name":"","group":"","namespaces":[],
     "default_namespace":"","global_qps":0,"max_child_keys":0,"status":"","epoch":1})");
   EZ_CHECK_SHAPE(expected_master, master_json(m));
+}
+
+BOOST_AUTO_TEST_CASE(key_inherits_what_it_leaves_empty) {
+  MasterRow m;
+  m.id = 1;
+  m.group = "tenant-group";
+  m.namespaces = {"a", "b"};
+  m.epoch = 9;
+  KeyRow k;
+  k.master_id = 1;
+  const auto key = parse_json(key_json(k, m));
+  BOOST_TEST(key["group"].asString() == "tenant-group");
+  BOOST_REQUIRE(key["namespaces"].size() == 2u);
+  BOOST_TEST(key["namespaces"][1].asString() == "b");
+  BOOST_TEST(key["master_epoch"].asInt64() == 9);
+  BOOST_TEST(key["expires_at"].asInt64() == 0);  // never
+  // The row is not changed by it: the API still sees the key's own (empty) values.
+  BOOST_TEST(k.group.empty());
+  BOOST_TEST(k.namespaces.empty());
 }
 
 BOOST_AUTO_TEST_CASE(binding_shape_and_resolution) {
   GroupIndexes groups;
   groups[7] = index_of({{1, {"gpt-4o", "gpt-4o-mini"}}, {2, {"openai/GPT-4o"}}, {3, {"other"}}});
   BindingRow a;
-  a.namespace_ = "ns";
-  a.public_model = "gpt-4o";
-  a.route_group = "default";
+  a.v.ns = "ns";
+  a.v.public_model = "gpt-4o";
+  a.v.route_group = "default";
   a.group_id = 7;
-  a.selector_type = "normalize_exact";
-  a.status = "active";
-  a.updated_at = 100;
+  a.v.selector_type = "normalize_exact";
+  a.v.status = "active";
+  a.updated_unix = 100;
   BindingRow b = a;
-  b.route_group = "missing";
+  b.v.route_group = "missing";
   b.group_id = 0;
-  b.status = "disabled";
-  b.updated_at = 200;
+  b.v.status = "disabled";
+  b.updated_unix = 200;
   const auto text = binding_json({b, a}, groups);
   const auto v = parse_json(text);
   const auto expected = parse_json(R"({"namespace":"","public_model":"","status":"",
