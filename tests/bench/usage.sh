@@ -21,7 +21,6 @@
 # on a build without them and on this one (docs/benchmarks.md).
 #
 # Knobs: BENCH_ROWS (10000000), BENCH_DURATION (s per wrk run, 10), BENCH_CONNECTIONS (4),
-# BENCH_USAGE_RATE (req/s of the paced usage run, 100),
 # BENCH_RAW_RUNS (5), EZ_BUILD_DIR (build/, Release), BENCH_KEEP=1 keeps the stack directory,
 # BENCH_REUSE=DIR measures again on a directory kept that way (no seed, no rebuild).
 set -euo pipefail
@@ -31,7 +30,6 @@ ROWS=${BENCH_ROWS:-10000000}
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-4}
 RAW_RUNS=${BENCH_RAW_RUNS:-5}
-USAGE_RATE=${BENCH_USAGE_RATE:-100}
 BUILD=$(cd "${EZ_BUILD_DIR:-$EZ_ROOT/build}" 2>/dev/null && pwd) || die "no build dir (run scripts/build)"
 [[ $ROWS =~ ^[0-9]+$ && $ROWS -ge 1000 ]] || die "BENCH_ROWS must be an integer >= 1000"
 for bin in ezapi-server ezapi-flusher ezapi-ctl; do
@@ -134,25 +132,8 @@ wrk_run() {
   tail -n1 "$RESULTS" >&2
 }
 
-# paced_run NAME PATH: at a fixed BENCH_USAGE_RATE through the admin bench's Lua pacer
-# (latency counted from when each request was due: no coordinated omission).
-paced_run() {
-  local name=$1 path=$2 paths=$DIR/paced-paths.txt out line
-  echo "$path" >"$paths"
-  out=$(BENCH_RATE=$USAGE_RATE BENCH_THREADS=2 BENCH_TOKEN=$EZ_ADMIN_TOKEN BENCH_PATHS=$paths \
-    wrk -t2 -c2 -d"${DURATION}s" -s "$EZ_ROOT/tests/bench/admin_rate.lua" "$URL" 2>&1) ||
-    { say "$out"; die "wrk failed"; }
-  line=$(grep '^RESULT ' <<<"$out") || { say "$out"; die "no RESULT from wrk"; }
-  echo "$name ${line#RESULT }" >>"$RESULTS"
-  tail -n1 "$RESULTS" >&2
-}
-
 say "bench: GET /admin/usage, 30 days by master"
-# Two views: as fast as 4 connections go (capacity; on 2 cores shared with wrk, nginx and
-# PostgreSQL its p99 is mostly queueing), and at a fixed rate well above what admins and
-# dashboards send (the answer time a user sees).
 wrk_run usage "/admin/usage?from=$from30&to=$to&group_by=master"
-paced_run usage-paced "/admin/usage?from=$from30&to=$to&group_by=master"
 
 say "bench: baseline: the same GROUP BY over the raw logs ($RAW_RUNS runs after a warm-up)"
 RAW_SQL="SELECT master_id, count(*), count(*) FILTER (WHERE status_code >= 400), sum(prompt_tokens),
@@ -254,9 +235,6 @@ u, l = rows["usage"], rows["logs"]
 u50, u99, l99 = ms(u["p50"]), ms(u["p99"]), ms(l["p99"])
 print(f"seed       {rows['seed']['rows']} rows in {float(rows['seed']['s']):.1f} s; rollup rebuild {float(rows['rebuild']['s']):.1f} s")
 print(f"usage      GET /admin/usage 30 days by master, {sys.argv[2]} connections flat out: {float(u['rps']):.0f} req/s, p50 {u50:.2f} ms, p99 {u99:.2f} ms  (target p99 < 20 ms: {'ok' if u99 < 20 else 'MISSED'})")
-up = rows.get("usage-paced")
-if up:
-    print(f"usage      the same at a fixed {float(up['rps']):.0f} req/s: p50 {float(up['p50_ms']):.2f} ms, p99 {float(up['p99_ms']):.2f} ms, p99 from when due {float(up['sched_p99_ms']):.2f} ms, non-2xx {up['non2xx']}  (target p99 < 20 ms: {'ok' if float(up['sched_p99_ms']) < 20 else 'MISSED'})")
 print(f"raw        same GROUP BY over raw logs: median {raw_med:.0f} ms (runs: {', '.join(f'{x:.0f}' for x in raw)})")
 print(f"ratio      raw median / usage p99 = {raw_med / u99:.0f}x, / usage p50 = {raw_med / u50:.0f}x  (target >= 100x: {'ok' if raw_med / u99 >= 100 else 'MISSED'})")
 print(f"full       same sums over the full rollups (the path before sql/008): median {full[len(full) // 2]:.1f} ms (runs: {', '.join(f'{x:.1f}' for x in full)})")
