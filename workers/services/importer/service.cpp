@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "context/context.h"
 #include "db/audit.h"
+#include "db/errors.h"
 #include "domain/key_rules.h"
 #include "importer/plan.h"
 #include "importer/store.h"
@@ -111,16 +112,15 @@ Json::Value run_import(Context& ctx, std::string_view file_text, const ImportOpt
   }
 
   t = Clock::now();
-  WriteStats written;
-  try {
-    written = apply_plan(tx, plan);
-  } catch (const pqxx::unique_violation&) {
-    // The plan checked names and tokens under the import lock; an API write
-    // that landed meanwhile (API writes do not take the import lock) wins.
-    throw Error(ErrorCode::conflict,
-                "a provider, master or key written while the import ran uses one of its "
-                "names or tokens; run the import again");
-  }
+  // The plan checked names and tokens under the import lock; an API write that
+  // landed meanwhile (API writes do not take the import lock) wins.
+  const WriteStats written = db::on_duplicate(
+      [&] { return apply_plan(tx, plan); },
+      [] {
+        return Error(ErrorCode::conflict,
+                     "a provider, master or key written while the import ran uses one of its "
+                     "names or tokens; run the import again");
+      });
   // One audit row for the whole import (not one per row): the source, the
   // counts, who ran it, and what the importer did not understand.
   Json::Value event(Json::objectValue);
