@@ -484,7 +484,13 @@ void parse_type_map(std::string_view text, TypeMap& into) {
     if (std::find(known.begin(), known.end(), to) == known.end())
       fail(ErrorCode::bad_request,
            "map_type: '" + to + "' is not a provider type of the control plane", "map_type");
-    into[std::string(pair.substr(0, sep))] = to;
+    // Repeating a pair is harmless; two targets for one type would import by whichever
+    // came last, so that is the client's mistake to fix.
+    const auto [at, added] = into.emplace(std::string(pair.substr(0, sep)), to);
+    if (!added && at->second != to)
+      fail(ErrorCode::bad_request,
+           "map_type maps '" + at->first + "' to both '" + at->second + "' and '" + to + "'",
+           "map_type");
     start = end + 1;
   }
 }

@@ -204,6 +204,16 @@ BOOST_AUTO_TEST_CASE(wrong_types_and_ranges) {
   BOOST_TEST(field_of(big_cost[0], column("cost")) == "12");
   auto ms = parse(base + R"("timestamp":1700000000123})");
   BOOST_TEST(ms[0].ts_us == 1700000000123000);
+  // Every count and amount has a ceiling, so no sum of them overflows what a reader can
+  // parse (usage totals are int64 and finite doubles): the refusal names entry and field.
+  for (const char* f : {"prompt_tokens", "completion_tokens", "total_tokens"})
+    bad("\"" + std::string(f) + "\":1000000001", f);
+  BOOST_TEST(*parse(base + R"("prompt_tokens":1000000000})")[0].prompt_tokens == 1000000000);
+  for (const char* f : {"latency_ms", "ttft_ms"}) bad("\"" + std::string(f) + "\":86400001", f);
+  bad(R"("cost":1000001)", "cost");
+  bad(R"("cost":1.7e308)", "cost");
+  expect_invalid("[" + base + R"("cost":1}, )" + base + R"("cost":1.7e308}])", 1, "cost");
+  BOOST_TEST(field_of(parse(base + R"("cost":1000000})")[0], column("cost")) == "1000000");
   // Out-of-range floats never get through (either the parser or the field check says no).
   BOOST_CHECK_THROW(parse(base + R"("cost":1e999})"), EntryError);
 }
@@ -696,7 +706,9 @@ std::vector<Probe> probes_for(const FieldRule& r) {
     case JsonType::number:
       p.push_back({digits(r.min), true, digits(r.min)});
       p.push_back({"0.25", true, "0.25"});
-      p.push_back({"1.7976931348623157e308", true, "1.7976931348623157e+308"});
+      p.push_back({digits(r.max), true, digits(r.max)});
+      p.push_back({digits(r.max + 1), false, ""});
+      p.push_back({"1.7976931348623157e308", false, ""});
       p.push_back({digits(r.min - 1), false, ""});
       p.push_back({"\"1\"", false, ""});
       p.push_back({"true", false, ""});

@@ -117,4 +117,47 @@ BOOST_AUTO_TEST_CASE(every_path_parameter_is_declared) {
   }
 }
 
+// The query parameters each route declares (and the router enforces) are the ones the
+// document lists for it, with the same type; an array is a repeatable parameter.
+BOOST_AUTO_TEST_CASE(every_route_declares_the_query_parameters_the_document_lists) {
+  const YAML::Node doc = YAML::LoadFile(kDoc);
+  const ez::http::Router router = ez::api::build_router();
+  auto describe = [](const std::string& name, ez::http::ParamType t, bool repeatable) {
+    const char* type = t == ez::http::ParamType::integer   ? "integer"
+                       : t == ez::http::ParamType::boolean ? "boolean"
+                                                           : "text";
+    return name + ":" + type + (repeatable ? "*" : "");
+  };
+  size_t checked = 0;
+  for (const auto& route : router.routes()) {
+    BOOST_TEST_CONTEXT(route.method << " " << route.pattern) {
+      const YAML::Node path = doc["paths"][route.pattern];
+      BOOST_REQUIRE(path.IsDefined());
+      std::string method = route.method;
+      for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const YAML::Node op = path[method];
+      BOOST_REQUIRE(op.IsDefined());
+      std::set<std::string> documented, declared;
+      for (const YAML::Node& list : {path["parameters"], op["parameters"]}) {
+        if (!list) continue;
+        for (const auto& raw : list) {
+          const YAML::Node prm = resolve(doc, raw);
+          if (prm["in"].as<std::string>() != "query") continue;
+          const YAML::Node schema = resolve(doc, prm["schema"]);
+          const std::string type = schema["type"] ? schema["type"].as<std::string>() : "";
+          documented.insert(describe(prm["name"].as<std::string>(),
+                                     type == "integer"   ? ez::http::ParamType::integer
+                                     : type == "boolean" ? ez::http::ParamType::boolean
+                                                         : ez::http::ParamType::text,
+                                     type == "array"));
+        }
+      }
+      for (const auto& q : route.query) declared.insert(describe(q.name, q.type, q.repeatable));
+      BOOST_TEST(documented == declared);
+      ++checked;
+    }
+  }
+  BOOST_TEST(checked == router.routes().size());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
