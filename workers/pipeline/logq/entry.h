@@ -12,7 +12,8 @@
 //   client_ip, error_type                                            strings <= 256 bytes
 //   status_code        integer 100..599
 //   latency_ms, ttft_ms                    integers 0..kMaxLatencyMs (one day in ms)
-//   prompt_tokens, completion_tokens, total_tokens   integers 0..kMaxTokens (10^9)
+//   prompt_tokens, completion_tokens, total_tokens   integers 0..kMaxTokens (10^9); an
+//                      absent total_tokens is prompt + completion when either is given
 //   cost               number 0..kMaxCost (10^6, in the model's currency)
 //   stream             boolean
 //   error_message      string; invalid UTF-8 and NUL become U+FFFD, then it is cut to
