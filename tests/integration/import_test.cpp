@@ -394,8 +394,10 @@ BOOST_AUTO_TEST_CASE(nul_or_invalid_utf8_in_the_file_never_fails_the_audit_row) 
                "d\"");
   auto r = post_import(text, "");
   BOOST_TEST(r.status == 200, describe(r));
-  const auto row = s().sql(
-      "SELECT after::text FROM audit_log WHERE action = 'import' ORDER BY id DESC LIMIT 1");
+  const auto row =
+      s().sql("SELECT after::text FROM audit_log WHERE action = 'import' ORDER BY id DESC LIMIT 1");
   BOOST_REQUIRE(!row.empty());
-  BOOST_TEST(row[0][0].find("a\xEF\xBF\xBD" "b") != std::string::npos, row[0][0]);
+  BOOST_TEST(row[0][0].find("a\xEF\xBF\xBD"
+                            "b") != std::string::npos,
+             row[0][0]);
 }

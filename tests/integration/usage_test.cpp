@@ -889,16 +889,18 @@ BOOST_AUTO_TEST_CASE(extreme_input_is_a_400_naming_it_never_a_500) {
     BOOST_TEST(field_of(r) == "request_id");
   }
   // Ceilings at ingest: the refusal names the entry and the field.
-  const auto big = post_logs(R"([{"request_id":"ok-1","cost":1},{"request_id":"big","cost":1.7e308}])");
+  const auto big =
+      post_logs(R"([{"request_id":"ok-1","cost":1},{"request_id":"big","cost":1.7e308}])");
   BOOST_TEST(big.status == 400, ez::it::describe(big));
   BOOST_TEST(big.body.find("entry 1") != std::string::npos, big.body);
   BOOST_TEST(post_logs(R"({"request_id":"t","total_tokens":9223372036854775807})").status == 400);
   // The scheme in lower case.
-  BOOST_TEST(s.http("GET", "/admin/status", "", Auth::none,
-                    {{"Authorization", "bearer " + s.admin_token}})
-                 .status == 200);
-  BOOST_TEST(s.http("GET", "/master/self", "", Auth::none, {{"Authorization", "BEARER " + key}})
-                 .status == 200);
+  BOOST_TEST(
+      s.http("GET", "/admin/status", "", Auth::none, {{"Authorization", "bearer " + s.admin_token}})
+          .status == 200);
+  BOOST_TEST(
+      s.http("GET", "/master/self", "", Auth::none, {{"Authorization", "BEARER " + key}}).status ==
+      200);
   BOOST_TEST(s.http("POST", "/logs", R"({"request_id":")" + unique("lower") + R"("})", Auth::none,
                     {{"Authorization", "bearer " + s.internal_token},
                      {"Content-Type", "application/json"}})

@@ -208,12 +208,9 @@ void register_usage_routes(http::Router& r) {
   using http::ParamType;
   // What every caller may filter by; an admin also by master, a list also pages, an export
   // also picks its format (usage/query.cpp reads them).
-  const http::QuerySpec usage = {{"from"},
-                                 {"to"},
-                                 {"group_by"},
-                                 {"key_id", ParamType::integer},
-                                 {"model"},
-                                 {"provider_id", ParamType::integer}};
+  const http::QuerySpec usage = {{"from"},     {"to"},
+                                 {"group_by"}, {"key_id", ParamType::integer},
+                                 {"model"},    {"provider_id", ParamType::integer}};
   const http::QuerySpec logs = {{"from"},
                                 {"to"},
                                 {"key_id", ParamType::integer},

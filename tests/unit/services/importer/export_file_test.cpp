@@ -189,8 +189,7 @@ BOOST_AUTO_TEST_CASE(type_map_forms) {
   expect_error([&] { parse_type_map("azure=nope", m); }, ErrorCode::bad_request, "map_type");
   // The same pair again is fine; a second target for a type is a 400 (it was the last one).
   parse_type_map("custom=openai", m);
-  expect_error([&] { parse_type_map("custom=anthropic", m); }, ErrorCode::bad_request,
-               "map_type");
+  expect_error([&] { parse_type_map("custom=anthropic", m); }, ErrorCode::bad_request, "map_type");
   BOOST_TEST(m.at("custom") == "openai");
   ParseOptions o;
   o.type_map["custom"] = "openai";

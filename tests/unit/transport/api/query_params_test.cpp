@@ -154,7 +154,8 @@ BOOST_AUTO_TEST_CASE(a_parameter_given_twice_or_empty_is_a_400_naming_it) {
       BOOST_TEST(bad.field == d.name, method << " " << p << " " << d.name << "=%ff");
       if (d.repeatable) continue;
       const Answer twice = call(method, p, {{d.name, "1"}, {d.name, "2"}});
-      BOOST_TEST(twice.status == 400, method << " " << p << " " << d.name << " twice: " << twice.raw);
+      BOOST_TEST(twice.status == 400,
+                 method << " " << p << " " << d.name << " twice: " << twice.raw);
       BOOST_TEST(twice.field == d.name, method << " " << p << " " << d.name << " twice");
     }
   });

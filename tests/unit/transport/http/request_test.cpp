@@ -57,7 +57,8 @@ std::optional<std::string> bearer_of(const std::string& header) {
 BOOST_AUTO_TEST_CASE(scheme_is_case_insensitive) {
   for (const char* h : {"Bearer tok", "bearer tok", "BEARER tok", "bEaReR tok", "Bearer  tok"})
     BOOST_TEST(bearer_of(h).value_or("-") == "tok", h);
-  for (const char* h : {"Basic tok", "Bearertok", "Bearer ", "Bearer", "Bearer\ttok", "Bearers tok"})
+  for (const char* h :
+       {"Basic tok", "Bearertok", "Bearer ", "Bearer", "Bearer\ttok", "Bearers tok"})
     BOOST_TEST(!bearer_of(h), h);
 }
 
