@@ -302,29 +302,16 @@ BOOST_AUTO_TEST_CASE(multi_host_dsn_is_accepted) {
   BOOST_TEST(resolve(env, std::nullopt, std::nullopt).settings.pg_dsn == env["EZ_PG_DSN"]);
 }
 
-// The README's configuration table is the operator's reference: one row per key of the code's
-// table, with its environment variable and its default (a cell may explain it after the
-// value: "0 (= 1 KiB x capacity)"; an empty default reads "(empty)" or "(empty = ...)").
-BOOST_AUTO_TEST_CASE(readme_config_table_matches_the_code) {
-  std::ifstream in(std::string(EZ_SOURCE_DIR) + "/README.md");
+// The configuration tables of README.md (every key) and docs/architecture.md (a selection)
+// are the operator's reference: each row names a key of the code's table, its environment
+// variable and its default (a cell may explain it after the value: "0 (= 1 KiB x capacity)";
+// an empty default reads "(empty)" or "(empty = ...)").
+std::map<std::string, std::pair<std::string, std::string>> config_table(const std::string& file) {
+  std::ifstream in(std::string(EZ_SOURCE_DIR) + "/" + file);
   BOOST_REQUIRE(in);
   std::map<std::string, std::pair<std::string, std::string>> rows;  // key -> env, default
   std::string line;
   bool inside = false;
-  auto cells_of = [](const std::string& l) {
-    std::vector<std::string> cells;
-    std::string cur;
-    for (size_t i = 1; i < l.size(); ++i) {
-      if (l[i] == '|') {
-        const size_t b = cur.find_first_not_of(' '), e = cur.find_last_not_of(' ');
-        cells.push_back(b == std::string::npos ? "" : cur.substr(b, e - b + 1));
-        cur.clear();
-      } else {
-        cur += l[i];
-      }
-    }
-    return cells;
-  };
   while (std::getline(in, line)) {
     if (line.rfind("| key | env | default | meaning |", 0) == 0) {
       inside = true;
@@ -333,28 +320,51 @@ BOOST_AUTO_TEST_CASE(readme_config_table_matches_the_code) {
     if (!inside) continue;
     if (line.empty() || line[0] != '|') break;
     if (line.rfind("|---", 0) == 0) continue;
-    const auto cells = cells_of(line);
+    std::vector<std::string> cells;
+    std::string cur;
+    for (size_t i = 1; i < line.size(); ++i) {
+      if (line[i] != '|') {
+        cur += line[i];
+        continue;
+      }
+      const size_t b = cur.find_first_not_of(' '), e = cur.find_last_not_of(' ');
+      cells.push_back(b == std::string::npos ? "" : cur.substr(b, e - b + 1));
+      cur.clear();
+    }
     BOOST_REQUIRE_MESSAGE(cells.size() >= 3, line);
     BOOST_TEST(rows.emplace(cells[0], std::pair{cells[1], cells[2]}).second, "twice: " << line);
   }
   BOOST_REQUIRE(!rows.empty());
-  for (const auto& spec : ez::config::key_specs()) {
-    BOOST_TEST_CONTEXT(spec.key) {
-      const auto it = rows.find(spec.key);
-      BOOST_REQUIRE_MESSAGE(it != rows.end(), "README has no row for " << spec.key);
-      BOOST_TEST(it->second.first == spec.env);
-      const std::string& cell = it->second.second;
-      const std::string fallback = spec.fallback;
-      if (fallback.empty()) {
-        BOOST_TEST(cell.rfind("(empty", 0) == 0u, cell);
-      } else {
-        const std::string value = cell.substr(0, cell.find(" ("));
-        BOOST_TEST(value == fallback);
+  return rows;
+}
+
+void check_row(const ez::config::KeySpec& spec, const std::pair<std::string, std::string>& row) {
+  BOOST_TEST(row.first == spec.env);
+  const std::string& cell = row.second;
+  const std::string fallback = spec.fallback;
+  if (fallback.empty())
+    BOOST_TEST(cell.rfind("(empty", 0) == 0u, cell);
+  else
+    BOOST_TEST(cell.substr(0, cell.find(" (")) == fallback);
+}
+
+BOOST_AUTO_TEST_CASE(documented_config_tables_match_the_code) {
+  for (const char* file : {"README.md", "docs/architecture.md"}) {
+    auto rows = config_table(file);
+    for (const auto& spec : ez::config::key_specs()) {
+      BOOST_TEST_CONTEXT(file << ": " << spec.key) {
+        const auto it = rows.find(spec.key);
+        if (it == rows.end()) {
+          BOOST_TEST(std::string(file) != "README.md", "no row for " << spec.key);
+          continue;
+        }
+        check_row(spec, it->second);
+        rows.erase(it);
       }
-      rows.erase(it);
     }
+    for (const auto& [key, _] : rows)
+      BOOST_TEST(false, file << " documents an unknown key " << key);
   }
-  for (const auto& [key, _] : rows) BOOST_TEST(false, "README documents an unknown key " << key);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
