@@ -306,7 +306,8 @@ BOOST_AUTO_TEST_CASE(multi_host_dsn_is_accepted) {
 // are the operator's reference: each row names a key of the code's table, its environment
 // variable and its default (a cell may explain it after the value: "0 (= 1 KiB x capacity)";
 // an empty default reads "(empty)" or "(empty = ...)").
-std::map<std::string, std::pair<std::string, std::string>> config_table(const std::string& file) {
+static std::map<std::string, std::pair<std::string, std::string>> config_table(
+    const std::string& file) {
   std::ifstream in(std::string(EZ_SOURCE_DIR) + "/" + file);
   BOOST_REQUIRE(in);
   std::map<std::string, std::pair<std::string, std::string>> rows;  // key -> env, default
@@ -338,7 +339,8 @@ std::map<std::string, std::pair<std::string, std::string>> config_table(const st
   return rows;
 }
 
-void check_row(const ez::config::KeySpec& spec, const std::pair<std::string, std::string>& row) {
+static void check_row(const ez::config::KeySpec& spec,
+                      const std::pair<std::string, std::string>& row) {
   BOOST_TEST(row.first == spec.env);
   const std::string& cell = row.second;
   const std::string fallback = spec.fallback;
