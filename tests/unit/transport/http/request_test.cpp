@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_SUITE_END()
 // the token. Every bearer read (admin, master, internal) goes through bearer_token().
 BOOST_AUTO_TEST_SUITE(http_bearer)
 
-std::optional<std::string> bearer_of(const std::string& header) {
+static std::optional<std::string> bearer_of(const std::string& header) {
   ez::http::Request r;
   r.headers["authorization"] = header;
   return r.bearer_token();
