@@ -928,12 +928,12 @@ BOOST_AUTO_TEST_CASE(an_absent_total_is_prompt_plus_completion_and_009_corrects_
   BOOST_TEST(total("key") == 858);     // the full ones
   BOOST_TEST(scalar("SELECT total_tokens FROM logs WHERE request_id = '" + id + "'") == "858");
   // What the previous version stored: no total in the row, 0 added to the rollups.
-  s.sql("UPDATE logs SET total_tokens = NULL WHERE request_id = '" + id + "'");
+  (void)s.sql("UPDATE logs SET total_tokens = NULL WHERE request_id = '" + id + "'");
   for (const auto& t : ez::rollup::kRollupTables)
-    s.sql(std::string("UPDATE ") + t.name + " SET total_tokens = total_tokens - 858 WHERE " +
-          "master_id = " + mid);
+    (void)s.sql(std::string("UPDATE ") + t.name + " SET total_tokens = total_tokens - 858 WHERE " +
+                "master_id = " + mid);
   BOOST_TEST(total("master") == 0);
-  s.sql("DELETE FROM schema_migrations WHERE name LIKE '009%'");
+  (void)s.sql("DELETE FROM schema_migrations WHERE name LIKE '009%'");
   int rc = 0;
   const std::string out = ctl("migrate", &rc);
   BOOST_REQUIRE_MESSAGE(rc == 0, out);
