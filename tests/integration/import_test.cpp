@@ -392,7 +392,7 @@ BOOST_AUTO_TEST_CASE(nul_or_invalid_utf8_in_the_file_never_fails_the_audit_row) 
   text.replace(at, build.size(),
                "\"exporter_build\": \"a\\u0000b\", \"unknown_extra\": \"c\xff"
                "d\"");
-  auto r = post_import(text, "");
+  auto r = post_import(text, "?map_type=azure:openai");
   BOOST_TEST(r.status == 200, describe(r));
   const auto row =
       s().sql("SELECT after::text FROM audit_log WHERE action = 'import' ORDER BY id DESC LIMIT 1");
