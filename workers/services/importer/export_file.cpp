@@ -10,8 +10,8 @@
 #include <unordered_set>
 
 #include "common/error.h"
-#include "common/json_scanner.h"
 #include "common/hash.h"
+#include "common/json_scanner.h"
 #include "db/audit.h"
 #include "domain/admin_input.h"
 #include "domain/key_rules.h"
