@@ -43,9 +43,12 @@ void Flusher::publish(bool force) {
   const auto now = Clock::now();
   if (!force && now - last_publish_ < milliseconds{100}) return;
   last_publish_ = now;
-  stats_.heartbeat_unix_ms = unix_now_ms();
+  const int64_t now_ms = unix_now_ms();
+  stats_.heartbeat_unix_ms = now_ms;
   stats_.db_connected = sink_.connected();
-  ring_.publish_flusher_stats(stats_);
+  unlanded_.observe(now_ms, ring_.stats().next_seq);
+  ring_.publish_flusher_stats(stats_);  // first: publish_unlanded reads the committed_seq
+  ring_.publish_unlanded(unlanded_.since(stats_.committed_seq), now_ms);
 }
 
 const char* to_string(FlushState state) {
@@ -244,7 +247,12 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
   logq::Consumer consumer(ring_, opt_.consumer);  // throws if another flusher runs
   // Counters continue from the previous flusher of this queue (they live in the segment),
   // so a restart does not look like a reset or a lag spike on /metrics.
-  stats_ = ring_.stats().flusher;
+  const logq::Stats at_start = ring_.stats();
+  stats_ = at_start.flusher;
+  // A backlog left by the previous flusher keeps the age it already had (an upper bound
+  // for the entries behind it until the commits pass them), not the time we first see it.
+  if (at_start.lag > 0 && at_start.unlanded_since_unix_ms != 0)
+    unlanded_.observe(at_start.unlanded_since_unix_ms, at_start.next_seq);
   stats_.pid = getpid();
   stats_.db_connected = false;
   publish(true);
@@ -274,8 +282,7 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
     log::warn("stopping with " + std::to_string(left) +
               " log entries still queued (kept in shared memory for the next start)");
   stats_.pid = 0;  // no flusher attached any more
-  stats_.heartbeat_unix_ms = unix_now_ms();
-  ring_.publish_flusher_stats(stats_);
+  publish(true);   // the last commits' unlanded mark too, which a throttled publish skipped
   return left;
 }
 

@@ -23,6 +23,7 @@
 #include "common/backoff.h"
 #include "flusher/sink.h"
 #include "logq/ring.h"
+#include "logq/unlanded.h"
 
 namespace ez::flusher {
 
@@ -130,6 +131,7 @@ class Flusher {
   Sink& sink_;
   Options opt_;
   logq::FlusherStats stats_;
+  logq::UnlandedClock unlanded_;  // when the oldest entry not yet committed was queued
   std::chrono::steady_clock::time_point last_publish_{};
 };
 

@@ -55,6 +55,20 @@ void append_broken_bindings(Context& ctx, std::string& body) {
   prometheus::append_sample(body, "ezapi_bindings_broken", "", std::to_string(*cached));
 }
 
+// What /readyz checks, as gauges: PostgreSQL and Redis answer this worker now. A scrape
+// pays one round trip to each (a lost server fails fast: the connections back off).
+void append_reachability(Context& ctx, std::string& body) {
+  const bool pg = ctx.pg().ping();
+  const bool redis = ctx.redis().ping();
+  prometheus::append_family(body, "ezapi_postgres_up", "gauge",
+                            "1 when PostgreSQL (the primary) answers the control plane.");
+  prometheus::append_sample(body, "ezapi_postgres_up", "", pg ? "1" : "0");
+  prometheus::append_family(body, "ezapi_redis_up", "gauge",
+                            "1 when Redis (the master, through the Sentinels when configured) "
+                            "answers the control plane.");
+  prometheus::append_sample(body, "ezapi_redis_up", "", redis ? "1" : "0");
+}
+
 http::Response metrics(Context& ctx, http::Request&) {
   std::string body;
   if (ctx.runtime) {
@@ -66,6 +80,7 @@ http::Response metrics(Context& ctx, http::Request&) {
         "ezapi_up 1\n";
   }
   logq::append_logq_metrics(ctx.log_queue, body);
+  append_reachability(ctx, body);
   append_broken_bindings(ctx, body);
   build::append_build_info_metrics(body);
   if (const auto backlog = snapshot::outbox_backlog(ctx))
