@@ -17,8 +17,8 @@ struct Stats;
 [[nodiscard]] double oldest_unlanded_age_seconds(const Stats& s, int64_t now_unix_ms);
 
 // Appends the queue's and the flusher's families (depth, enqueued/refused/abandoned
-// totals, the oldest unlanded entry's age, flusher heartbeat and lag) to `out`; nothing when `ring` is null (this worker
-// has no queue attached).
+// totals, the oldest unlanded entry's age, flusher heartbeat and lag) to `out`; nothing when `ring`
+// is null (this worker has no queue attached).
 void append_logq_metrics(const Ring* ring, std::string& out);
 
 // The log queue and the flusher for GET /admin/status, from the same stats:
