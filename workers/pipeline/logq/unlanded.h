@@ -7,6 +7,7 @@
 // most the sampling period). Pure: the flusher feeds it times and sequences.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 
