@@ -14,7 +14,7 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 
 namespace {
 
-http::Response list(Context& ctx, http::Request& req) {
+http::Response list(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = audit_filter(req.query);
   const auto page = parse_page(req);

@@ -50,7 +50,7 @@ http::Response created(const IssuedKey& k) {
 
 // ---- handlers ---------------------------------------------------------------
 
-http::Response create_key(Context& ctx, http::Request& req) {
+http::Response create_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_admin);
   WriteUnit w(ctx, {actor.name, req.request_id});
@@ -59,7 +59,7 @@ http::Response create_key(Context& ctx, http::Request& req) {
   return created(k);
 }
 
-http::Response create_key_for_master(Context& ctx, http::Request& req) {
+http::Response create_key_for_master(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t master_id = parse_id(req.param("id"), "master");
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
@@ -69,7 +69,7 @@ http::Response create_key_for_master(Context& ctx, http::Request& req) {
   return created(k);
 }
 
-Json::Value list_page(Context& ctx, const db::KeyFilter& filter, const PageRequest& page) {
+Json::Value list_page(context::Context& ctx, const db::KeyFilter& filter, const PageRequest& page) {
   pqxx::read_transaction tx(ctx.pg_read().conn());
   auto rows = db::list_keys(tx, filter, page.after, page.fetch_limit());
   return page_json(
@@ -77,7 +77,7 @@ Json::Value list_page(Context& ctx, const db::KeyFilter& filter, const PageReque
       [](const db::KeyRow& k) { return k.id; });
 }
 
-http::Response list_keys(Context& ctx, http::Request& req) {
+http::Response list_keys(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   check_query_params(req.query, {"master_id", "status"});
   const PageRequest page = parse_page(req);
@@ -93,7 +93,7 @@ http::Response list_keys(Context& ctx, http::Request& req) {
   return http::json(200, list_page(ctx, filter, page));
 }
 
-http::Response list_keys_of_master(Context& ctx, http::Request& req) {
+http::Response list_keys_of_master(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t master_id = parse_id(req.param("id"), "master");
   check_query_params(req.query, {"status"});
@@ -109,7 +109,7 @@ http::Response list_keys_of_master(Context& ctx, http::Request& req) {
   return http::json(200, list_page(ctx, filter, page));
 }
 
-http::Response get_key(Context& ctx, http::Request& req) {
+http::Response get_key(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   pqxx::read_transaction tx(ctx.pg().conn());
@@ -118,7 +118,7 @@ http::Response get_key(Context& ctx, http::Request& req) {
   return http::json(200, db::to_json(*k));
 }
 
-http::Response update_key(Context& ctx, http::Request& req) {
+http::Response update_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::update);
@@ -132,7 +132,7 @@ http::Response update_key(Context& ctx, http::Request& req) {
   return http::json(200, key_write_json(after));
 }
 
-http::Response delete_key(Context& ctx, http::Request& req) {
+http::Response delete_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   WriteUnit w(ctx, {actor.name, req.request_id});
@@ -143,7 +143,7 @@ http::Response delete_key(Context& ctx, http::Request& req) {
   return http::no_content();
 }
 
-http::Response rotate_key(Context& ctx, http::Request& req) {
+http::Response rotate_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   WriteUnit w(ctx, {actor.name, req.request_id});

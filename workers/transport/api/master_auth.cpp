@@ -16,7 +16,7 @@ using http::ErrorCode;
 
 namespace {
 
-std::optional<db::MasterRow> lookup(Context& ctx, const std::string& token) {
+std::optional<db::MasterRow> lookup(context::Context& ctx, const std::string& token) {
   if (!looks_like_master_key(token)) return std::nullopt;
   pqxx::read_transaction tx(ctx.pg().conn());
   return db::find_master_by_key_hash(tx, sha256_hex(token));
@@ -24,7 +24,7 @@ std::optional<db::MasterRow> lookup(Context& ctx, const std::string& token) {
 
 }  // namespace
 
-MasterPrincipal require_master(Context& ctx, const http::Request& req) {
+MasterPrincipal require_master(context::Context& ctx, const http::Request& req) {
   const auto token = req.bearer_token();
   if (!token) throw ApiError(ErrorCode::unauthorized, "missing bearer token");
   const auto& s = ctx.settings();
@@ -51,7 +51,7 @@ MasterPrincipal master_principal(std::optional<db::MasterRow> master) {
   return p;
 }
 
-bool is_master_key(Context& ctx, const std::string& token) {
+bool is_master_key(context::Context& ctx, const std::string& token) {
   try {
     return lookup(ctx, token).has_value();
   } catch (const pqxx::broken_connection&) {

@@ -23,12 +23,12 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 
 namespace {
 
-http::Response get_self(Context& ctx, http::Request& req) {
+http::Response get_self(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   return http::json(200, db::to_json(p.master));
 }
 
-http::Response list_own_keys(Context& ctx, http::Request& req) {
+http::Response list_own_keys(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   check_query_params(req.query, {"status"});
   const PageRequest page = parse_page(req);
@@ -43,7 +43,7 @@ http::Response list_own_keys(Context& ctx, http::Request& req) {
                              [](const db::KeyRow& k) { return k.id; }));
 }
 
-http::Response get_own_key(Context& ctx, http::Request& req) {
+http::Response get_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   pqxx::read_transaction tx(ctx.pg().conn());
@@ -52,7 +52,7 @@ http::Response get_own_key(Context& ctx, http::Request& req) {
   return http::json(200, db::to_json(*k));
 }
 
-http::Response create_own_key(Context& ctx, http::Request& req) {
+http::Response create_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
   // A master does not grant itself quota: quotas are an admin's decision.
@@ -81,7 +81,7 @@ db::KeyRow lock_own_key(pqxx::transaction_base& tx, int64_t id, int64_t master_i
 
 // A master may rename, disable/enable and re-limit its own keys; what they may reach
 // (group, namespaces, scopes, networks, expiry) stays the admin's.
-http::Response update_own_key(Context& ctx, http::Request& req) {
+http::Response update_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::update_by_master);
@@ -93,7 +93,7 @@ http::Response update_own_key(Context& ctx, http::Request& req) {
   return http::json(200, db::to_json(after));
 }
 
-http::Response delete_own_key(Context& ctx, http::Request& req) {
+http::Response delete_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   WriteUnit w(ctx, {p.actor.name, req.request_id});
