@@ -337,22 +337,6 @@ BOOST_AUTO_TEST_CASE(one_flusher_per_queue) {
   t.join();
 }
 
-BOOST_AUTO_TEST_CASE(backoff_grows_caps_and_jitters) {
-  ez::Backoff b(100ms, 1000ms, /*jitter=*/true);
-  std::vector<long> waits;
-  for (int i = 0; i < 8; ++i) waits.push_back(static_cast<long>(b.next().count()));
-  BOOST_TEST(waits[0] >= 80);
-  BOOST_TEST(waits[0] <= 120);
-  BOOST_TEST(waits[1] >= 160);
-  BOOST_TEST(waits[1] <= 240);
-  for (size_t i = 4; i < waits.size(); ++i) {
-    BOOST_TEST(waits[i] >= 800);
-    BOOST_TEST(waits[i] <= 1200);
-  }
-  b.reset();
-  BOOST_TEST(b.next().count() <= 120);
-}
-
 // ---- the state machine, one transition at a time (made-up times, no threads) -----------------
 
 namespace {
