@@ -53,18 +53,19 @@ bool port_free(int port) {
   return ok;
 }
 
-// Ten consecutive free loopback ports (scripts/cluster uses base .. base+9).
+// Eleven consecutive free loopback ports (scripts/cluster uses base .. base+10; the last is
+// its Prometheus).
 int free_port_range() {
   std::mt19937 rng(static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(std::time(nullptr)));
   for (int attempt = 0; attempt < 200; ++attempt) {
     // Below the kernel's ephemeral range (32768+), where the other tests'
     // kernel-chosen ports and outgoing connections land.
-    const int base = 20000 + static_cast<int>(rng() % 1270) * 10;
+    const int base = 20000 + static_cast<int>(rng() % 1150) * 11;
     bool all = true;
-    for (int p = base; p < base + 10 && all; ++p) all = port_free(p);
+    for (int p = base; p < base + 11 && all; ++p) all = port_free(p);
     if (all) return base;
   }
-  throw std::runtime_error("no range of 10 free ports");
+  throw std::runtime_error("no range of 11 free ports");
 }
 
 std::map<std::string, std::string> read_env_file(const std::string& path) {

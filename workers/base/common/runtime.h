@@ -18,6 +18,13 @@ class Runtime {
   // Counters services keep (GET /metrics shows them).
   virtual void count_redis_push_failure() = 0;
   virtual void record_resync(uint64_t duration_ns) = 0;
+  // Redis holds what PostgreSQL pushed, now: an outbox push that emptied the outbox,
+  // or a syncer tick that found Redis current (after resyncing it if it had to).
+  virtual void record_redis_current() = 0;
+  // Seconds since the last record_redis_current() of any process of this master;
+  // before the first one, since the master started (a syncer that never reaches
+  // Redis ages from the start).
+  [[nodiscard]] virtual double redis_push_age_seconds() const = 0;
 
   // The pool's and the process counters' Prometheus families.
   [[nodiscard]] virtual std::string metrics_text() const = 0;

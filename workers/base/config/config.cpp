@@ -65,6 +65,8 @@ const std::vector<KeySpec> kSpecs = {
      "networks allowed to reach /logs and /sync/ (nginx allow list)"},
     {"sync.outbox_replay_ms", "EZ_OUTBOX_REPLAY_MS", "1000", false,
      "how often a worker retries pushing the Redis outbox"},
+    {"sync.degraded_after_s", "EZ_SYNC_DEGRADED_AFTER_S", "60", false,
+     "sync is degraded when the oldest pending outbox row or the last push to Redis is older"},
     // usage and log search
     {"log.rollup_retention_days", "EZ_LOG_ROLLUP_RETENTION_DAYS", "400", false,
      "usage rollup rows older than this are deleted (separate from raw-log retention)"},
@@ -342,6 +344,8 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
     throw ConfigError("http.allowed_networks", *problem);
   s.outbox_replay_ms =
       parse_int<int>("sync.outbox_replay_ms", get("sync.outbox_replay_ms"), 10, 3'600'000);
+  s.sync_degraded_after_s =
+      parse_int<int>("sync.degraded_after_s", get("sync.degraded_after_s"), 1, 86'400 * 30);
   s.log_rollup_retention_days =
       parse_int<int>("log.rollup_retention_days", get("log.rollup_retention_days"), 1, 36500);
   s.usage_max_window_days =

@@ -71,6 +71,8 @@ struct Settings {
   std::string allowed_networks;
   // sync
   int outbox_replay_ms = 1000;
+  // Sync is degraded past this (snapshot/health.h).
+  int sync_degraded_after_s = 60;
   // usage and log search
   int log_rollup_retention_days = 400;
   int usage_max_window_days = 400;

@@ -43,9 +43,12 @@ void Flusher::publish(bool force) {
   const auto now = Clock::now();
   if (!force && now - last_publish_ < milliseconds{100}) return;
   last_publish_ = now;
-  stats_.heartbeat_unix_ms = unix_now_ms();
+  const int64_t now_ms = unix_now_ms();
+  stats_.heartbeat_unix_ms = now_ms;
   stats_.db_connected = sink_.connected();
-  ring_.publish_flusher_stats(stats_);
+  unlanded_.observe(now_ms, ring_.stats().next_seq);
+  ring_.publish_flusher_stats(stats_);  // first: publish_unlanded reads the committed_seq
+  ring_.publish_unlanded(unlanded_.since(stats_.committed_seq), now_ms);
 }
 
 const char* to_string(FlushState state) {
@@ -108,17 +111,17 @@ FlushMachine::Step FlushMachine::step(Clock::time_point now, bool stop_requested
         state_ = collect(now, sleep);
       break;
     case FlushState::writing:
-      state_ = write();
+      state_ = write(now);
       break;
     case FlushState::backoff:
-      if (now >= next_db_attempt_) {
+      if (backoff_.ready(now)) {
         state_ = FlushState::syncing;
       } else if (stopping_ && batch_.empty() && consumer_.caught_up()) {
         state_ = FlushState::stopped;  // nothing left to write: no need to wait for the database
       } else {
         // Short naps, so a stop request and the heartbeat are still seen while waiting.
         sleep = std::min(
-            std::chrono::duration_cast<milliseconds>(next_db_attempt_ - now) + milliseconds{1},
+            std::chrono::duration_cast<milliseconds>(backoff_.not_before() - now) + milliseconds{1},
             milliseconds{8});
       }
       break;
@@ -150,7 +153,7 @@ FlushState FlushMachine::sync(Clock::time_point now) {
       stats_.committed_seq = std::max(stats_.committed_seq, committed_);
       if (!last_error_.empty()) log::info("postgres: connection re-established");
       last_error_.clear();
-      backoff_.reset();
+      backoff_.succeeded();
       publish_(true);
     }
     if (now >= next_maintenance_ && !stopping_) {
@@ -165,7 +168,7 @@ FlushState FlushMachine::sync(Clock::time_point now) {
       }
     }
   } catch (const std::exception& e) {
-    return db_failed(e, synced_ ? "maintenance" : "reading the committed sequence");
+    return db_failed(now, e, synced_ ? "maintenance" : "reading the committed sequence");
   }
   return collecting();
 }
@@ -193,7 +196,7 @@ FlushState FlushMachine::collect(Clock::time_point now, milliseconds& sleep) {
   return collecting();
 }
 
-FlushState FlushMachine::write() {
+FlushState FlushMachine::write(Clock::time_point now) {
   const auto t0 = Clock::now();
   try {
     const WriteResult r = sink_.write(ring_id_, committed_, batch_);
@@ -211,7 +214,7 @@ FlushState FlushMachine::write() {
       log::error(std::to_string(r.rejected) +
                  " log entries were refused by PostgreSQL; kept in logs_rejected");
     batch_.clear();
-    backoff_.reset();
+    backoff_.succeeded();
     publish_(false);
     return collecting();
   } catch (const StaleState& e) {
@@ -219,17 +222,17 @@ FlushState FlushMachine::write() {
     synced_ = false;
     return FlushState::syncing;
   } catch (const std::exception& e) {
-    return db_failed(e, "writing a batch");
+    return db_failed(now, e, "writing a batch");
   }
 }
 
-FlushState FlushMachine::db_failed(const std::exception& e, const char* what) {
+FlushState FlushMachine::db_failed(Clock::time_point now, const std::exception& e,
+                                   const char* what) {
   sink_.disconnect();
   synced_ = false;
   ++stats_.db_errors;
   stats_.last_error_unix_ms = unix_now_ms();
-  const auto wait = backoff_.next();
-  next_db_attempt_ = Clock::now() + wait;
+  const auto wait = backoff_.failed(now);
   const std::string msg = one_line(e.what());
   // Once per distinct error, not once per retry.
   if (msg != last_error_)
@@ -244,7 +247,12 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
   logq::Consumer consumer(ring_, opt_.consumer);  // throws if another flusher runs
   // Counters continue from the previous flusher of this queue (they live in the segment),
   // so a restart does not look like a reset or a lag spike on /metrics.
-  stats_ = ring_.stats().flusher;
+  const logq::Stats at_start = ring_.stats();
+  stats_ = at_start.flusher;
+  // A backlog left by the previous flusher keeps the age it already had (an upper bound
+  // for the entries behind it until the commits pass them), not the time we first see it.
+  if (at_start.lag > 0 && at_start.unlanded_since_unix_ms != 0)
+    unlanded_.observe(at_start.unlanded_since_unix_ms, at_start.next_seq);
   stats_.pid = getpid();
   stats_.db_connected = false;
   publish(true);
@@ -274,8 +282,7 @@ uint64_t Flusher::run(const std::atomic<bool>& stop) {
     log::warn("stopping with " + std::to_string(left) +
               " log entries still queued (kept in shared memory for the next start)");
   stats_.pid = 0;  // no flusher attached any more
-  stats_.heartbeat_unix_ms = unix_now_ms();
-  ring_.publish_flusher_stats(stats_);
+  publish(true);   // the last commits' unlanded mark too, which a throttled publish skipped
   return left;
 }
 

@@ -23,6 +23,7 @@
 #include "common/backoff.h"
 #include "flusher/sink.h"
 #include "logq/ring.h"
+#include "logq/unlanded.h"
 
 namespace ez::flusher {
 
@@ -91,8 +92,8 @@ class FlushMachine {
  private:
   FlushState sync(Clock::time_point now);
   FlushState collect(Clock::time_point now, std::chrono::milliseconds& sleep);
-  FlushState write();
-  FlushState db_failed(const std::exception& e, const char* what);
+  FlushState write(Clock::time_point now);
+  FlushState db_failed(Clock::time_point now, const std::exception& e, const char* what);
   [[nodiscard]] FlushState collecting() const;  // idle, filling or draining, by the batch
 
   logq::Ring& ring_;
@@ -109,7 +110,7 @@ class FlushMachine {
   bool synced_ = false;  // committed_ reflects the database
   uint64_t committed_ = 0;
   bool stopping_ = false;
-  Clock::time_point batch_started_{}, next_db_attempt_{}, next_maintenance_{}, drain_deadline_{};
+  Clock::time_point batch_started_{}, next_maintenance_{}, drain_deadline_{};
   std::chrono::milliseconds idle_{1};
   std::string last_error_;
 };
@@ -130,6 +131,7 @@ class Flusher {
   Sink& sink_;
   Options opt_;
   logq::FlusherStats stats_;
+  logq::UnlandedClock unlanded_;  // when the oldest entry not yet committed was queued
   std::chrono::steady_clock::time_point last_publish_{};
 };
 

@@ -25,6 +25,12 @@ void gauge(std::string& out, const char* name, const char* help, const std::stri
 
 }  // namespace
 
+double oldest_unlanded_age_seconds(const Stats& s, int64_t now_unix_ms) {
+  if (s.lag == 0 || s.unlanded_since_unix_ms == 0 || now_unix_ms <= s.unlanded_since_unix_ms)
+    return 0;
+  return static_cast<double>(now_unix_ms - s.unlanded_since_unix_ms) / 1000.0;
+}
+
 void append_logq_metrics(const Ring* ring, std::string& out) {
   if (!ring) return;
   const Stats s = ring->stats();
@@ -51,6 +57,9 @@ void append_logq_metrics(const Ring* ring, std::string& out) {
         "counter");
   gauge(out, "ezapi_logq_lag_entries", "Entries queued but not yet durable in PostgreSQL.",
         u(s.lag));
+  gauge(out, "ezapi_logq_oldest_unlanded_age_seconds",
+        "How long the oldest entry not yet durable in PostgreSQL has waited (0 when none).",
+        format_value(oldest_unlanded_age_seconds(s, unix_now_ms())));
 
   const FlusherStats& f = s.flusher;
   gauge(out, "ezapi_flusher_up",
@@ -76,6 +85,8 @@ Json::Value render_logq_status(const Stats& s, int64_t now_unix_ms) {
   q["depth_entries"] = u(s.depth_entries);
   q["depth_bytes"] = u(s.depth_bytes);
   q["lag_entries"] = u(s.lag);
+  q["oldest_unlanded_age_ms"] =
+      Json::Int64(static_cast<int64_t>(oldest_unlanded_age_seconds(s, now_unix_ms) * 1000.0));
   q["enqueued_total"] = u(s.enqueued);
   q["refused_total"] = u(s.refused);
   q["abandoned_total"] = u(s.abandoned);

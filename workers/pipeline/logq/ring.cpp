@@ -202,7 +202,28 @@ Stats Ring::stats() const {
   f.last_error_unix_ms = h.f_last_error_unix_ms.load(std::memory_order_relaxed);
   f.db_connected = h.f_db_connected.load(std::memory_order_relaxed) != 0;
   s.lag = tent > f.committed_seq ? tent - f.committed_seq : 0;
+  s.unlanded_since_unix_ms = h.unlanded_since_unix_ms.load(std::memory_order_seq_cst);
   return s;
+}
+
+void Ring::publish_unlanded(int64_t since_unix_ms, int64_t now_unix_ms) {
+  Header& h = *hdr_;
+  if (since_unix_ms != 0) {
+    h.unlanded_since_unix_ms.store(since_unix_ms, std::memory_order_seq_cst);
+    return;
+  }
+  // Clear, then look at the tail again: a producer that claimed before the clear may have
+  // seen the old mark and left it alone, so its entry needs a mark of ours. Both sides are
+  // sequentially consistent, so either we see its claim here or it sees our 0.
+  h.unlanded_since_unix_ms.store(0, std::memory_order_seq_cst);
+  const uint64_t he = h.head_ent.load(std::memory_order_acquire);
+  const uint64_t t = h.tail.load(std::memory_order_seq_cst);
+  const uint64_t claimed = unwrap(t >> kTailPosBits, he, kTailEntMask);
+  if (claimed > h.f_committed_seq.load(std::memory_order_relaxed)) {
+    int64_t expected = 0;
+    h.unlanded_since_unix_ms.compare_exchange_strong(expected, now_unix_ms,
+                                                     std::memory_order_seq_cst);
+  }
 }
 
 void Ring::publish_flusher_stats(const FlusherStats& f) {

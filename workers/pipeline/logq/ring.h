@@ -79,6 +79,8 @@ struct Stats {
   uint64_t abandoned = 0;        // entries of claims skipped after their producer vanished
   uint64_t abandoned_records = 0;
   uint64_t lag = 0;  // next_seq - 1 - flusher.committed_seq (entries not durable)
+  // Since when (wall clock, ms) the oldest entry not yet durable has waited; 0 when none.
+  int64_t unlanded_since_unix_ms = 0;
   FlusherStats flusher;
 };
 
@@ -143,6 +145,11 @@ class Ring {
 
   // Only the (single) consumer writes these; anyone may read them through stats().
   void publish_flusher_stats(const FlusherStats& s);
+  // The consumer's view of Stats::unlanded_since_unix_ms: `since` is when the oldest entry
+  // after the published committed_seq was first seen queued, 0 when it saw none. With 0 the
+  // mark is cleared, then set to `now_unix_ms` if an entry was claimed meanwhile (a producer
+  // that found the mark set did not set it again).
+  void publish_unlanded(int64_t since_unix_ms, int64_t now_unix_ms);
 
  private:
   friend class Consumer;

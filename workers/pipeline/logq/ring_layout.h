@@ -158,6 +158,12 @@ struct alignas(64) Header {
   std::atomic<uint64_t> f_total_flush_us;
   std::atomic<int64_t> f_last_error_unix_ms;
   std::atomic<uint64_t> f_db_connected;
+  // Wall-clock time since which the oldest entry not yet durable has waited (0: none).
+  // A producer sets it (CAS from 0) after queueing into an empty backlog; the flusher
+  // moves it forward as it commits and clears it when it catches up (Ring::publish_unlanded).
+  // It sits in this cache line's padding, like space_seq: sizeof(Header) and the layout
+  // version are unchanged, and an older segment holds 0 here, a valid initial value.
+  std::atomic<int64_t> unlanded_since_unix_ms;
 };
 static_assert(sizeof(Header) <= layout::kDataOffset);
 // The layout of version 1; a change of size needs kVersion + 1 (old segments refuse then).

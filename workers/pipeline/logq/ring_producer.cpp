@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/time.h"
 #include "logq/ring.h"
 #include "logq/ring_layout.h"
 
@@ -173,6 +174,15 @@ Ring::EnqueueResult Ring::try_enqueue(std::span<const std::string_view> entries)
     return {Status::abandoned, 0};
   h.enqueued.fetch_add(n, std::memory_order_relaxed);
   h.enqueued_requests.fetch_add(1, std::memory_order_relaxed);
+  // Start the "oldest unlanded entry" clock when nothing else was waiting. Under load the
+  // mark is already set and this is one load; the flusher moves it forward as it commits.
+  // The fence orders our claim before the load (Ring::publish_unlanded relies on it).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (h.unlanded_since_unix_ms.load(std::memory_order_seq_cst) == 0) {
+    int64_t expected = 0;
+    h.unlanded_since_unix_ms.compare_exchange_strong(expected, unix_now_ms(),
+                                                     std::memory_order_seq_cst);
+  }
   return {Status::ok, first_seq};
 }
 

@@ -27,6 +27,10 @@ namespace ez::prefork {
 // ezapi_config_reload_failures_total.
 void append_counter_metrics(const GlobalView& global, std::string& out);
 
+// Nanoseconds since a process last made Redis current (record_redis_current), or,
+// before the first time, since the master started. `now_ns` is monotonic_ns().
+[[nodiscard]] uint64_t redis_push_age_ns(const GlobalView& global, uint64_t now_ns);
+
 // php-fpm-like status document for GET /admin/status. `now_ns` is monotonic_ns().
 [[nodiscard]] Json::Value render_status(const GlobalView& global,
                                         const std::vector<SlotView>& slots, uint64_t now_ns);

@@ -15,6 +15,12 @@ double seconds(uint64_t ns) {
 
 }  // namespace
 
+uint64_t redis_push_age_ns(const GlobalView& global, uint64_t now_ns) {
+  const uint64_t since =
+      global.redis_current_mono_ns != 0 ? global.redis_current_mono_ns : global.start_mono_ns;
+  return now_ns > since ? now_ns - since : 0;
+}
+
 void append_counter_metrics(const GlobalView& global, std::string& out) {
   const GlobalView* g = &global;
   append_family(out, "ezapi_redis_push_failures_total", "counter",

@@ -13,6 +13,15 @@ void ScoreboardRuntime::record_resync(uint64_t duration_ns) {
   sb_.record_resync(duration_ns);
 }
 
+void ScoreboardRuntime::record_redis_current() {
+  sb_.record_redis_current(monotonic_ns());
+}
+
+double ScoreboardRuntime::redis_push_age_seconds() const {
+  const GlobalView g = sb_.global();
+  return static_cast<double>(redis_push_age_ns(g, monotonic_ns())) / 1e9;
+}
+
 std::string ScoreboardRuntime::metrics_text() const {
   const GlobalView global = sb_.global();
   std::string out = render_pool_metrics(global, sb_.active_slots(), sb_.route_counts());

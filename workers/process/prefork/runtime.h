@@ -13,6 +13,8 @@ class ScoreboardRuntime final : public Runtime {
 
   void count_redis_push_failure() override;
   void record_resync(uint64_t duration_ns) override;
+  void record_redis_current() override;
+  [[nodiscard]] double redis_push_age_seconds() const override;
   [[nodiscard]] std::string metrics_text() const override;
   [[nodiscard]] Json::Value status() const override;
 

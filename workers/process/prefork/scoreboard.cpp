@@ -18,7 +18,7 @@ namespace ez::prefork {
 namespace {
 
 constexpr uint64_t kMagic = 0x31524f4353'5a45ULL;  // "EZSCOR1" little-endian-ish tag
-constexpr uint32_t kVersion = 3;  // 2: heartbeat_ns (ops) / pools (overload); 3: both
+constexpr uint32_t kVersion = 4;  // 2: heartbeat_ns (ops) / pools (overload); 3: both; 4: push time
 constexpr size_t kMethodWords = kMethodChars / 8;
 constexpr size_t kRouteWords = kRouteChars / 8;
 static_assert(kMethodChars % 8 == 0 && kRouteChars % 8 == 0);
@@ -91,6 +91,7 @@ struct Layout {
   std::atomic<uint64_t> resync_ns_sum;
   std::atomic<uint64_t> resync_last_ns;
   std::atomic<uint64_t> reload_failures;
+  std::atomic<uint64_t> redis_current_mono_ns;  // 0: not since the master started
   RouteName route_names[kMaxRoutes];
   RouteData routes[kMaxRoutes];
   SlotData slots[kMaxWorkers];
@@ -376,6 +377,14 @@ void Scoreboard::record_resync(uint64_t duration_ns) {
   layout_->resyncs.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Scoreboard::record_redis_current(uint64_t mono_ns) {
+  // Several processes report; the latest wins, never an older one that was slower to store.
+  uint64_t seen = layout_->redis_current_mono_ns.load(std::memory_order_relaxed);
+  while (seen < mono_ns && !layout_->redis_current_mono_ns.compare_exchange_weak(
+                               seen, mono_ns, std::memory_order_relaxed)) {
+  }
+}
+
 void Scoreboard::count_reload_failure() {
   layout_->reload_failures.fetch_add(1, std::memory_order_relaxed);
 }
@@ -487,6 +496,7 @@ GlobalView Scoreboard::global() const {
   g.resync_ns_sum = layout_->resync_ns_sum.load(std::memory_order_relaxed);
   g.resync_last_ns = layout_->resync_last_ns.load(std::memory_order_relaxed);
   g.reload_failures = layout_->reload_failures.load(std::memory_order_relaxed);
+  g.redis_current_mono_ns = layout_->redis_current_mono_ns.load(std::memory_order_relaxed);
   for (int p = 0; p < kPoolCount; ++p) {
     const PoolData& d = layout_->pools[p];
     PoolView& v = g.pools[static_cast<size_t>(p)];

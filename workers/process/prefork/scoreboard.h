@@ -134,6 +134,8 @@ struct GlobalView {
   uint64_t resync_ns_sum = 0;
   uint64_t resync_last_ns = 0;
   uint64_t reload_failures = 0;
+  // CLOCK_MONOTONIC of the last time a process made Redis current (0: not yet).
+  uint64_t redis_current_mono_ns = 0;
   std::array<PoolView, kPoolCount> pools{};  // indexed by Pool
   [[nodiscard]] uint64_t restarts_total() const;
 };
@@ -181,6 +183,9 @@ class Scoreboard {
   void count_redis_push_failure();
   // A full resync that completed, and how long it took.
   void record_resync(uint64_t duration_ns);
+  // Redis holds what PostgreSQL pushed, as of `mono_ns` (CLOCK_MONOTONIC): a push of
+  // outbox rows that emptied the outbox, or a syncer tick that found nothing missing.
+  void record_redis_current(uint64_t mono_ns);
   // A SIGHUP whose configuration was rejected (the master kept the running one).
   void count_reload_failure();
 

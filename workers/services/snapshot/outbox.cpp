@@ -254,6 +254,8 @@ size_t push_outbox(context::Context& ctx) {
 void push_pending(context::Context& ctx) noexcept {
   try {
     (void)push_outbox(ctx);
+    // push_outbox returns once the outbox is empty: Redis is current.
+    if (ctx.runtime) ctx.runtime->record_redis_current();
   } catch (const std::exception& e) {
     // The rows are in the outbox: the replay loop pushes them when Redis answers.
     log::warn(std::string("snapshot: push deferred to the replay loop: ") + e.what());

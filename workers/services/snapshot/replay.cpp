@@ -81,11 +81,12 @@ constexpr std::chrono::minutes kHealPause{5};
 std::vector<std::string> g_last_heal;  // what the last heal was for; cleared once counts agree
 std::chrono::steady_clock::time_point g_last_heal_at{};
 
-void heal(context::Context& ctx, const std::vector<std::string>& lost) {
+// False when it did not rebuild (paused): Redis still misses those fields.
+bool heal(context::Context& ctx, const std::vector<std::string>& lost) {
   auto& last = g_last_heal;
   auto& last_at = g_last_heal_at;
   const auto now = std::chrono::steady_clock::now();
-  if (lost == last && now - last_at < kHealPause) return;
+  if (lost == last && now - last_at < kHealPause) return false;
   if (lost == last)
     log::error("snapshot: the field counts of " + joined(lost) +
                " still differ from PostgreSQL after a rebuild; rebuilding again");
@@ -95,6 +96,7 @@ void heal(context::Context& ctx, const std::vector<std::string>& lost) {
   last = lost;
   last_at = now;
   (void)resync_keys(ctx, lost);
+  return true;
 }
 
 }  // namespace
@@ -113,10 +115,11 @@ void replay_tick(context::Context& ctx) noexcept {
     // (FLUSHALL, a restart without its file, a failover to a replica that had
     // not received the last writes).
     const Fingerprint redis = redis_fingerprint(ctx);
+    bool current = true;
     if (!redis.present || redis.version < pg.version) {
       (void)resync(ctx, ResyncMode::if_stale);
     } else if (const auto lost = diverged(pg, redis); !lost.empty()) {
-      heal(ctx, lost);
+      current = heal(ctx, lost);
     } else if (comparable(pg, redis)) {
       g_last_heal.clear();  // healed: the next loss is healed at once again
     }
@@ -124,6 +127,8 @@ void replay_tick(context::Context& ctx) noexcept {
       const size_t n = push_outbox(ctx);
       if (n) log::info("snapshot: replayed " + std::to_string(n) + " outbox rows");
     }
+    // Redis holds every version PostgreSQL pushed and nothing is pending.
+    if (current && ctx.runtime) ctx.runtime->record_redis_current();
     if (!last_problem.empty()) log::info("snapshot: replay is healthy again");
     last_problem.clear();
   } catch (const std::exception& e) {

@@ -30,8 +30,8 @@ Pg::Pg(std::string dsn, std::string application_name)
 pqxx::connection& Pg::conn() {
   if (conn_ && conn_->is_open()) return *conn_;
   conn_.reset();
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_attempt_)
+  const auto now = Backoff::Clock::now();
+  if (!backoff_.ready(now))
     throw Error(ErrorCode::unavailable, "database unavailable").with_retry_after(1);
   try {
     // connect_timeout keeps a request from hanging on an unreachable host.
@@ -42,12 +42,12 @@ pqxx::connection& Pg::conn() {
     auto c = std::make_unique<pqxx::connection>(dsn_);
     for (const Statement* s : registry()) c->prepare(s->name(), s->sql());
     conn_ = std::move(c);
-    backoff_.reset();
+    backoff_.succeeded();
     if (!last_error_.empty()) log::info("postgres: connection re-established");
     last_error_.clear();
     return *conn_;
   } catch (const std::exception& e) {
-    next_attempt_ = now + backoff_.next();
+    (void)backoff_.failed(now);
     std::string msg = e.what();
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     if (msg != last_error_) log::warn("postgres: connect failed: " + msg);
@@ -57,15 +57,18 @@ pqxx::connection& Pg::conn() {
 }
 
 void Pg::mark_broken() {
+  // No connection: the caller failed because the back-off refused to connect; that
+  // must neither extend the wait nor cut it short.
+  if (!conn_) return;
   conn_.reset();
-  next_attempt_ = std::chrono::steady_clock::time_point{};
+  backoff_.retry_now();
 }
 
 bool Pg::reconnect_within(std::chrono::milliseconds budget) {
   conn_.reset();
   const auto deadline = std::chrono::steady_clock::now() + budget;
   for (;;) {
-    next_attempt_ = std::chrono::steady_clock::time_point{};
+    backoff_.retry_now();
     try {
       (void)conn();
       return true;

@@ -36,7 +36,8 @@ class Pg {
   [[nodiscard]] pqxx::connection& conn();
   // Called when a query hit a broken connection: drop it. The next conn()
   // connects again at once (with a multi-host DSN, to whichever host is the
-  // primary now); only a failed connect starts the back-off.
+  // primary now); only a failed connect starts the back-off. Without a connection
+  // (the back-off refused one) it does nothing.
   void mark_broken();
   // Drops the connection and tries to open a new one until `budget` has passed,
   // ignoring the back-off: used once per request after a failover, when the new
@@ -50,7 +51,6 @@ class Pg {
   std::string dsn_;
   std::string application_name_;
   std::unique_ptr<pqxx::connection> conn_;
-  std::chrono::steady_clock::time_point next_attempt_{};
   // At most one connect attempt a second per process while PostgreSQL is away, so
   // a returning (or newly promoted) primary is found within a second.
   Backoff backoff_{std::chrono::milliseconds{100}, std::chrono::milliseconds{1000}};

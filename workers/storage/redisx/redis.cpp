@@ -107,7 +107,7 @@ bool Redis::follow_master() {
             std::to_string(port_) + " to " + where->host + ":" + std::to_string(where->port));
   ctx_.reset();
   pending_ = 0;
-  next_attempt_ = std::chrono::steady_clock::time_point{};
+  backoff_.retry_now();
   return true;
 }
 
@@ -141,20 +141,20 @@ std::string Redis::open(std::unique_ptr<redisContext, ContextDeleter>& out) {
 
 redisContext* Redis::ctx() {
   if (ctx_) return ctx_.get();
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_attempt_) throw RedisError("redis unavailable: " + last_error_);
+  const auto now = Backoff::Clock::now();
+  if (!backoff_.ready(now)) throw RedisError("redis unavailable: " + last_error_);
   std::unique_ptr<redisContext, ContextDeleter> c;
   const std::string error = open(c);
   if (!sentinels_.empty() && !host_.empty()) endpoint_ = host_ + ":" + std::to_string(port_);
   if (!error.empty()) {
-    next_attempt_ = now + backoff_.next();
+    (void)backoff_.failed(now);
     if (error != last_error_) log::warn("redis " + endpoint_ + ": connect failed: " + error);
     last_error_ = error;
     throw RedisError("redis unavailable: " + error);
   }
   if (!last_error_.empty()) log::info("redis " + endpoint_ + ": connection re-established");
   last_error_.clear();
-  backoff_.reset();
+  backoff_.succeeded();
   pending_ = 0;
   ctx_ = std::move(c);
   return ctx_.get();
@@ -221,15 +221,19 @@ bool Redis::ping(std::string* why) {
 }
 
 void Redis::mark_broken() {
+  // No connection: the caller failed because the back-off refused to connect (or
+  // before any use). That is no new failure; counting it would push the next
+  // attempt out on every call and, with callers more frequent than the wait,
+  // never connect again.
+  if (!ctx_) return;
   ctx_.reset();
   pending_ = 0;
   if (!sentinels_.empty()) {
     // The Sentinels may already point elsewhere: ask them at once.
-    next_attempt_ = std::chrono::steady_clock::time_point{};
+    backoff_.retry_now();
     return;
   }
-  if (backoff_.current().count() == 0) (void)backoff_.next();
-  next_attempt_ = std::chrono::steady_clock::now() + backoff_.current();
+  (void)backoff_.failed(Backoff::Clock::now());
 }
 
 }  // namespace ez::redisx

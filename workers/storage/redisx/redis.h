@@ -72,6 +72,10 @@ class Redis {
   size_t pending() const { return pending_; }
 
   [[nodiscard]] bool ping(std::string* why = nullptr);
+  // The connection in use broke (or its state is unknown): drop it. The next use
+  // connects again after the back-off (at once in Sentinel mode). Without a
+  // connection it does nothing: a failure of a caller the back-off refused is
+  // not a new failure and must not extend the wait.
   void mark_broken();
   bool connected() const { return ctx_ != nullptr; }
   const std::string& endpoint() const { return endpoint_; }
@@ -99,8 +103,10 @@ class Redis {
   std::chrono::milliseconds timeout_;
   std::string endpoint_;
   std::unique_ptr<redisContext, ContextDeleter> ctx_;
-  std::chrono::steady_clock::time_point next_attempt_{};
-  Backoff backoff_{std::chrono::milliseconds{100}, std::chrono::milliseconds{5000}};
+  // At most one connect attempt every 2 s per process while Redis is away, so a
+  // returning Redis is found within about 2 s plus the caller's own period (the
+  // balancer refuses every key while config:keys is missing).
+  Backoff backoff_{std::chrono::milliseconds{100}, std::chrono::milliseconds{2000}};
   std::string last_error_;
   size_t pending_ = 0;
 };

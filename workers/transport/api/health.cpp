@@ -1,9 +1,14 @@
 // /healthz: the process answers. /readyz: PostgreSQL and Redis answer; a 503
-// names which one does not, so an operator knows where to look.
+// names which one does not, so an operator knows where to look. Its `sync` check
+// says whether sync is degraded (snapshot/health.h) without making the answer a 503:
+// admin writes still work then, they wait in the outbox.
+#include "snapshot/health.h"
+
 #include "api/routes.h"
 #include "context/context.h"
 #include "http/error.h"
 #include "http/response.h"
+#include "snapshot/backlog.h"
 
 namespace ez::api {
 
@@ -32,6 +37,10 @@ http::Response readyz(context::Context& ctx, http::Request&) {
   };
   check("postgres", ctx.pg().ping(&why));
   check("redis", ctx.redis().ping(&why));
+  Json::Value sync =
+      snapshot::sync_health_json(snapshot::sync_health(ctx, snapshot::outbox_backlog(ctx)));
+  sync["ok"] = true;  // never what makes this instance unready; "degraded" says the state
+  checks["sync"] = sync;
   body["status"] = ok ? "ready" : "not_ready";
   body["checks"] = checks;
   if (!ok) {

@@ -18,6 +18,7 @@
 #include "logq/metrics.h"
 #include "logq/ring.h"
 #include "snapshot/backlog.h"
+#include "snapshot/health.h"
 #include "snapshot/publisher.h"
 
 namespace ez::api {
@@ -55,6 +56,20 @@ void append_broken_bindings(context::Context& ctx, std::string& body) {
   prometheus::append_sample(body, "ezapi_bindings_broken", "", std::to_string(*cached));
 }
 
+// What /readyz checks, as gauges: PostgreSQL and Redis answer this worker now. A scrape
+// pays one round trip to each (a lost server fails fast: the connections back off).
+void append_reachability(context::Context& ctx, std::string& body) {
+  const bool pg = ctx.pg().ping();
+  const bool redis = ctx.redis().ping();
+  prometheus::append_family(body, "ezapi_postgres_up", "gauge",
+                            "1 when PostgreSQL (the primary) answers the control plane.");
+  prometheus::append_sample(body, "ezapi_postgres_up", "", pg ? "1" : "0");
+  prometheus::append_family(body, "ezapi_redis_up", "gauge",
+                            "1 when Redis (the master, through the Sentinels when configured) "
+                            "answers the control plane.");
+  prometheus::append_sample(body, "ezapi_redis_up", "", redis ? "1" : "0");
+}
+
 http::Response metrics(context::Context& ctx, http::Request&) {
   std::string body;
   if (ctx.runtime) {
@@ -66,17 +81,21 @@ http::Response metrics(context::Context& ctx, http::Request&) {
         "ezapi_up 1\n";
   }
   logq::append_logq_metrics(ctx.log_queue, body);
+  append_reachability(ctx, body);
   append_broken_bindings(ctx, body);
   build::append_build_info_metrics(body);
-  if (const auto backlog = snapshot::outbox_backlog(ctx))
-    snapshot::append_outbox_metrics(*backlog, body);
+  const auto backlog = snapshot::outbox_backlog(ctx);
+  if (backlog) snapshot::append_outbox_metrics(*backlog, body);
+  snapshot::append_sync_metrics(snapshot::sync_health(ctx, backlog), body);
   return http::text(200, std::move(body), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 // The snapshot version Redis holds (meta:snapshot), so an operator sees whether the
-// balancer's copy is there and moving. Redis being down is a status, not an error.
+// balancer's copy is there and moving, and whether sync is degraded (snapshot/health.h).
+// Redis being down is a status, not an error.
 Json::Value sync_status(context::Context& ctx) {
-  Json::Value out(Json::objectValue);
+  Json::Value out =
+      snapshot::sync_health_json(snapshot::sync_health(ctx, snapshot::outbox_backlog(ctx)));
   try {
     const snapshot::RedisState st = snapshot::Publisher(ctx.redis()).state();
     out["redis_snapshot_present"] = st.present;

@@ -275,6 +275,16 @@ BOOST_AUTO_TEST_CASE(pools_have_their_own_families_and_status_entries) {
   BOOST_TEST(doc["workers"][0]["pool"].asString() == "admin");
 }
 
+// ezapi_sync_last_push_age_seconds: from the last time a process made Redis current,
+// from the master's start before that.
+BOOST_AUTO_TEST_CASE(push_age_counts_from_the_last_push_or_the_start) {
+  GlobalView g = sample_global();  // started at monotonic 1 s
+  BOOST_TEST(redis_push_age_ns(g, 11'000'000'000ULL) == 10'000'000'000ULL);
+  g.redis_current_mono_ns = 9'000'000'000ULL;
+  BOOST_TEST(redis_push_age_ns(g, 11'000'000'000ULL) == 2'000'000'000ULL);
+  BOOST_TEST(redis_push_age_ns(g, 8'000'000'000ULL) == 0u);  // never negative
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(prefork_metrics_ops)
@@ -309,6 +319,16 @@ BOOST_AUTO_TEST_CASE(ops_families_render_counters_backlog_and_build) {
   BOOST_TEST(
       std::regex_search(out, std::regex("\nezapi_build_info\\{version=\"[0-9]+\\.[0-9]+\\.[0-9]+\","
                                         "commit=\"([0-9a-f]{7,}|unknown)\"\\} 1\n")));
+}
+
+// ezapi_sync_last_push_age_seconds: from the last time a process made Redis current,
+// from the master's start before that.
+BOOST_AUTO_TEST_CASE(push_age_counts_from_the_last_push_or_the_start) {
+  GlobalView g = sample_global();  // started at monotonic 1 s
+  BOOST_TEST(redis_push_age_ns(g, 11'000'000'000ULL) == 10'000'000'000ULL);
+  g.redis_current_mono_ns = 9'000'000'000ULL;
+  BOOST_TEST(redis_push_age_ns(g, 11'000'000'000ULL) == 2'000'000'000ULL);
+  BOOST_TEST(redis_push_age_ns(g, 8'000'000'000ULL) == 0u);  // never negative
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -64,6 +64,18 @@ BOOST_AUTO_TEST_CASE(create_attach_and_unlink_on_destruction) {
   BOOST_TEST(!shm_exists(name));
 }
 
+// Workers and the syncer report when they made Redis current; a slower store of an
+// older time must not move the last push back.
+BOOST_AUTO_TEST_CASE(redis_current_keeps_the_latest_time) {
+  Scoreboard sb = Scoreboard::create(unique_name("push"));
+  BOOST_TEST(sb.global().redis_current_mono_ns == 0u);
+  sb.record_redis_current(5'000);
+  sb.record_redis_current(3'000);
+  BOOST_TEST(sb.global().redis_current_mono_ns == 5'000u);
+  sb.record_redis_current(7'000);
+  BOOST_TEST(sb.global().redis_current_mono_ns == 7'000u);
+}
+
 BOOST_AUTO_TEST_CASE(create_replaces_a_stale_segment) {
   const std::string name = unique_name("stale");
   int fd = shm_open(name.c_str(), O_CREAT | O_RDWR, 0600);
