@@ -91,7 +91,7 @@ Json::Value run_import(Context& ctx, std::string_view file_text, const ImportOpt
   t = Clock::now();
   pqxx::work tx(ctx.pg().conn());
   lock_imports(tx);
-  const Existing existing = load_existing(tx, file);
+  const Existing existing = load_existing(tx, file, ctx.settings());
   timings["read"] = Json::Int64(ms_since(t));
   t = Clock::now();
   // A dry run never writes, so it needs no real master secrets.

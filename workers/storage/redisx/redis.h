@@ -52,7 +52,7 @@ class Redis {
   // asked again on every (re)connection.
   Redis(std::vector<HostPort> sentinels, std::string master_name, int db,
         std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
-  // redis.sentinels + redis.master_name when set, else redis.addr.
+  // redis.sentinels + redis.master_name when set, else redis.addr; with the AUTH settings.
   [[nodiscard]] static Redis from_settings(const config::Settings& settings);
   Redis(const Redis&) = delete;
   Redis& operator=(const Redis&) = delete;
@@ -76,6 +76,12 @@ class Redis {
   bool connected() const { return ctx_ != nullptr; }
   const std::string& endpoint() const { return endpoint_; }
   bool sentinel_mode() const { return !sentinels_.empty(); }
+
+  // AUTH on every connection before anything else: `username` + `password` (an ACL user;
+  // an empty username is the default user) to Redis, `sentinel_password` to the Sentinels.
+  // Empty passwords send no AUTH. A refused AUTH is a connect failure whose text is Redis's
+  // answer (WRONGPASS...), never the password.
+  void set_auth(std::string username, std::string password, std::string sentinel_password);
 
   // Sentinel mode: asks the Sentinels where the master is now and drops the
   // connection when it is elsewhere (a failover happened), so the next command
@@ -103,6 +109,8 @@ class Redis {
   Backoff backoff_{std::chrono::milliseconds{100}, std::chrono::milliseconds{5000}};
   std::string last_error_;
   size_t pending_ = 0;
+  std::string username_, password_, sentinel_password_;
+  std::string sentinel_error_;  // why the last ask_sentinels() found no master
 };
 
 }  // namespace ez::redisx
