@@ -24,33 +24,29 @@ std::vector<const char*> argv_ptrs(const std::vector<std::string>& argv,
 
 }  // namespace
 
-Redis::Redis(std::string host, int port, int db, std::chrono::milliseconds timeout)
-    : host_(std::move(host)), port_(port), db_(db), timeout_(timeout) {
+Redis::Redis(std::string host, int port, int db, std::chrono::milliseconds timeout, Auth auth)
+    : host_(std::move(host)), port_(port), db_(db), timeout_(timeout), auth_(std::move(auth)) {
   endpoint_ = host_ + ":" + std::to_string(port_);
 }
 
 Redis::Redis(std::vector<HostPort> sentinels, std::string master_name, int db,
-             std::chrono::milliseconds timeout)
+             std::chrono::milliseconds timeout, Auth auth)
     : sentinels_(std::move(sentinels)),
       master_name_(std::move(master_name)),
       db_(db),
-      timeout_(timeout) {
+      timeout_(timeout),
+      auth_(std::move(auth)) {
   endpoint_ = "sentinel master " + master_name_;
 }
 
 Redis Redis::from_settings(const config::Settings& s) {
+  Auth auth{s.redis_username, s.redis_password, s.redis_sentinel_password};
+  if (s.redis_sentinels.empty())
+    return Redis(s.redis_host, s.redis_port, s.redis_db, kDefaultTimeout, std::move(auth));
   std::vector<HostPort> sentinels;
   for (const auto& [host, port] : s.redis_sentinels) sentinels.push_back({host, port});
-  Redis r = sentinels.empty() ? Redis(s.redis_host, s.redis_port, s.redis_db)
-                              : Redis(std::move(sentinels), s.redis_master_name, s.redis_db);
-  r.set_auth(s.redis_username, s.redis_password, s.redis_sentinel_password);
-  return r;
-}
-
-void Redis::set_auth(std::string username, std::string password, std::string sentinel_password) {
-  username_ = std::move(username);
-  password_ = std::move(password);
-  sentinel_password_ = std::move(sentinel_password);
+  return Redis(std::move(sentinels), s.redis_master_name, s.redis_db, kDefaultTimeout,
+               std::move(auth));
 }
 
 namespace {
@@ -123,7 +119,7 @@ std::optional<HostPort> Redis::ask_sentinels() {
       continue;
     }
     redisSetTimeout(c.get(), tv);
-    if (auto why = authenticate(c.get(), {}, sentinel_password_); !why.empty()) {
+    if (auto why = authenticate(c.get(), {}, auth_.sentinel_password); !why.empty()) {
       sentinel_error_ = at + ": " + why;
       continue;
     }
@@ -163,7 +159,7 @@ std::string Redis::open(std::unique_ptr<redisContext, ContextDeleter>& out) {
   if (!c) return "cannot allocate context";
   if (c->err) return c->errstr;
   redisSetTimeout(c.get(), tv);  // also bounds every command, not only connect
-  if (auto why = authenticate(c.get(), username_, password_); !why.empty()) return why;
+  if (auto why = authenticate(c.get(), auth_.username, auth_.password); !why.empty()) return why;
   if (db_ != 0) {
     Reply r(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %d", db_)));
     if (!r || r->type == REDIS_REPLY_ERROR) return "SELECT failed";

@@ -43,15 +43,25 @@ struct HostPort {
   int port = 0;
 };
 
+// AUTH on every connection before anything else: `username` + `password` (an ACL user; an
+// empty username is the default user) to Redis, `sentinel_password` to the Sentinels. Empty
+// passwords send no AUTH. A refused AUTH is a connect failure whose text is Redis's answer
+// (WRONGPASS...), never the password.
+struct Auth {
+  std::string username, password, sentinel_password;
+};
+
 class Redis {
  public:
-  Redis(std::string host, int port, int db,
-        std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+  static constexpr std::chrono::milliseconds kDefaultTimeout{2000};
+
+  Redis(std::string host, int port, int db, std::chrono::milliseconds timeout = kDefaultTimeout,
+        Auth auth = {});
   // Sentinel mode: the master is whatever the Sentinels at `sentinels` say
   // `master_name` is (SENTINEL get-master-addr-by-name, confirmed with ROLE),
   // asked again on every (re)connection.
   Redis(std::vector<HostPort> sentinels, std::string master_name, int db,
-        std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+        std::chrono::milliseconds timeout = kDefaultTimeout, Auth auth = {});
   // redis.sentinels + redis.master_name when set, else redis.addr; with the AUTH settings.
   [[nodiscard]] static Redis from_settings(const config::Settings& settings);
   Redis(const Redis&) = delete;
@@ -76,12 +86,6 @@ class Redis {
   bool connected() const { return ctx_ != nullptr; }
   const std::string& endpoint() const { return endpoint_; }
   bool sentinel_mode() const { return !sentinels_.empty(); }
-
-  // AUTH on every connection before anything else: `username` + `password` (an ACL user;
-  // an empty username is the default user) to Redis, `sentinel_password` to the Sentinels.
-  // Empty passwords send no AUTH. A refused AUTH is a connect failure whose text is Redis's
-  // answer (WRONGPASS...), never the password.
-  void set_auth(std::string username, std::string password, std::string sentinel_password);
 
   // Sentinel mode: asks the Sentinels where the master is now and drops the
   // connection when it is elsewhere (a failover happened), so the next command
@@ -109,7 +113,7 @@ class Redis {
   Backoff backoff_{std::chrono::milliseconds{100}, std::chrono::milliseconds{5000}};
   std::string last_error_;
   size_t pending_ = 0;
-  std::string username_, password_, sentinel_password_;
+  Auth auth_;
   std::string sentinel_error_;  // why the last ask_sentinels() found no master
 };
 
