@@ -135,6 +135,7 @@ expect_eq "owner of the migrated tables" \
 acl="$prefix/etc/redis/ezapi-users.acl"
 [[ -s "$acl" ]] || fail "the role wrote no Redis ACL file"
 grep -q '^user default off$' "$acl" || fail "the ACL file leaves the default user on"
+grep -qv '^user ' "$acl" && fail "the ACL file has a line Redis refuses (only 'user ...' lines load)"
 grep -qF "$redis_password" "$acl" && fail "the ACL file holds a password in plain text"
 log "Redis on 127.0.0.1:$redis_port with the role's ACL file"
 mkdir -p "$T/redis"
