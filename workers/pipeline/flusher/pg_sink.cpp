@@ -119,12 +119,12 @@ int64_t int_or_zero(const std::optional<std::string_view>& v) {
   return n;
 }
 
-// Decodes every entry and prices those without a cost (usage/ingest.h), in `tx`: the
+// Decodes every entry and prices those without a cost (rollup/ingest.h), in `tx`: the
 // prices are read in the batch's own transaction.
 std::vector<Decoded> decode_and_price(pqxx::work& tx,
                                       std::span<const logq::Consumer::Entry> entries) {
   std::vector<Decoded> out(entries.size());
-  usage::ArrayLiteral masters, nss, models, prompts, completions, cached, idx;
+  rollup::ArrayLiteral masters, nss, models, prompts, completions, cached, idx;
   size_t to_price = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     Decoded& d = out[i];
@@ -132,7 +132,7 @@ std::vector<Decoded> decode_and_price(pqxx::work& tx,
     if (!d.ok || d.fields[kCost] || !d.fields[kModel]) continue;
     const int64_t prompt = int_or_zero(d.fields[kPrompt]);
     int64_t cache = 0;
-    if (d.fields[kExtra]) cache = usage::cache_read_tokens(*d.fields[kExtra]).value_or(0);
+    if (d.fields[kExtra]) cache = rollup::cache_read_tokens(*d.fields[kExtra]).value_or(0);
     cache = std::min(cache, prompt);
     masters.add(d.fields[kMaster]);
     nss.add(d.fields[kNs]);
@@ -160,7 +160,7 @@ void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector
   // Folded into partial sums first (rollup/partials.h) when every value allows it: the
   // statement then parses one array element per partial instead of eleven per row (it was
   // a third of the landing transaction); else row by row, as the rebuild does.
-  std::vector<usage::RollupRow> in;
+  std::vector<rollup::RollupRow> in;
   in.reserve(written.size());
   for (size_t i : written) {
     const Decoded& d = rows[i];
@@ -168,8 +168,8 @@ void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector
                   d.get(kStatus), d.get(kPrompt), d.get(kCompletion), d.get(kTotal), d.get(kCost),
                   d.get(kLatency)});
   }
-  if (const auto folded = usage::fold(in)) {
-    std::array<usage::ArrayLiteral, usage::Partials::kColumns> a;
+  if (const auto folded = rollup::fold(in)) {
+    std::array<rollup::ArrayLiteral, rollup::Partials::kColumns> a;
     for (size_t c = 0; c < a.size(); ++c)
       for (const auto& v : folded->columns[c])
         a[c].add(v ? std::optional<std::string_view>(*v) : std::nullopt);
@@ -182,7 +182,7 @@ void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector
   constexpr std::array<size_t, 11> kCols = {kTs,       kMaster, kKey,    kModel,
                                             kProvider, kStatus, kPrompt, kCompletion,
                                             kTotal,    kCost,   kLatency};
-  std::array<usage::ArrayLiteral, kCols.size()> arrays;
+  std::array<rollup::ArrayLiteral, kCols.size()> arrays;
   for (size_t i : written)
     for (size_t c = 0; c < kCols.size(); ++c) arrays[c].add(rows[i].get(kCols[c]));
   tx.exec_prepared("ez_flusher_rollup", arrays[0].finish(), arrays[1].finish(), arrays[2].finish(),
@@ -243,9 +243,9 @@ pqxx::connection& PgSink::conn() {
   dsn = dsn_with(dsn, "keepalives_idle", "30");
   auto c = std::make_unique<pqxx::connection>(dsn);
   c->prepare("ez_flusher_advance", kAdvance);
-  c->prepare("ez_flusher_price", usage::price_sql());
-  c->prepare("ez_flusher_rollup", usage::batch_rollup_sql());
-  c->prepare("ez_flusher_rollup_partials", usage::partials_rollup_sql());
+  c->prepare("ez_flusher_price", rollup::price_sql());
+  c->prepare("ez_flusher_rollup", rollup::batch_rollup_sql());
+  c->prepare("ez_flusher_rollup_partials", rollup::partials_rollup_sql());
   {
     pqxx::nontransaction tx(*c);
     // A hung statement must not hang the flusher (SIGTERM drains only between batches).

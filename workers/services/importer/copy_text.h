@@ -1,6 +1,6 @@
 // One row of PostgreSQL's COPY text format, built field by field (the import
 // writes its rows with COPY ... FROM STDIN, see store.h). Pure: unit-tested in
-// tests/unit/importer/copy_text_test.cpp.
+// tests/unit/services/importer/copy_text_test.cpp.
 //
 // Format: fields separated by a tab, NULL as \N; in a field, backslash, tab,
 // newline and carriage return are escaped with a backslash (everything else,
