@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(terminal_table) {
 // an operator's terminal it must not be able to move the cursor, clear the screen or add a
 // line of its own.
 BOOST_AUTO_TEST_CASE(terminal_table_escapes_control_characters_in_names) {
-  db::UsageResult r;
+  usage::UsageResult r;
   r.rows.push_back({std::string("gpt\x1b[2J\nTOTAL 999"), metrics()});
   r.totals = metrics();
   usage::UsageQuery q;
