@@ -76,24 +76,57 @@ as_pg() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
 secrets() {
-  # Random per stack directory, kept across restarts.
+  # Random per stack directory, kept across restarts. A file from before a secret existed
+  # gets the missing one appended.
   local f=$DIR/secrets.env
-  if [[ ! -s $f ]]; then
+  (
     umask 077
-    {
-      echo "EZ_ADMIN_TOKEN=adm_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-      echo "EZ_INTERNAL_TOKEN=int_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-      echo "EZ_AUTH_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    } >"$f"
-  fi
+    touch "$f"
+    add() { grep -q "^$1=" "$f" || echo "$1=$2" >>"$f"; }
+    add EZ_ADMIN_TOKEN "adm_$(random_hex 24)"
+    add EZ_INTERNAL_TOKEN "int_$(random_hex 24)"
+    add EZ_AUTH_JWT_SECRET "$(random_hex 32)"
+    # Redis runs with AUTH on: the server's ACL user, the read-only user a balancer gets,
+    # and the default user's password (what redis-cli uses through REDISCLI_AUTH).
+    add EZ_REDIS_PASSWORD "$(random_hex 24)"
+    add EZ_STACK_REDIS_BALANCER_PASSWORD "$(random_hex 24)"
+    add REDISCLI_AUTH "$(random_hex 24)"
+  )
   # shellcheck disable=SC1090
   source "$f"
+  export REDISCLI_AUTH
 }
 
 server_env() {
   export EZ_CONFIG_FILE=$DIR/config.yaml
   export EZ_ADMIN_TOKEN EZ_INTERNAL_TOKEN EZ_AUTH_JWT_SECRET
+  # The ACL user of redis_acl_file; the Sentinels of scripts/cluster share the password.
+  export EZ_REDIS_USERNAME=ezapi EZ_REDIS_PASSWORD
+  export EZ_REDIS_SENTINEL_PASSWORD=$REDISCLI_AUTH
+}
+
+# The ACL users of a Redis started by scripts/stack or scripts/cluster (docs/operations.md
+# "Redis authentication" has the production ones; these are the same rules). Passwords
+# are stored as sha256 (#...), never in plain text.
+#   default         the operator (redis-cli with REDISCLI_AUTH): everything
+#   ezapi           the server: every key, publishes only dp:config:refresh, nothing in
+#                   @dangerous but ROLE (it confirms a Sentinel's master with it)
+#   ezapi-balancer  the balancer: reads config:* and meta:*, subscribes dp:config:refresh
+redis_sha() { printf '%s' "$1" | sha256sum | cut -c1-64; }
+REDIS_APP_ACL='resetkeys ~* resetchannels &dp:config:refresh +@all -@dangerous +role +info'
+REDIS_BALANCER_ACL='resetkeys %R~config:* %R~meta:* resetchannels &dp:config:refresh -@all +hget +hgetall +hmget +hscan +hlen +hexists +hkeys +hvals +exists +type +subscribe +unsubscribe +ping +echo +hello +select +client|setname +client|getname +client|id'
+redis_acl_file() {  # path: writes the ACL file (mode 0600)
+  (
+    umask 077
+    {
+      echo "user default on #$(redis_sha "$REDISCLI_AUTH") ~* &* +@all"
+      echo "user ezapi on #$(redis_sha "$EZ_REDIS_PASSWORD") $REDIS_APP_ACL"
+      echo "user ezapi-balancer on #$(redis_sha "$EZ_STACK_REDIS_BALANCER_PASSWORD") $REDIS_BALANCER_ACL"
+    } >"$1"
+  )
 }
 
 start_bg() {  # name, command...: detached (own session), logs to $LOG/name.log

@@ -50,7 +50,7 @@ start=$(date +%s.%N)
 say "bench: data ready in $(echo "$(date +%s.%N) - $start" | bc) s"
 
 say "bench: ceiling: redis-benchmark -P 1000 HSET, 300-byte values"
-ceiling=$(redis-benchmark -h 127.0.0.1 -p "$EZ_STACK_REDIS_PORT" -P 1000 -n 2000000 -r 1000000 \
+ceiling=$(redis-benchmark -h 127.0.0.1 -p "$EZ_STACK_REDIS_PORT" -a "$REDISCLI_AUTH" -P 1000 -n 2000000 -r 1000000 \
   -d 300 -t hset -q --csv | awk -F'","' '/HSET/ {print $2+0}')
 redis-cli -p "$EZ_STACK_REDIS_PORT" del myhash >/dev/null
 

@@ -20,7 +20,7 @@ cat >"$T/play.yml" <<'YAML'
         tasks_from: assert
 YAML
 
-# Too short a JWT secret, equal admin and internal tokens, no PostgreSQL password.
+# Too short a JWT secret, equal admin and internal tokens, no PostgreSQL or Redis passwords.
 leaky='{"ezapi_jwt_secret":"short-SECRET-value","ezapi_admin_token":"same-TOKEN-value-1234",
         "ezapi_internal_token":"same-TOKEN-value-1234"}'
 if ansible-playbook "$T/play.yml" -e "$leaky" >"$T/out.log" 2>&1; then
@@ -29,7 +29,9 @@ if ansible-playbook "$T/play.yml" -e "$leaky" >"$T/out.log" 2>&1; then
 fi
 for expected in 'ezapi_jwt_secret (at least 32 characters)' \
   'ezapi_internal_token (different from ezapi_admin_token)' \
-  'ezapi_pg_password (at least 12 characters)'; do
+  'ezapi_pg_password (at least 12 characters)' \
+  'ezapi_redis_password (at least 16 characters)' \
+  'ezapi_redis_balancer_password (at least 16 characters)'; do
   grep -qF "$expected" "$T/out.log" || { cat "$T/out.log" >&2; fail "message lacks: $expected"; }
 done
 grep -q 'censored' "$T/out.log" && { cat "$T/out.log" >&2; fail "the message is censored"; }
@@ -39,7 +41,8 @@ done
 grep -qF 'ezapi_admin_token (at least' "$T/out.log" && fail "a valid variable was reported"
 
 good='{"ezapi_jwt_secret":"0123456789abcdef0123456789abcdef","ezapi_admin_token":"admin-token-123456",
-       "ezapi_internal_token":"internal-token-1234","ezapi_pg_password":"pg-password-12"}'
+       "ezapi_internal_token":"internal-token-1234","ezapi_pg_password":"pg-password-12",
+       "ezapi_redis_password":"redis-password-1234","ezapi_redis_balancer_password":"balancer-pass-1234"}'
 ansible-playbook "$T/play.yml" -e "$good" >"$T/good.log" 2>&1 || true
 grep -A1 'Require the secrets' "$T/good.log" | grep -q '^ok:' ||
   { cat "$T/good.log" >&2; fail "valid secrets were refused"; }

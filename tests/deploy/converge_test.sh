@@ -4,8 +4,10 @@
 # config, as the installed user, behind nginx running the installed site, and asks /readyz.
 #
 # No service manager is needed (ezapi_manage_services: false): this script starts PostgreSQL
-# (a private cluster) and Redis on free loopback ports, then the flusher, the master and
-# nginx itself, and stops every one of them on exit, whatever happens.
+# (a private cluster) and, after the converge, Redis with the ACL file the role wrote, on
+# free loopback ports, then the flusher, the master and nginx itself, and stops every one of
+# them on exit, whatever happens. /readyz answering 200 proves the server logs in to Redis
+# as the role's ACL user.
 #
 # Needs root (it creates the ezapi system user and adds nginx's user to its group, as the
 # role does on a real host), the binaries in EZ_BUILD_DIR, ansible, PostgreSQL, Redis, nginx.
@@ -46,19 +48,13 @@ as_pg "$PG_BIN/pg_ctl" -D "$T/pg/data" -l "$T/pg/postgres.log" -w -t 60 start \
   { tail -n 20 "$T/pg/postgres.log" >&2; fail "PostgreSQL did not start"; }
 on_exit "as_pg '$PG_BIN/pg_ctl' -D '$T/pg/data' -m fast -w -t 60 stop >/dev/null 2>&1"
 
-# --- Redis ----------------------------------------------------------------------------------
-log "Redis on 127.0.0.1:$redis_port"
-mkdir -p "$T/redis"
-redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --pidfile "$T/redis/redis.pid" \
-  --dir "$T/redis" --logfile "$T/redis/redis.log" --save "" --appendonly no >/dev/null
-on_exit "[[ -s '$T/redis/redis.pid' ]] && stop_pid \$(cat '$T/redis/redis.pid')"
-wait_until 10 redis-cli -p "$redis_port" ping || fail "Redis did not start"
-
 # --- converge, twice ------------------------------------------------------------------------
 cat >"$T/inventory.ini" <<EOF
 [ezapi]
 localhost ansible_connection=local ansible_python_interpreter=$SYS_PYTHON ansible_become=false
 EOF
+redis_password=rd_$(random 16)
+balancer_password=bl_$(random 16)
 # JSON extra vars: no quoting surprises with the generated secrets.
 cat >"$T/vars.json" <<EOF
 {
@@ -80,7 +76,10 @@ cat >"$T/vars.json" <<EOF
   "ezapi_jwt_secret": "$(random 32)",
   "ezapi_admin_token": "adm_$(random 16)",
   "ezapi_internal_token": "int_$(random 16)",
-  "ezapi_pg_password": "pg'\\\\ /@:%_$(random 12)"
+  "ezapi_pg_password": "pg'\\\\ /@:%_$(random 12)",
+  "ezapi_redis_acl": true,
+  "ezapi_redis_password": "$redis_password",
+  "ezapi_redis_balancer_password": "$balancer_password"
 }
 EOF
 chmod 600 "$T/vars.json"
@@ -131,6 +130,27 @@ applied=$(psql_admin "SELECT count(*) FROM schema_migrations") ||
 ((applied > 0)) || fail "no migration recorded"
 expect_eq "owner of the migrated tables" \
   "$(psql_admin "SELECT tableowner FROM pg_tables WHERE tablename = 'schema_migrations'")" ezapi
+
+# --- Redis, with the ACL file the role wrote -------------------------------------------------
+acl="$prefix/etc/redis/ezapi-users.acl"
+[[ -s "$acl" ]] || fail "the role wrote no Redis ACL file"
+grep -q '^user default off$' "$acl" || fail "the ACL file leaves the default user on"
+grep -qv '^user ' "$acl" && fail "the ACL file has a line Redis refuses (only 'user ...' lines load)"
+grep -qF "$redis_password" "$acl" && fail "the ACL file holds a password in plain text"
+log "Redis on 127.0.0.1:$redis_port with the role's ACL file"
+mkdir -p "$T/redis"
+redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --pidfile "$T/redis/redis.pid" \
+  --dir "$T/redis" --logfile "$T/redis/redis.log" --save "" --appendonly no --aclfile "$acl" >/dev/null
+on_exit "[[ -s '$T/redis/redis.pid' ]] && stop_pid \$(cat '$T/redis/redis.pid')"
+rcli() { redis-cli -p "$redis_port" --no-auth-warning "$@"; }
+wait_until 10 test -s "$T/redis/redis.pid" || fail "Redis did not start"
+bal=(--user ezapi-balancer --pass "$balancer_password")
+wait_until 10 rcli "${bal[@]}" ping ||
+  fail "Redis did not start (or refused the balancer's password)"
+# Nobody without a password; the balancer reads the snapshot hashes and writes nothing.
+[[ "$(rcli ping 2>&1)" == *NOAUTH* ]] || fail "Redis answers without a password"
+[[ "$(rcli "${bal[@]}" hgetall config:keys 2>&1)" != *NOPERM* ]] || fail "the balancer cannot read config:keys"
+[[ "$(rcli "${bal[@]}" hset config:keys x y 2>&1)" == *NOPERM* ]] || fail "the balancer can write config:keys"
 
 # --- run the installed binaries from the installed config ------------------------------------
 config="$prefix/etc/ezapi/config.yaml"

@@ -194,7 +194,8 @@ assert mounts("server").get("/run/ezapi") and mounts("server")["/run/ezapi"] == 
     "nginx and server do not share /run/ezapi"
 # Secrets: required from the environment, never a default.
 text = open(sys.argv[1]).read()
-for var in ("EZ_AUTH_JWT_SECRET", "EZ_ADMIN_TOKEN", "EZ_INTERNAL_TOKEN", "EZ_PG_PASSWORD"):
+for var in ("EZ_AUTH_JWT_SECRET", "EZ_ADMIN_TOKEN", "EZ_INTERNAL_TOKEN", "EZ_PG_PASSWORD",
+            "EZ_REDIS_PASSWORD"):
     refs = re.findall(r"\$\{" + var + r"([^}]*)\}", text)
     assert refs, f"{var} is not taken from the environment"
     assert all(r.startswith(":?") for r in refs), f"{var} must be required (${{{var}:?...}})"
@@ -208,7 +209,8 @@ assert svc["flusher"].get("healthcheck", {}).get("disable"), "flusher inherits t
 EOF
 
 secrets_env=(EZ_PG_PASSWORD=test-password EZ_AUTH_JWT_SECRET=0123456789abcdef0123456789abcdef
-  EZ_ADMIN_TOKEN=test-admin-token-0001 EZ_INTERNAL_TOKEN=test-internal-token-01)
+  EZ_ADMIN_TOKEN=test-admin-token-0001 EZ_INTERNAL_TOKEN=test-internal-token-01
+  EZ_REDIS_PASSWORD=test-redis-password-01)
 if docker compose version >/dev/null 2>&1; then
   compose_cmd=(docker compose)
 elif command -v docker-compose >/dev/null 2>&1; then
@@ -221,7 +223,7 @@ if ((${#compose_cmd[@]})); then
   log "${compose_cmd[*]} config"
   (cd "$T" && env "${secrets_env[@]}" "${compose_cmd[@]}" -f "$compose" --project-directory "$EZ_SOURCE_DIR" --env-file "$T/empty.env" config -q) ||
     fail "${compose_cmd[*]} config rejected docker-compose.yml"
-  if (cd "$T" && env -u EZ_PG_PASSWORD -u EZ_AUTH_JWT_SECRET -u EZ_ADMIN_TOKEN -u EZ_INTERNAL_TOKEN \
+  if (cd "$T" && env -u EZ_PG_PASSWORD -u EZ_AUTH_JWT_SECRET -u EZ_ADMIN_TOKEN -u EZ_INTERNAL_TOKEN -u EZ_REDIS_PASSWORD \
     "${compose_cmd[@]}" -f "$compose" --project-directory "$EZ_SOURCE_DIR" --env-file "$T/empty.env" config -q) >/dev/null 2>&1; then
     fail "docker-compose.yml starts without secrets"
   fi

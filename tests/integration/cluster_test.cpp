@@ -144,13 +144,25 @@ class Cluster {
     return rows;
   }
 
+  // A connection to a node or a Sentinel, logged in (the cluster runs with AUTH on: the
+  // nodes' default user and the Sentinels share REDISCLI_AUTH); null when it fails.
+  std::unique_ptr<redisContext, void (*)(redisContext*)> connect(int port) const {
+    std::unique_ptr<redisContext, void (*)(redisContext*)> c(redisConnect("127.0.0.1", port),
+                                                             redisFree);
+    if (!c || c->err) return {nullptr, redisFree};
+    std::unique_ptr<redisReply, void (*)(void*)> r(
+        static_cast<redisReply*>(redisCommand(c.get(), "AUTH %s", env.at("REDISCLI_AUTH").c_str())),
+        freeReplyObject);
+    if (!r || r->type == REDIS_REPLY_ERROR) return {nullptr, redisFree};
+    return c;
+  }
+
   // HEXISTS on the master the Sentinels name now.
   bool redis_has(const std::string& key, const std::string& field) const {
     const int port = redis_master_port();
     if (!port) return false;
-    std::unique_ptr<redisContext, void (*)(redisContext*)> c(redisConnect("127.0.0.1", port),
-                                                             redisFree);
-    if (!c || c->err) return false;
+    auto c = connect(port);
+    if (!c) return false;
     std::unique_ptr<redisReply, void (*)(void*)> r(
         static_cast<redisReply*>(
             redisCommand(c.get(), "HEXISTS %s %s", key.c_str(), field.c_str())),
@@ -161,9 +173,9 @@ class Cluster {
   // meta:snapshot version on the master now (0 when unreadable).
   int64_t redis_version() const {
     const int port = redis_master_port();
-    std::unique_ptr<redisContext, void (*)(redisContext*)> c(redisConnect("127.0.0.1", port),
-                                                             redisFree);
-    if (!port || !c || c->err) return 0;
+    if (!port) return 0;
+    auto c = connect(port);
+    if (!c) return 0;
     std::unique_ptr<redisReply, void (*)(void*)> r(
         static_cast<redisReply*>(redisCommand(c.get(), "HGET meta:snapshot version")),
         freeReplyObject);
@@ -174,9 +186,8 @@ class Cluster {
     std::stringstream list(env.at("EZ_REDIS_SENTINELS"));
     for (std::string hp; std::getline(list, hp, ',');) {
       const int port = std::atoi(hp.substr(hp.rfind(':') + 1).c_str());
-      std::unique_ptr<redisContext, void (*)(redisContext*)> c(redisConnect("127.0.0.1", port),
-                                                               redisFree);
-      if (!c || c->err) continue;
+      auto c = connect(port);
+      if (!c) continue;
       std::unique_ptr<redisReply, void (*)(void*)> r(
           static_cast<redisReply*>(redisCommand(c.get(), "SENTINEL get-master-addr-by-name %s",
                                                 env.at("EZ_REDIS_MASTER_NAME").c_str())),

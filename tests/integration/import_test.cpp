@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "api/auth.h"
+#include "common/hash.h"
 #include "http/response.h"
 #include "support/stack.h"
 
@@ -131,6 +132,33 @@ BOOST_AUTO_TEST_CASE(unknown_types_and_broken_files_change_nothing) {
   BOOST_TEST(r.json()["field"].asString() == "data.keys[7].master_ref");
 
   BOOST_TEST(state() == before);
+}
+
+// A token is one credential: an imported key whose token is a master's key, the admin
+// token or the internal token would make that credential work at the balancer as this
+// key (and store its first characters as the key's prefix). 409, token not echoed.
+BOOST_AUTO_TEST_CASE(a_token_that_is_another_credential_is_refused) {
+  auto m = s().http("POST", "/admin/masters",
+                    ez::it::js(parse("{\"name\":\"" + ez::it::unique("m1") + "\"}")));
+  BOOST_REQUIRE_MESSAGE(m.status == 201, describe(m));
+  const std::string master_key = m.json()["master_key"].asString();
+  BOOST_REQUIRE(master_key.rfind("ezm_", 0) == 0);
+  const std::string before = state();
+  for (const std::string& token : {master_key, s().admin_token, s().internal_token}) {
+    BOOST_TEST_CONTEXT(token.substr(0, 4)) {
+      Json::Value doc = parse(fixture_text());
+      doc["data"]["keys"][0]["original_token"] = token;
+      auto r = post_import(ez::it::js(doc), "?map_type=azure:openai");
+      BOOST_TEST(r.status == 409, describe(r));
+      BOOST_TEST(r.json()["field"].asString() == "data.keys[0].original_token");
+      BOOST_TEST(r.body.find(token) == std::string::npos);
+      BOOST_TEST(r.body.find(token.substr(0, 8)) == std::string::npos);
+      BOOST_TEST(s().redis({"HEXISTS", "config:keys", ez::sha256_hex(token)}).at(0) == "0");
+    }
+  }
+  BOOST_TEST(state() == before);
+  // The master key still authenticates its master only.
+  BOOST_TEST(s().http_token("GET", "/master/keys", master_key).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(dry_run_reports_and_changes_nothing) {

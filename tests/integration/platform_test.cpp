@@ -1,13 +1,18 @@
 // The platform as a user meets it: through nginx, with request ids, JSON errors,
 // and nginx as the only network listener.
 #define BOOST_TEST_MODULE platform
+#include <hiredis/hiredis.h>
+#include <json/value.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <vector>
 
 #include "support/stack.h"
 
@@ -140,4 +145,122 @@ BOOST_AUTO_TEST_CASE(check_config_shows_env_beating_file_beating_default) {
           std::string(EZ_BUILD_DIR) + "/ezapi-server --check-config 2>&1; echo rc=$?");
   BOOST_TEST(missing.find("EZ_CONFIG_FILE") != std::string::npos, missing);
   BOOST_TEST(missing.find("rc=0") == std::string::npos, missing);
+}
+
+namespace {
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The text Redis answers when an ACL refuses a command ("NOPERM ..."), or "" when allowed.
+std::string refusal(const std::string& user, const std::string& password,
+                    const std::vector<std::string>& argv) {
+  try {
+    (void)stack().redis_as(user, password, argv);
+    return "";
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+// Redis holds the providers' API keys: it runs with AUTH on, and a client without the
+// password gets nothing.
+BOOST_AUTO_TEST_CASE(redis_refuses_clients_without_a_password) {
+  auto& s = stack();
+  BOOST_TEST(
+      refusal("default", "wrong-password", {"HGETALL", "config:providers"}).find("WRONGPASS") !=
+      std::string::npos);
+  std::unique_ptr<redisContext, void (*)(redisContext*)> c(redisConnect("127.0.0.1", s.redis_port),
+                                                           redisFree);
+  BOOST_REQUIRE(c && !c->err);
+  std::unique_ptr<redisReply, void (*)(void*)> r(
+      static_cast<redisReply*>(redisCommand(c.get(), "HGETALL config:providers")), freeReplyObject);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->type == REDIS_REPLY_ERROR);
+  BOOST_TEST(std::string(r->str, r->len).find("NOAUTH") == 0u);
+}
+
+// The balancer's ACL (docs/operations.md "Redis authentication"): it reads the snapshot
+// hashes and subscribes to the refresh channel, and can do nothing else.
+BOOST_AUTO_TEST_CASE(the_balancer_user_reads_config_and_changes_nothing) {
+  auto& s = stack();
+  const std::string user = "ezapi-balancer", pw = s.redis_balancer_password;
+  for (const char* key : {"config:providers", "config:keys", "config:masters", "config:bindings",
+                          "meta:models", "meta:models_meta", "meta:features", "meta:snapshot"})
+    BOOST_TEST(refusal(user, pw, {"HGETALL", key}) == "", key);
+  BOOST_TEST(refusal(user, pw, {"HSCAN", "config:keys", "0"}) == "");
+  BOOST_TEST(refusal(user, pw, {"SUBSCRIBE", "dp:config:refresh"}) == "");
+  for (const std::vector<std::string>& write :
+       {std::vector<std::string>{"HSET", "config:keys", "x", "{}"},
+        {"DEL", "config:keys"},
+        {"PUBLISH", "dp:config:refresh", "{}"},
+        {"SUBSCRIBE", "other"},
+        {"SET", "other", "1"},
+        {"GET", "other"},
+        {"KEYS", "*"},
+        {"FLUSHALL"},
+        {"CONFIG", "GET", "*"},
+        {"CLIENT", "KILL", "USER", "ezapi"},
+        {"ACL", "LIST"}})
+    BOOST_TEST(refusal(user, pw, write).find("NOPERM") != std::string::npos, write.at(0));
+}
+
+// A wrong Redis password is a clear, logged error and /readyz says Redis is not ready;
+// nothing crashes, and the right password brings it back.
+BOOST_AUTO_TEST_CASE(a_wrong_redis_password_is_a_clear_error_and_not_ready) {
+  auto& s = stack();
+  const auto workers = s.worker_pids();
+  // The server's user gets another password; its open connections are dropped.
+  (void)s.redis({"ACL", "SETUSER", "ezapi", "resetpass", ">another-password-entirely"});
+  (void)s.redis({"CLIENT", "KILL", "USER", "ezapi"});
+  ez::it::HttpResult r;
+  const bool refused = s.wait_until([&] {
+    r = s.http("GET", "/readyz", "", Auth::none);
+    return r.status == 503 &&
+           r.json()["checks"]["redis"]["error"].asString().find("WRONGPASS") != std::string::npos;
+  });
+  BOOST_TEST(refused, ez::it::describe(r));
+  const Json::Value j = r.json();
+  BOOST_TEST(!j["checks"]["redis"]["ok"].asBool());
+  BOOST_TEST(j["checks"]["postgres"]["ok"].asBool());
+  BOOST_TEST(j["checks"]["redis"]["error"].asString().find("user ezapi") != std::string::npos);
+  BOOST_TEST(r.body.find(s.redis_password) == std::string::npos);
+  const std::string log = file_text(s.dir + "/log/master.log");
+  BOOST_TEST(log.find("AUTH as user ezapi refused: WRONGPASS") != std::string::npos);
+  BOOST_TEST(log.find(s.redis_password) == std::string::npos);
+
+  (void)s.redis({"ACL", "SETUSER", "ezapi", "resetpass", ">" + s.redis_password});
+  BOOST_TEST(s.wait_until([&] { return s.http("GET", "/readyz", "", Auth::none).status == 200; }));
+  BOOST_TEST(s.worker_pids() == workers);
+}
+
+// A request path reaches the process log only escaped: a %0a in it cannot start a forged
+// line. PostgreSQL is down, so the request fails with a 503 and its path is logged.
+BOOST_AUTO_TEST_CASE(a_request_cannot_forge_a_line_of_the_log) {
+  auto& s = stack();
+  s.stop("postgres");
+  const std::string forged = "2026-12-07T22:00:00.000Z E master FORGED-UNAUTH-LINE";
+  auto r = s.http_token(
+      "GET", "/master/keys/1%0a2026-12-07T22:00:00.000Z%20E%20master%20FORGED-UNAUTH-LINE",
+      "ezm_" + std::string(43, 'A'));
+  BOOST_TEST(r.status == 503, ez::it::describe(r));
+  const bool logged = s.wait_until([&] {
+    return file_text(s.dir + "/log/master.log").find("FORGED-UNAUTH-LINE") != std::string::npos;
+  });
+  BOOST_TEST(logged);
+  std::istringstream lines(file_text(s.dir + "/log/master.log"));
+  for (std::string line; std::getline(lines, line);) {
+    BOOST_TEST(line.rfind(forged, 0) != 0u, "forged line: " << line);
+    if (line.find("FORGED-UNAUTH-LINE") != std::string::npos)
+      BOOST_TEST(line.find("/master/keys/1\\n2026-12-07T22:00:00.000Z E master FORGED") !=
+                     std::string::npos,
+                 line);
+  }
+  BOOST_TEST(s.stack_cmd("up") == 0);
 }

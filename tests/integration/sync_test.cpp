@@ -62,6 +62,8 @@ std::unique_ptr<ez::context::Context> control_plane() {
   s.pg_dsn = stack().pg_dsn;
   s.redis_host = "127.0.0.1";
   s.redis_port = stack().redis_port;
+  s.redis_username = "ezapi";  // the stack's Redis runs with AUTH on
+  s.redis_password = stack().redis_password;
   s.outbox_replay_ms = 50;
   return std::make_unique<ez::context::Context>(s);
 }
@@ -72,6 +74,12 @@ class Subscriber {
   Subscriber() {
     ctx_.reset(redisConnect("127.0.0.1", stack().redis_port));
     BOOST_REQUIRE(ctx_ && !ctx_->err);
+    // As the balancer does: its read-only ACL user may subscribe to the refresh channel.
+    redisReply* a = static_cast<redisReply*>(redisCommand(ctx_.get(), "AUTH ezapi-balancer %s",
+                                                          stack().redis_balancer_password.c_str()));
+    BOOST_REQUIRE(a);
+    BOOST_REQUIRE(a->type != REDIS_REPLY_ERROR);
+    freeReplyObject(a);
     redisReply* r =
         static_cast<redisReply*>(redisCommand(ctx_.get(), "SUBSCRIBE dp:config:refresh"));
     BOOST_REQUIRE(r);

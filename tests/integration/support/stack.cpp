@@ -131,6 +131,9 @@ Stack::Stack() {
   admin_token = env["EZ_ADMIN_TOKEN"];
   internal_token = env["EZ_INTERNAL_TOKEN"];
   pg_dsn = env["EZ_PG_DSN"];
+  redis_admin_password = env["REDISCLI_AUTH"];
+  redis_password = env["EZ_REDIS_PASSWORD"];
+  redis_balancer_password = env["EZ_STACK_REDIS_BALANCER_PASSWORD"];
 }
 
 Stack::~Stack() {
@@ -238,19 +241,31 @@ std::vector<std::vector<std::string>> Stack::sql(const std::string& query) const
 }
 
 std::vector<std::string> Stack::redis(const std::vector<std::string>& argv) const {
+  return redis_as("default", redis_admin_password, argv);
+}
+
+std::vector<std::string> Stack::redis_as(const std::string& user, const std::string& password,
+                                         const std::vector<std::string>& argv) const {
   std::unique_ptr<redisContext, void (*)(redisContext*)> c(redisConnect("127.0.0.1", redis_port),
                                                            redisFree);
   if (!c || c->err) throw std::runtime_error("redis connect failed");
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
-  for (const auto& a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* raw = static_cast<redisReply*>(
-      redisCommandArgv(c.get(), static_cast<int>(argv.size()), ptrs.data(), lens.data()));
-  if (!raw) throw std::runtime_error("redis command failed");
-  std::unique_ptr<redisReply, void (*)(void*)> r(raw, freeReplyObject);
+  using ReplyPtr = std::unique_ptr<redisReply, void (*)(void*)>;
+  auto run = [&](const std::vector<std::string>& args) {
+    std::vector<const char*> ptrs;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* raw = static_cast<redisReply*>(
+        redisCommandArgv(c.get(), static_cast<int>(args.size()), ptrs.data(), lens.data()));
+    if (!raw) throw std::runtime_error("redis command failed");
+    return ReplyPtr(raw, freeReplyObject);
+  };
+  // The stack's Redis runs with AUTH on (scripts/lib.sh redis_acl_file).
+  if (ReplyPtr a = run({"AUTH", user, password}); a->type == REDIS_REPLY_ERROR)
+    throw std::runtime_error("redis error: " + std::string(a->str, a->len));
+  ReplyPtr r = run(argv);
   std::vector<std::string> out;
   auto flat = [&](const redisReply* x) {
     if (x->type == REDIS_REPLY_INTEGER)

@@ -42,6 +42,9 @@ class Stack {
   std::string url;  // http://127.0.0.1:PORT
   int api_port = 0, pg_port = 0, redis_port = 0;
   std::string admin_token, internal_token, pg_dsn;
+  // Redis runs with AUTH on: the default user (what redis() uses), the server's user
+  // `ezapi` and the balancer's read-only user `ezapi-balancer` (scripts/lib.sh).
+  std::string redis_admin_password, redis_password, redis_balancer_password;
 
   // HTTP through nginx (Poco::Net::HTTPClientSession). `token` overrides auth.
   [[nodiscard]] HttpResult http(const std::string& method, const std::string& path,
@@ -63,8 +66,13 @@ class Stack {
 
   // One SQL query through psql-free libpqxx; returns rows of text cells.
   [[nodiscard]] std::vector<std::vector<std::string>> sql(const std::string& query) const;
-  // One Redis command; returns the reply flattened to strings (nil -> "").
+  // One Redis command as the default user; returns the reply flattened to strings
+  // (nil -> ""). Throws on an error reply.
   [[nodiscard]] std::vector<std::string> redis(const std::vector<std::string>& argv) const;
+  // The same as another ACL user.
+  [[nodiscard]] std::vector<std::string> redis_as(const std::string& user,
+                                                  const std::string& password,
+                                                  const std::vector<std::string>& argv) const;
 
   // Polls `pred` every 50 ms until it holds or `timeout_ms` passes.
   template <typename Pred>

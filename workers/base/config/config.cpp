@@ -35,6 +35,12 @@ const std::vector<KeySpec> kSpecs = {
      "PostgreSQL connection string (libpq keyword/value or URI)"},
     {"redis.addr", "EZ_REDIS_ADDR", "localhost:6379", false, "Redis address host:port"},
     {"redis.db", "EZ_REDIS_DB", "0", false, "Redis database number"},
+    {"redis.username", "EZ_REDIS_USERNAME", "", false,
+     "Redis ACL user (AUTH username password); empty = the default user"},
+    {"redis.password", "EZ_REDIS_PASSWORD", "", true,
+     "Redis password (AUTH); required in production: Redis holds the providers' API keys"},
+    {"redis.sentinel_password", "EZ_REDIS_SENTINEL_PASSWORD", "", true,
+     "password of the Sentinels (AUTH); required in production with redis.sentinels"},
     {"log.queue_capacity", "EZ_LOG_QUEUE", "10000", false, "log queue capacity (entries)"},
     {"log.queue_bytes", "EZ_LOG_QUEUE_BYTES", "0", false,
      "log queue size in bytes (0 = 1 KiB per entry of capacity)"},
@@ -204,6 +210,13 @@ void check_production_secrets(const Settings& s) {
                                  {"auth.internal_token", &s.internal_token, 16}};
   // A DSN without a password (peer or .pgpass authentication) is fine.
   if (pg_password) secrets.push_back({"postgres.dsn", &*pg_password, 12});
+  // Redis is reached over TCP only and holds the providers' API keys in plaintext (the
+  // balancer reads them there): without a password anyone who reaches its port reads them.
+  secrets.push_back({"redis.password", &s.redis_password, 16});
+  // The Sentinels decide where the master is: an open Sentinel can be told to point the
+  // gateway (and the balancer) at another server.
+  if (!s.redis_sentinels.empty())
+    secrets.push_back({"redis.sentinel_password", &s.redis_sentinel_password, 16});
   for (const auto& secret : secrets) {
     const std::string& v = *secret.value;
     // A well-known secret in production is an open door: refuse to start.
@@ -291,6 +304,12 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
   s.redis_host = addr.substr(0, colon);
   s.redis_port = parse_int<int>("redis.addr", addr.substr(colon + 1), 1, 65535);
   s.redis_db = parse_int<int>("redis.db", get("redis.db"), 0, 15);
+  s.redis_username = get("redis.username");
+  s.redis_password = get("redis.password");
+  s.redis_sentinel_password = get("redis.sentinel_password");
+  // AUTH with a user and no password would fail on every connect: say so at start-up.
+  if (!s.redis_username.empty() && s.redis_password.empty())
+    throw ConfigError("redis.password", "required when redis.username is set");
   s.redis_master_name = get("redis.master_name");
   {
     std::string list = get("redis.sentinels");

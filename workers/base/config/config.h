@@ -48,6 +48,9 @@ struct Settings {
   std::string redis_host = "localhost";
   int redis_port = 6379;
   int redis_db = 0;
+  std::string redis_username;           // empty: AUTH password (the default user)
+  std::string redis_password;           // empty: no AUTH
+  std::string redis_sentinel_password;  // empty: no AUTH to the Sentinels
   // log pipeline
   int64_t log_queue_capacity = 10000;
   int64_t log_queue_bytes = 0;

@@ -6,6 +6,7 @@
 #include "context/context.h"
 #include "db/errors.h"
 #include "db/masters_repo.h"
+#include "domain/credentials.h"
 #include "domain/key_rules.h"
 
 namespace ez::domain {
@@ -67,6 +68,7 @@ IssuedKey issue_child_key(WriteUnit& w, int64_t master_id, const KeyFields& fiel
   enforce_child_key_quota(master_id, db::count_keys_of_master(tx, master_id),
                           master->max_child_keys);
   const IssuedSecret s = new_client_key();
+  require_free_token(tx, w.settings(), s.hash, {TokenHolderKind::client_key, 0}, "key");
   IssuedKey k{db::insert_key(tx, master_id, v, issued_by, s.hash, s.prefix), s.secret};
   w.changed(snapshot::Resource::key, std::to_string(k.row.id));
   w.audit("create", "key", std::to_string(k.row.id), Json::Value(), db::to_json(k.row));
@@ -109,6 +111,7 @@ void delete_child_key(WriteUnit& w, const db::KeyRow& key) {
 
 IssuedKey rotate_child_key(WriteUnit& w, const db::KeyRow& before) {
   const IssuedSecret s = new_client_key();
+  require_free_token(w.tx(), w.settings(), s.hash, {TokenHolderKind::client_key, before.id}, "key");
   IssuedKey k{db::set_key_token(w.tx(), before.id, s.hash, s.prefix), s.secret};
   w.changed(snapshot::Resource::key, std::to_string(before.id), before.token_hash);
   w.audit("rotate", "key", std::to_string(before.id), db::to_json(before), db::to_json(k.row));

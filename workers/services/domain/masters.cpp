@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "db/errors.h"
 #include "db/keys_repo.h"
+#include "domain/credentials.h"
 
 namespace ez::domain {
 
@@ -92,6 +93,7 @@ Json::Value deleted_master_json(const db::MasterRow& m,
 IssuedMaster create_master(WriteUnit& w, const db::MasterValues& v) {
   const IssuedSecret s = new_master_key();
   return db::translate_errors([&] {
+    require_free_token(w.tx(), w.settings(), s.hash, {TokenHolderKind::master_key, 0}, "key");
     IssuedMaster m{db::on_duplicate([&] { return db::insert_master(w.tx(), v, s.hash, s.prefix); },
                                     [&] { return duplicate_name(v.name); }),
                    s.secret};
@@ -130,6 +132,7 @@ IssuedMaster rotate_master_key(WriteUnit& w, int64_t id) {
     pqxx::work& tx = w.tx();
     const db::MasterRow before = lock_master(tx, id);
     const IssuedSecret s = new_master_key();
+    require_free_token(tx, w.settings(), s.hash, {TokenHolderKind::master_key, id}, "key");
     IssuedMaster m{db::set_master_key(tx, id, s.hash, s.prefix), s.secret};
     w.changed(snapshot::Resource::master, std::to_string(id));
     w.audit("rotate", "master", std::to_string(id), db::to_json(before), db::to_json(m.row));

@@ -37,6 +37,8 @@ class WriteUnit {
   WriteUnit& operator=(const WriteUnit&) = delete;
 
   [[nodiscard]] pqxx::work& tx() { return tx_; }
+  // The running settings (the configured tokens a new token must not equal).
+  [[nodiscard]] const config::Settings& settings() const { return ctx_.settings(); }
 
   // One audit row (secrets masked by db::audit). before/after: null on create/delete.
   void audit(std::string_view action, std::string_view resource, const std::string& id,

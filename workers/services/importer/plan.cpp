@@ -286,13 +286,12 @@ void plan_keys(ExportFile& file, bool consume, const Existing& existing,
                           .add(v.unlimited_quota)
                           .done();
     decide(out, existing.keys);
-    if (!out.token_hash.empty()) {
-      auto it = existing.key_hashes.find(out.token_hash);
-      if (it != existing.key_hashes.end() && it->second != out.id)
-        conflict(path + ".original_token", "this token is already key " +
-                                               std::to_string(it->second) +
-                                               ", which was not imported from this record");
-    }
+    // A token another key, a master or a configured token holds (the key this record
+    // imported before is its own).
+    if (!out.token_hash.empty())
+      domain::refuse_held_token(existing.token_holders, out.token_hash,
+                                {domain::TokenHolderKind::client_key, out.id},
+                                path + ".original_token");
     if (out.action == Action::create && out.token_hash.empty()) {
       // token_hash is NOT NULL UNIQUE: a random one nobody knows.
       const domain::IssuedSecret s = new_client_secret();

@@ -22,6 +22,7 @@
 #include "db/bindings_repo.h"
 #include "db/masters_repo.h"
 #include "db/providers_repo.h"
+#include "domain/credentials.h"
 #include "domain/key_rules.h"
 #include "importer/export_file.h"
 
@@ -44,9 +45,9 @@ struct ExistingBinding {
 
 struct Existing {
   std::unordered_map<std::string, ExistingRef> providers, masters, keys;  // by import_ref
-  std::unordered_map<std::string, int64_t> provider_names;    // name -> id, every provider
-  std::unordered_map<std::string, int64_t> master_names;      // name -> id, every master
-  std::unordered_map<std::string, int64_t> key_hashes;        // token hashes of the file -> key id
+  std::unordered_map<std::string, int64_t> provider_names;  // name -> id, every provider
+  std::unordered_map<std::string, int64_t> master_names;    // name -> id, every master
+  domain::TokenHolders token_holders;  // the file's token hashes that a credential holds
   std::unordered_map<std::string, ExistingBinding> bindings;  // by binding_identity
 };
 

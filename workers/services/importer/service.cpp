@@ -92,7 +92,7 @@ Json::Value run_import(context::Context& ctx, std::string_view file_text,
   t = Clock::now();
   pqxx::work tx(ctx.pg().conn());
   lock_imports(tx);
-  const Existing existing = load_existing(tx, file);
+  const Existing existing = load_existing(tx, file, ctx.settings());
   timings["read"] = Json::Int64(ms_since(t));
   t = Clock::now();
   // A dry run never writes, so it needs no real master secrets.

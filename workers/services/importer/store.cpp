@@ -27,10 +27,6 @@ const db::Statement kMasters{
 const db::Statement kKeys{"import_existing_keys",
                           "SELECT id, import_ref, coalesce(import_fingerprint, '') FROM keys "
                           "WHERE import_ref LIKE $1 || ':%'"};
-const db::Statement kKeyHashes{
-    "import_key_hashes",
-    "SELECT k.id, k.token_hash FROM keys k "
-    "JOIN jsonb_array_elements_text($1::jsonb) AS h(hash) ON k.token_hash = h.hash"};
 const db::Statement kBindings{
     "import_existing_bindings",
     "SELECT id, namespace, public_model, route_group, selector_type, selector_value, status "
@@ -248,7 +244,8 @@ void lock_imports(pqxx::transaction_base& tx) {
   tx.exec0("SET LOCAL jit = off");
 }
 
-Existing load_existing(pqxx::transaction_base& tx, const ExportFile& file) {
+Existing load_existing(pqxx::transaction_base& tx, const ExportFile& file,
+                       const config::Settings& settings) {
   Existing e;
   const std::string prefix = file.source.type + ":";
   for (const auto& r : tx.exec_prepared(kProviders.name())) {
@@ -271,16 +268,17 @@ Existing load_existing(pqxx::transaction_base& tx, const ExportFile& file) {
     if (ref.rfind(prefix, 0) == 0)
       e.keys.emplace(std::move(ref), ExistingRef{r[0].as<int64_t>(), r[2].as<std::string>()});
   }
-  Json::Value hashes(Json::arrayValue);
+  std::vector<std::string> hashes;
   auto lookup = [&] {
-    if (hashes.empty()) return;
-    for (const auto& r : tx.exec_prepared(kKeyHashes.name(), to_json(hashes)))
-      e.key_hashes.emplace(r[1].as<std::string>(), r[0].as<int64_t>());
-    hashes = Json::Value(Json::arrayValue);
+    for (auto& [hash, holders] : domain::find_token_holders(tx, settings, hashes)) {
+      auto& to = e.token_holders[hash];
+      to.insert(to.end(), holders.begin(), holders.end());
+    }
+    hashes.clear();
   };
   for (const auto& k : file.keys) {
     if (k.token_hash.empty()) continue;
-    hashes.append(k.token_hash);
+    hashes.push_back(k.token_hash);
     if (hashes.size() >= 20000) lookup();
   }
   lookup();

@@ -13,6 +13,7 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "config/config.h"
 #include "importer/export_file.h"
 #include "importer/plan.h"
 
@@ -23,9 +24,11 @@ namespace ez::importer {
 // for the transaction.
 void lock_imports(pqxx::transaction_base& tx);
 
-// Rows this source imported before, every provider and master name, the keys
-// holding one of the file's tokens, and every binding.
-[[nodiscard]] Existing load_existing(pqxx::transaction_base& tx, const ExportFile& file);
+// Rows this source imported before, every provider and master name, the credentials
+// (keys, master keys, the configured tokens of `settings`) holding one of the file's
+// tokens, and every binding.
+[[nodiscard]] Existing load_existing(pqxx::transaction_base& tx, const ExportFile& file,
+                                     const config::Settings& settings);
 
 struct WriteStats {
   size_t rows = 0;                          // rows created or updated

@@ -82,7 +82,10 @@ std::optional<LogCursor> decode_log_cursor(std::string_view text) {
 
 std::string csv_field(std::string_view v) {
   std::string out;
-  const bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@');
+  // OWASP's formula triggers: = + - @, and TAB and CR, which spreadsheets skip before
+  // reading a formula. A cell starting with one gets a ' in front (shown, not evaluated).
+  constexpr std::string_view kFormulaTriggers = "=+-@\t\r";
+  const bool formula = !v.empty() && kFormulaTriggers.find(v[0]) != std::string_view::npos;
   // A leading '#' is quoted too: an export's error line is the only one starting with it.
   const bool quote = formula || (!v.empty() && v[0] == '#') ||
                      v.find_first_of(",\"\r\n") != std::string_view::npos;

@@ -98,7 +98,8 @@ inline constexpr int64_t kHourUs = 3600LL * 1000000;
 inline constexpr int64_t kDayUs = 24 * kHourUs;
 
 // A CSV field: quoted when it holds a comma, quote, CR or LF (RFC 4180), and prefixed
-// with ' when it starts with = + - @ (a spreadsheet would run it as a formula).
+// with ' when it starts with = + - @, TAB or CR (OWASP's list: a spreadsheet would run it
+// as a formula). Every CSV export writes each cell through here.
 [[nodiscard]] std::string csv_field(std::string_view v);
 
 }  // namespace ez::usage

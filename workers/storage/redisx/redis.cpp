@@ -24,25 +24,29 @@ std::vector<const char*> argv_ptrs(const std::vector<std::string>& argv,
 
 }  // namespace
 
-Redis::Redis(std::string host, int port, int db, std::chrono::milliseconds timeout)
-    : host_(std::move(host)), port_(port), db_(db), timeout_(timeout) {
+Redis::Redis(std::string host, int port, int db, std::chrono::milliseconds timeout, Auth auth)
+    : host_(std::move(host)), port_(port), db_(db), timeout_(timeout), auth_(std::move(auth)) {
   endpoint_ = host_ + ":" + std::to_string(port_);
 }
 
 Redis::Redis(std::vector<HostPort> sentinels, std::string master_name, int db,
-             std::chrono::milliseconds timeout)
+             std::chrono::milliseconds timeout, Auth auth)
     : sentinels_(std::move(sentinels)),
       master_name_(std::move(master_name)),
       db_(db),
-      timeout_(timeout) {
+      timeout_(timeout),
+      auth_(std::move(auth)) {
   endpoint_ = "sentinel master " + master_name_;
 }
 
 Redis Redis::from_settings(const config::Settings& s) {
-  if (s.redis_sentinels.empty()) return Redis(s.redis_host, s.redis_port, s.redis_db);
+  Auth auth{s.redis_username, s.redis_password, s.redis_sentinel_password};
+  if (s.redis_sentinels.empty())
+    return Redis(s.redis_host, s.redis_port, s.redis_db, kDefaultTimeout, std::move(auth));
   std::vector<HostPort> sentinels;
   for (const auto& [host, port] : s.redis_sentinels) sentinels.push_back({host, port});
-  return Redis(std::move(sentinels), s.redis_master_name, s.redis_db);
+  return Redis(std::move(sentinels), s.redis_master_name, s.redis_db, kDefaultTimeout,
+               std::move(auth));
 }
 
 namespace {
@@ -53,6 +57,25 @@ constexpr std::chrono::milliseconds kSentinelTimeout{500};
 timeval to_timeval(std::chrono::milliseconds ms) {
   return {static_cast<time_t>(ms.count() / 1000),
           static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+// AUTH [username] password on a fresh connection. Returns why it failed (Redis's own
+// error, which never contains the password), empty on success or without a password.
+std::string authenticate(redisContext* c, const std::string& username,
+                         const std::string& password) {
+  if (password.empty()) return {};
+  std::vector<std::string> argv{"AUTH"};
+  if (!username.empty()) argv.push_back(username);
+  argv.push_back(password);
+  std::vector<size_t> lens;
+  auto ptrs = argv_ptrs(argv, lens);
+  Reply r(static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(ptrs.size()), ptrs.data(), lens.data())));
+  if (!r) return std::string("AUTH failed: ") + c->errstr;
+  if (r->type == REDIS_REPLY_ERROR)
+    return "AUTH" + (username.empty() ? std::string() : " as user " + username) +
+           " refused: " + std::string(r->str, r->len);
+  return {};
 }
 
 }  // namespace
@@ -90,11 +113,22 @@ std::optional<HostPort> Redis::ask_sentinels() {
   for (const auto& s : sentinels_) {
     std::unique_ptr<redisContext, ContextDeleter> c(
         redisConnectWithTimeout(s.host.c_str(), s.port, tv));
-    if (!c || c->err) continue;
+    const std::string at = "Sentinel " + s.host + ":" + std::to_string(s.port);
+    if (!c || c->err) {
+      sentinel_error_ = at + ": " + (c ? c->errstr : "cannot allocate context");
+      continue;
+    }
     redisSetTimeout(c.get(), tv);
+    if (auto why = authenticate(c.get(), {}, auth_.sentinel_password); !why.empty()) {
+      sentinel_error_ = at + ": " + why;
+      continue;
+    }
     Reply r(static_cast<redisReply*>(
         redisCommand(c.get(), "SENTINEL get-master-addr-by-name %s", master_name_.c_str())));
     if (auto where = parse_sentinel_master(r.get())) return where;
+    sentinel_error_ = at + ": no master named " + master_name_ +
+                      (r && r->type == REDIS_REPLY_ERROR ? " (" + std::string(r->str, r->len) + ")"
+                                                         : std::string());
   }
   return std::nullopt;
 }
@@ -114,7 +148,8 @@ bool Redis::follow_master() {
 std::string Redis::open(std::unique_ptr<redisContext, ContextDeleter>& out) {
   if (!sentinels_.empty()) {
     const auto where = ask_sentinels();
-    if (!where) return "no Sentinel knows master " + master_name_;
+    if (!where)
+      return "no Sentinel knows master " + master_name_ + " (last: " + sentinel_error_ + ")";
     host_ = where->host;
     port_ = where->port;
   }
@@ -124,6 +159,7 @@ std::string Redis::open(std::unique_ptr<redisContext, ContextDeleter>& out) {
   if (!c) return "cannot allocate context";
   if (c->err) return c->errstr;
   redisSetTimeout(c.get(), tv);  // also bounds every command, not only connect
+  if (auto why = authenticate(c.get(), auth_.username, auth_.password); !why.empty()) return why;
   if (db_ != 0) {
     Reply r(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %d", db_)));
     if (!r || r->type == REDIS_REPLY_ERROR) return "SELECT failed";

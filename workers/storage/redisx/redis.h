@@ -43,16 +43,26 @@ struct HostPort {
   int port = 0;
 };
 
+// AUTH on every connection before anything else: `username` + `password` (an ACL user; an
+// empty username is the default user) to Redis, `sentinel_password` to the Sentinels. Empty
+// passwords send no AUTH. A refused AUTH is a connect failure whose text is Redis's answer
+// (WRONGPASS...), never the password.
+struct Auth {
+  std::string username, password, sentinel_password;
+};
+
 class Redis {
  public:
-  Redis(std::string host, int port, int db,
-        std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
+  static constexpr std::chrono::milliseconds kDefaultTimeout{2000};
+
+  Redis(std::string host, int port, int db, std::chrono::milliseconds timeout = kDefaultTimeout,
+        Auth auth = {});
   // Sentinel mode: the master is whatever the Sentinels at `sentinels` say
   // `master_name` is (SENTINEL get-master-addr-by-name, confirmed with ROLE),
   // asked again on every (re)connection.
   Redis(std::vector<HostPort> sentinels, std::string master_name, int db,
-        std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
-  // redis.sentinels + redis.master_name when set, else redis.addr.
+        std::chrono::milliseconds timeout = kDefaultTimeout, Auth auth = {});
+  // redis.sentinels + redis.master_name when set, else redis.addr; with the AUTH settings.
   [[nodiscard]] static Redis from_settings(const config::Settings& settings);
   Redis(const Redis&) = delete;
   Redis& operator=(const Redis&) = delete;
@@ -109,6 +119,8 @@ class Redis {
   Backoff backoff_{std::chrono::milliseconds{100}, std::chrono::milliseconds{2000}};
   std::string last_error_;
   size_t pending_ = 0;
+  Auth auth_;
+  std::string sentinel_error_;  // why the last ask_sentinels() found no master
 };
 
 }  // namespace ez::redisx

@@ -8,6 +8,7 @@
 
 #include "common/json_writer.h"
 #include "db/errors.h"
+#include "common/log.h"
 #include "db/json_columns.h"
 #include "http/response.h"
 #include "rollup/rollup_sql.h"
@@ -229,7 +230,10 @@ std::string usage_table(const usage::UsageResult& r, const usage::UsageQuery& q)
                      opt_text(rollup::percentile_ms(m.hist, 0.95, m.latency_max)),
                      opt_text(rollup::percentile_ms(m.hist, 0.99, m.latency_max))});
   };
-  for (const auto& row : r.rows) line(row.group ? group_text(row, q.group_by) : "(none)", row.m);
+  // A model or key name came from an API client (through the balancer's log entries): on
+  // an operator's terminal it must not carry control sequences or line breaks.
+  for (const auto& row : r.rows)
+    line(row.group ? log::escape_for_log(group_text(row, q.group_by)) : "(none)", row.m);
   line("TOTAL", r.totals);
   std::vector<size_t> width(cells.front().size(), 0);
   for (const auto& c : cells)

@@ -61,7 +61,8 @@ BOOST_AUTO_TEST_CASE(production_refuses_default_secrets) {
   Environment ok{{"EZ_SERVER_MODE", "production"},
                  {"EZ_AUTH_JWT_SECRET", std::string(40, 'x')},
                  {"EZ_ADMIN_TOKEN", std::string(20, 'a')},
-                 {"EZ_INTERNAL_TOKEN", std::string(20, 'i')}};
+                 {"EZ_INTERNAL_TOKEN", std::string(20, 'i')},
+                 {"EZ_REDIS_PASSWORD", std::string(20, 'r')}};
   BOOST_TEST(resolve(ok, std::nullopt, std::nullopt).settings.production());
   Environment no_admin = ok;
   no_admin["EZ_ADMIN_TOKEN"] = "";
@@ -75,7 +76,8 @@ BOOST_AUTO_TEST_CASE(production_refuses_placeholders_short_and_shared_secrets) {
                          {"EZ_AUTH_JWT_SECRET", std::string(32, 'x')},
                          {"EZ_ADMIN_TOKEN", std::string(16, 'a')},
                          {"EZ_INTERNAL_TOKEN", std::string(16, 'i')},
-                         {"EZ_PG_DSN", "host=db dbname=ezapi user=ezapi password=twelve-chars"}};
+                         {"EZ_PG_DSN", "host=db dbname=ezapi user=ezapi password=twelve-chars"},
+                         {"EZ_REDIS_PASSWORD", std::string(16, 'r')}};
   BOOST_TEST(error_key(good, "") == "<no error>");
   auto with = [&](const std::string& env, const std::string& value) {
     Environment e = good;
@@ -97,6 +99,17 @@ BOOST_AUTO_TEST_CASE(production_refuses_placeholders_short_and_shared_secrets) {
   BOOST_TEST(with("EZ_INTERNAL_TOKEN", std::string(15, 'i')) == "auth.internal_token");
   BOOST_TEST(with("EZ_PG_DSN", "host=db user=ezapi password=eleven-char") == "postgres.dsn");
   BOOST_TEST(with("EZ_PG_DSN", "host=/run/postgresql user=ezapi") == "<no error>");
+  // Redis holds the providers' API keys and is reached over TCP: a password is required.
+  BOOST_TEST(with("EZ_REDIS_PASSWORD", "") == "redis.password");
+  BOOST_TEST(with("EZ_REDIS_PASSWORD", "CHANGE_ME_redis_password") == "redis.password");
+  BOOST_TEST(with("EZ_REDIS_PASSWORD", std::string(15, 'r')) == "redis.password");
+  // With Sentinels, theirs too (an open Sentinel can point the gateway elsewhere).
+  Environment sentinels = good;
+  sentinels["EZ_REDIS_SENTINELS"] = "10.0.0.1:26379";
+  sentinels["EZ_REDIS_MASTER_NAME"] = "ezapi";
+  BOOST_TEST(error_key(sentinels, "") == "redis.sentinel_password");
+  sentinels["EZ_REDIS_SENTINEL_PASSWORD"] = std::string(16, 's');
+  BOOST_TEST(error_key(sentinels, "") == "<no error>");
   // One token for both roles would let the balancer administer the gateway.
   BOOST_TEST(with("EZ_ADMIN_TOKEN", std::string(16, 'i')) == "auth.admin_token");
   // Dev mode keeps working with the defaults.
@@ -117,11 +130,13 @@ BOOST_AUTO_TEST_CASE(shipped_env_example_does_not_start_in_production) {
   const Environment good{{"EZ_AUTH_JWT_SECRET", std::string(32, 'x')},
                          {"EZ_ADMIN_TOKEN", std::string(16, 'a')},
                          {"EZ_INTERNAL_TOKEN", std::string(16, 'i')},
-                         {"EZ_PG_DSN", "host=db user=ezapi password=twelve-chars"}};
+                         {"EZ_PG_DSN", "host=db user=ezapi password=twelve-chars"},
+                         {"EZ_REDIS_PASSWORD", std::string(16, 'r')}};
   const std::map<std::string, std::string> key_of = {{"EZ_AUTH_JWT_SECRET", "auth.jwt_secret"},
                                                      {"EZ_ADMIN_TOKEN", "auth.admin_token"},
                                                      {"EZ_INTERNAL_TOKEN", "auth.internal_token"},
-                                                     {"EZ_PG_DSN", "postgres.dsn"}};
+                                                     {"EZ_PG_DSN", "postgres.dsn"},
+                                                     {"EZ_REDIS_PASSWORD", "redis.password"}};
   BOOST_TEST(error_key(example, "") != "<no error>");
   for (const auto& [env, key] : key_of) {
     BOOST_TEST_CONTEXT(env) {
@@ -134,10 +149,21 @@ BOOST_AUTO_TEST_CASE(shipped_env_example_does_not_start_in_production) {
 }
 
 BOOST_AUTO_TEST_CASE(secrets_are_masked) {
-  Environment env{{"EZ_ADMIN_TOKEN", "supersecretadmintoken"}};
+  Environment env{{"EZ_ADMIN_TOKEN", "supersecretadmintoken"},
+                  {"EZ_REDIS_USERNAME", "ezapi"},
+                  {"EZ_REDIS_PASSWORD", "supersecretredispassword"},
+                  {"EZ_REDIS_SENTINEL_PASSWORD", "supersecretsentinelpassword"}};
   auto l = resolve(env, std::nullopt, std::nullopt);
   BOOST_TEST(value_of(l, "auth.admin_token").find("supersecretadmintoken") == std::string::npos);
   BOOST_TEST(ez::config::render_effective(l).find("supersecret") == std::string::npos);
+  BOOST_TEST(l.settings.redis_username == "ezapi");
+  BOOST_TEST(l.settings.redis_password == "supersecretredispassword");
+  BOOST_TEST(l.settings.redis_sentinel_password == "supersecretsentinelpassword");
+}
+
+BOOST_AUTO_TEST_CASE(a_redis_user_without_a_password_is_refused) {
+  BOOST_TEST(error_key({{"EZ_REDIS_USERNAME", "ezapi"}}, "") == "redis.password");
+  BOOST_TEST(error_key({{"EZ_REDIS_PASSWORD", "x"}}, "") == "<no error>");  // dev mode
 }
 
 BOOST_AUTO_TEST_CASE(lists_and_octal) {

@@ -50,7 +50,9 @@ Existing applied(const Plan& plan) {
   }
   for (const auto& k : plan.keys) {
     e.keys[k.ref] = {k.id ? k.id : ++id, k.fingerprint};
-    if (!k.token_hash.empty()) e.key_hashes[k.token_hash] = e.keys[k.ref].id;
+    if (!k.token_hash.empty())
+      e.token_holders[k.token_hash].push_back(
+          {ez::domain::TokenHolderKind::client_key, e.keys[k.ref].id});
   }
   for (const auto& b : plan.bindings)
     e.bindings[binding_identity(b.values)] = {b.id ? b.id : ++id, b.values.selector_type,
@@ -198,9 +200,32 @@ BOOST_AUTO_TEST_CASE(rows_not_imported_from_the_record_are_conflicts) {
   expect_error([&] { (void)make_plan(f, e, counting_secret()); }, ErrorCode::conflict,
                "data.masters[1].name");
   e = {};
-  e.key_hashes[f.keys[3].token_hash] = 5;
+  e.token_holders[f.keys[3].token_hash].push_back({ez::domain::TokenHolderKind::client_key, 5});
   expect_error([&] { (void)make_plan(f, e, counting_secret()); }, ErrorCode::conflict,
                "data.keys[3].original_token");
+}
+
+// A token is one credential: a key whose token is a master's key or a configured token
+// would let that credential work at the balancer as this key (and store its prefix).
+BOOST_AUTO_TEST_CASE(a_token_held_by_another_kind_of_credential_is_a_conflict) {
+  using ez::domain::TokenHolderKind;
+  const ExportFile f = fixture();
+  for (auto kind : {TokenHolderKind::master_key, TokenHolderKind::admin_token,
+                    TokenHolderKind::internal_token}) {
+    Existing e;
+    e.token_holders[f.keys[3].token_hash].push_back({kind, 4});
+    try {
+      (void)make_plan(f, e, counting_secret());
+      BOOST_FAIL("planned a key whose token another credential holds");
+    } catch (const ez::Error& err) {
+      BOOST_TEST((err.code() == ErrorCode::conflict));
+      BOOST_TEST(err.field() == "data.keys[3].original_token");
+      BOOST_TEST(std::string(err.what()).find(f.keys[3].token) == std::string::npos);
+    }
+  }
+  // The key this record imported before holds its own token: an update, no conflict.
+  const Plan first = make_plan(f, {}, counting_secret());
+  BOOST_CHECK_NO_THROW((void)make_plan(f, applied(first), counting_secret()));
 }
 
 BOOST_AUTO_TEST_CASE(duplicates_and_dangling_references_name_the_path) {

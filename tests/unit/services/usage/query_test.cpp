@@ -228,4 +228,15 @@ BOOST_AUTO_TEST_CASE(csv_fields_are_quoted_and_defused) {
   BOOST_TEST(csv_field("#x") == "\"#x\"");
 }
 
+// OWASP's list of cells a spreadsheet may run as a formula: = + - @, and a leading TAB or
+// CR, which some applications strip before looking at the next character.
+BOOST_AUTO_TEST_CASE(csv_fields_starting_with_any_formula_trigger_are_prefixed) {
+  BOOST_TEST(csv_field("+1+cmd") == "\"'+1+cmd\"");
+  BOOST_TEST(csv_field("-1+cmd") == "\"'-1+cmd\"");
+  BOOST_TEST(csv_field("@SUM(A1)") == "\"'@SUM(A1)\"");
+  BOOST_TEST(csv_field("\t=HYPERLINK(\"http://x\")") == "\"'\t=HYPERLINK(\"\"http://x\"\")\"");
+  BOOST_TEST(csv_field("\r=cmd") == "\"'\r=cmd\"");
+  BOOST_TEST(csv_field("a\t=b") == "a\t=b");  // only the first character matters
+}
+
 BOOST_AUTO_TEST_SUITE_END()

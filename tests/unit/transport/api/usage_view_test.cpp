@@ -223,4 +223,19 @@ BOOST_AUTO_TEST_CASE(terminal_table) {
   BOOST_TEST(t.find("0.0000025") != std::string::npos);
 }
 
+// A model name comes from the balancer's log entries, i.e. from an API client: printed on
+// an operator's terminal it must not be able to move the cursor, clear the screen or add a
+// line of its own.
+BOOST_AUTO_TEST_CASE(terminal_table_escapes_control_characters_in_names) {
+  usage::UsageResult r;
+  r.rows.push_back({std::string("gpt\x1b[2J\nTOTAL 999"), metrics()});
+  r.totals = metrics();
+  usage::UsageQuery q;
+  q.group_by = GroupBy::model;
+  const std::string t = api::usage_table(r, q);
+  BOOST_TEST(t.find('\x1b') == std::string::npos);
+  BOOST_TEST(t.find("gpt\\x1b[2J\\nTOTAL 999") != std::string::npos);
+  BOOST_TEST(std::count(t.begin(), t.end(), '\n') == 4);  // title, header, row, TOTAL
+}
+
 BOOST_AUTO_TEST_SUITE_END()
