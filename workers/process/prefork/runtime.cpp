@@ -13,6 +13,14 @@ void ScoreboardRuntime::record_resync(uint64_t duration_ns) {
   sb_.record_resync(duration_ns);
 }
 
+bool ScoreboardRuntime::enter_gate(uint64_t gate, int limit) {
+  return slot_ < 0 || sb_.enter_gate(slot_, gate, limit);
+}
+
+void ScoreboardRuntime::leave_gate() {
+  if (slot_ >= 0) sb_.leave_gate(slot_);
+}
+
 std::string ScoreboardRuntime::metrics_text() const {
   const GlobalView global = sb_.global();
   std::string out = render_pool_metrics(global, sb_.active_slots(), sb_.route_counts());
