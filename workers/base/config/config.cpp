@@ -101,8 +101,8 @@ const std::vector<KeySpec> kSpecs = {
     {"usage.search_timeout_ms", "EZ_USAGE_SEARCH_TIMEOUT_MS", "5000", false,
      "statement timeout of log searches and usage queries; past it 503 query_timeout"},
     {"usage.search_max_concurrent", "EZ_USAGE_SEARCH_MAX_CONCURRENT", "2", false,
-     "log searches and usage queries one caller (a master, or the admins) runs at once on "
-     "one host; past it 429 + Retry-After"},
+     "log searches one caller (a master, or the admins) runs at once on one host; past it "
+     "429 + Retry-After"},
 };
 
 void flatten(const YAML::Node& node, const std::string& prefix,

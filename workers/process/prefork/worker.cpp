@@ -21,7 +21,7 @@
 // before the worker could start a clock) and hands the descriptor to libfcgi, whose
 // request has no listening socket, so libfcgi never accepts on its own. A one-shot
 // ITIMER_REAL, armed at accept and stopped once the request is read to its end, then
-// repeats every kDeadlineRepeat: SIGALRM (no SA_RESTART) interrupts whichever read is
+// repeats every kDeadlineRepeatUs: SIGALRM (no SA_RESTART) interrupts whichever read is
 // blocked, libfcgi sees the error and drops the connection, and the worker goes back to
 // accept. The timer never runs while the handler works, so no database or response
 // write is ever interrupted.
