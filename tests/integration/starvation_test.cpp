@@ -187,9 +187,14 @@ BOOST_AUTO_TEST_CASE(aborted_exports_and_tenant_searches_leave_the_api_responsiv
 
   const double worst_health = *std::max_element(health_ms.begin(), health_ms.end());
   const double worst_providers = *std::max_element(providers_ms.begin(), providers_ms.end());
+  std::string samples;
+  for (size_t i = 0; i < health_ms.size(); ++i)
+    samples += " " + std::to_string(static_cast<int>(health_ms[i])) + "/" +
+               std::to_string(static_cast<int>(providers_ms[i]));
   BOOST_TEST_MESSAGE("healthz worst " << worst_health << " ms, providers worst " << worst_providers
                                       << " ms over " << health_ms.size() << " rounds; searches ok "
-                                      << search_ok << ", 429 " << search_limited);
+                                      << search_ok << ", 429 " << search_limited
+                                      << "; healthz/providers ms:" << samples);
   BOOST_TEST(worst_health < 100.0);
   BOOST_TEST(worst_providers < 500.0);
   BOOST_TEST(search_other.load() == 0);

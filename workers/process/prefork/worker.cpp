@@ -232,6 +232,15 @@ class Worker {
                                      : "dropped a FastCGI connection with a malformed request");
         continue;
       }
+      if (FCGX_GetError(req.in) != 0) {
+        // libfcgi reads params until the stream ends and takes a failed read for that end:
+        // a request whose params the deadline cut off would be served with none of them.
+        log::warn(
+            "dropped a FastCGI connection whose params were not read within "
+            "fastcgi.read_timeout_ms");
+        FCGX_Free(&req, 1);
+        continue;
+      }
       handle(req, deadline);
       deadline.stop();
       // One request per connection (nginx keeps none, nginx/ezapi.conf): a client that
