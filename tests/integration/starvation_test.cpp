@@ -119,7 +119,12 @@ void aborted_request(int port, const std::string& path, const std::string& token
 
 // Admin workers busy on `route`, from the pool's status document.
 int busy_on(const std::string& route) {
-  const auto r = stack().http("GET", "/admin/status");
+  ez::it::HttpResult r;
+  try {
+    r = stack().http("GET", "/admin/status");
+  } catch (const std::exception&) {  // no answer within 30 s: the pool is taken
+    return -1;
+  }
   if (r.status != 200) return -1;
   const Json::Value st = r.json();
   int n = 0;
@@ -147,6 +152,16 @@ BOOST_AUTO_TEST_CASE(aborted_exports_and_tenant_searches_leave_the_api_responsiv
   std::atomic<bool> stop{false};
   std::atomic<int> search_other{0}, search_ok{0}, search_limited{0};
   std::vector<std::thread> load;
+  // Whatever fails below, the load stops and its threads are joined.
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      stop = true;
+      for (auto& th : threads)
+        if (th.joinable()) th.join();
+    }
+  } joiner{stop, load};
   for (int i = 0; i < 10; ++i)
     load.emplace_back([&, i] {
       std::this_thread::sleep_for(std::chrono::milliseconds(20 * i));

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "http/error.h"
+#include "http/response.h"
 
 using ez::ErrorCode;
 
@@ -78,6 +79,10 @@ BOOST_AUTO_TEST_CASE(searches_are_bounded_per_caller_with_429) {
     BOOST_TEST(e.retry_after() == 1);
     const auto r = ez::http::to_response(e);
     BOOST_TEST(r.status == 429);
+    bool retry_after = false;
+    for (const auto& [name, value] : r.headers)
+      retry_after |= name == "Retry-After" && value == "1";
+    BOOST_TEST(retry_after);
   }
   // Another tenant is not affected.
   BOOST_TEST(ez::api::admit_search(ctx, "master:2") != nullptr);
