@@ -255,12 +255,12 @@ BOOST_AUTO_TEST_CASE(a_tenants_searches_past_its_bound_are_429_with_retry_after)
   const auto second = s.http_token("GET", search, t.key);
   BOOST_TEST(second.status == 429, ez::it::describe(second));
   BOOST_TEST(second.header("retry-after") == "1");
-  BOOST_TEST(second.json()["code"].asString() == "too_many_requests");
+  if (second.status == 429) BOOST_TEST(second.json()["code"].asString() == "too_many_requests");
   held.join();
   lock.abort();
   // The held search ran into usage.search_timeout_ms: a clear JSON 503, not a 500.
   BOOST_TEST(first.status == 503, ez::it::describe(first));
-  BOOST_TEST(first.json()["code"].asString() == "query_timeout");
+  if (first.status == 503) BOOST_TEST(first.json()["code"].asString() == "query_timeout");
   BOOST_TEST(!first.header("retry-after").empty());
   // And the place is free again.
   BOOST_TEST(s.http_token("GET", search, t.key).status == 200);
@@ -284,7 +284,7 @@ BOOST_AUTO_TEST_CASE(exports_past_the_bound_are_503_with_retry_after) {
   const auto second = s.http("GET", "/admin/usage/export?format=csv");
   BOOST_TEST(second.status == 503, ez::it::describe(second));
   BOOST_TEST(second.header("retry-after") == "5");
-  BOOST_TEST(second.json()["code"].asString() == "overloaded");
+  if (second.status == 503) BOOST_TEST(second.json()["code"].asString() == "overloaded");
   lock.abort();
   held.join();
   BOOST_TEST(first.status == 200, ez::it::describe(first));
