@@ -84,6 +84,25 @@ cat >"$T/vars.json" <<EOF
 EOF
 chmod 600 "$T/vars.json"
 
+# The distribution's nginx.conf (Debian's layout): the role sizes its events and main
+# contexts, which the site cannot (docs/operations.md, "nginx sizing").
+mkdir -p "$prefix/etc/nginx"
+cat >"$prefix/etc/nginx/nginx.conf" <<'EOF'
+user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+include /etc/nginx/modules-enabled/*.conf;
+
+events {
+	worker_connections 768;
+	# multi_accept on;
+}
+
+http {
+	include /etc/nginx/sites-enabled/*;
+}
+EOF
+
 converge() {
   local n=$1
   log "ansible-playbook site.yml, run $n"
@@ -117,6 +136,11 @@ for f in usr/local/bin/ezapi-server usr/local/bin/ezapi-flusher usr/local/bin/ez
 done
 ls "$prefix"/usr/local/share/ezapi/sql/*.sql >/dev/null 2>&1 || fail "migrations not installed"
 expect_eq() { [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
+expect_eq "nginx worker_connections" \
+  "$(grep -Ec '^\s+worker_connections 8192;$' "$prefix/etc/nginx/nginx.conf")" 1
+expect_eq "nginx worker_rlimit_nofile (before events)" \
+  "$(sed -n '/^events/q;/^worker_rlimit_nofile 16384;$/p' "$prefix/etc/nginx/nginx.conf")" \
+  "worker_rlimit_nofile 16384;"
 expect_eq "config.yaml owner and mode" "$(stat -c '%U:%G %a' "$prefix/etc/ezapi/config.yaml")" "root:ezapi 640"
 expect_eq "runtime dir owner" "$(stat -c '%U' "$prefix/run/ezapi")" ezapi
 [[ " $(id -nG www-data) " == *" ezapi "* ]] || fail "www-data is not in group ezapi"

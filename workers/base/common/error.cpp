@@ -28,6 +28,12 @@ std::string_view code_name(ErrorCode code) {
       return "unsupported_media_type";
     case ErrorCode::queue_full:
       return "queue_full";
+    case ErrorCode::too_many_requests:
+      return "too_many_requests";
+    case ErrorCode::overloaded:
+      return "overloaded";
+    case ErrorCode::query_timeout:
+      return "query_timeout";
     case ErrorCode::unavailable:
       return "unavailable";
     case ErrorCode::internal:

@@ -22,6 +22,9 @@ enum class ErrorCode {
   payload_too_large,   // 413
   unsupported_media,   // 415
   queue_full,          // 503 + Retry-After: the log queue cannot take the request
+  too_many_requests,   // 429 + Retry-After: this caller already runs as many as it may
+  overloaded,          // 503 + Retry-After: the host runs as many of these as it may
+  query_timeout,       // 503: the query ran past its statement timeout
   unavailable,         // 503: PostgreSQL or Redis is down
   internal,            // 500: a bug; the message never carries internals
 };

@@ -26,6 +26,12 @@ class Runtime {
   // Redis ages from the start).
   [[nodiscard]] virtual double redis_push_age_seconds() const = 0;
 
+  // Admission gates: true when this worker's request may run as one of at most `limit`
+  // requests of kind `gate` (a hash naming it, never 0) on this host; false past it. The
+  // place is held until leave_gate() or the end of the request.
+  [[nodiscard]] virtual bool enter_gate(uint64_t gate, int limit) = 0;
+  virtual void leave_gate() = 0;
+
   // The pool's and the process counters' Prometheus families.
   [[nodiscard]] virtual std::string metrics_text() const = 0;
   // The php-fpm-like pool status document of GET /admin/status.

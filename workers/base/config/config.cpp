@@ -100,6 +100,17 @@ const std::vector<KeySpec> kSpecs = {
     {"fastcgi.ingest_socket", "EZ_FASTCGI_INGEST_SOCKET", "/run/ezapi/ezapi-ingest.sock", false,
      "unix socket of the ingest pool; nginx sends /logs and /sync/ here, the rest to "
      "fastcgi.socket"},
+    {"fastcgi.read_timeout_ms", "EZ_FASTCGI_READ_TIMEOUT_MS", "3000", false,
+     "a FastCGI connection whose request is not read to its end within this is dropped "
+     "(nginx sends whole requests; anything slower is a broken or hostile client)"},
+    {"usage.export_max_concurrent", "EZ_USAGE_EXPORT_MAX_CONCURRENT", "1", false,
+     "exports (usage and logs) running at once on one host; past it 503 + Retry-After "
+     "(keep it below workers.count)"},
+    {"usage.search_timeout_ms", "EZ_USAGE_SEARCH_TIMEOUT_MS", "5000", false,
+     "statement timeout of log searches and usage queries; past it 503 query_timeout"},
+    {"usage.search_max_concurrent", "EZ_USAGE_SEARCH_MAX_CONCURRENT", "2", false,
+     "log searches one caller (a master, or the admins) runs at once on one host; past it "
+     "429 + Retry-After"},
 };
 
 void flatten(const YAML::Node& node, const std::string& prefix,
@@ -391,6 +402,14 @@ Loaded resolve(const Environment& env, const std::optional<std::string>& yaml_te
     throw ConfigError("log.enqueue_wait_ms",
                       "must be below workers.ingest.request_timeout_ms (" +
                           std::to_string(s.workers_ingest_request_timeout_ms) + ")");
+  s.fastcgi_read_timeout_ms =
+      parse_int<int>("fastcgi.read_timeout_ms", get("fastcgi.read_timeout_ms"), 100, 3'600'000);
+  s.usage_export_max_concurrent =
+      parse_int<int>("usage.export_max_concurrent", get("usage.export_max_concurrent"), 1, 512);
+  s.usage_search_timeout_ms =
+      parse_int<int>("usage.search_timeout_ms", get("usage.search_timeout_ms"), 10, 3'600'000);
+  s.usage_search_max_concurrent =
+      parse_int<int>("usage.search_max_concurrent", get("usage.search_max_concurrent"), 1, 512);
   s.log_batch_max = parse_int<int>("log.batch_max", get("log.batch_max"), 1, 1'000'000);
   // The per-transaction count never shrinks below log.batch_size: a smaller max is raised.
   s.log_batch_max = std::max(s.log_batch_max, s.log_batch_size);

@@ -95,6 +95,11 @@ struct Settings {
   // million keys takes ~10 s (docs/benchmarks.md); 10 s killed it mid-resync.
   int workers_ingest_request_timeout_ms = 30000;
   std::string fastcgi_ingest_socket;
+  // starvation guards (appended here to keep merges simple; docs/operations.md "Overload")
+  int fastcgi_read_timeout_ms = 3000;   // a request not read by then is dropped
+  int usage_export_max_concurrent = 1;  // exports at once per host (503 past it)
+  int usage_search_timeout_ms = 5000;   // statement timeout of searches (503)
+  int usage_search_max_concurrent = 2;  // searches at once per caller per host (429)
 
   bool production() const { return server_mode == "production"; }
   std::string logq_shm_name() const { return shm_prefix + "-logq"; }

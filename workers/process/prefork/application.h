@@ -35,6 +35,9 @@ struct Served {
 class RequestScope {
  public:
   virtual ~RequestScope() = default;
+  // Called once, after the request (params and body) has been read to its end and
+  // before the handler runs: it also stops the worker's read deadline
+  // (fastcgi.read_timeout_ms), which must not interrupt the handler's own I/O.
   virtual void set_route(std::string_view method, std::string_view route) = 0;
 };
 

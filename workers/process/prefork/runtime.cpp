@@ -22,6 +22,14 @@ double ScoreboardRuntime::redis_push_age_seconds() const {
   return static_cast<double>(redis_push_age_ns(g, monotonic_ns())) / 1e9;
 }
 
+bool ScoreboardRuntime::enter_gate(uint64_t gate, int limit) {
+  return slot_ < 0 || sb_.enter_gate(slot_, gate, limit);
+}
+
+void ScoreboardRuntime::leave_gate() {
+  if (slot_ >= 0) sb_.leave_gate(slot_);
+}
+
 std::string ScoreboardRuntime::metrics_text() const {
   const GlobalView global = sb_.global();
   std::string out = render_pool_metrics(global, sb_.active_slots(), sb_.route_counts());

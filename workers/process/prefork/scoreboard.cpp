@@ -18,7 +18,8 @@ namespace ez::prefork {
 namespace {
 
 constexpr uint64_t kMagic = 0x31524f4353'5a45ULL;  // "EZSCOR1" little-endian-ish tag
-constexpr uint32_t kVersion = 4;  // 2: heartbeat_ns (ops) / pools (overload); 3: both; 4: push time
+constexpr uint32_t kVersion =
+    5;  // 2: heartbeat_ns (ops) / pools (overload); 3: both; 4: push time; 5: gates
 constexpr size_t kMethodWords = kMethodChars / 8;
 constexpr size_t kRouteWords = kRouteChars / 8;
 static_assert(kMethodChars % 8 == 0 && kRouteChars % 8 == 0);
@@ -47,6 +48,7 @@ struct alignas(64) SlotData {
   std::atomic<uint32_t> last_status;
   std::atomic<uint32_t> text_seq;  // odd while method/route are being written
   std::atomic<uint32_t> pool;      // Pool, set by the master when it claims the slot
+  std::atomic<uint64_t> gate;      // the admission gate the request holds (0: none)
   std::atomic<uint64_t> method[kMethodWords];
   std::atomic<uint64_t> route[kRouteWords];
 };
@@ -337,6 +339,7 @@ int Scoreboard::claim_slot(uint32_t generation, int preferred, bool is_restart, 
     s.heartbeat_ns.store(0, std::memory_order_relaxed);
     s.last_duration_ns.store(0, std::memory_order_relaxed);
     s.last_status.store(0, std::memory_order_relaxed);
+    s.gate.store(0, std::memory_order_relaxed);
     s.text_seq.fetch_add(1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
     store_text(s.method, "");
@@ -358,6 +361,7 @@ void Scoreboard::release_slot(int slot) {
   SlotData& s = layout_->slots[slot];
   s.pid.store(0, std::memory_order_relaxed);
   s.request_start_ns.store(0, std::memory_order_relaxed);
+  s.gate.store(0, std::memory_order_relaxed);
   s.state.store(static_cast<uint32_t>(WorkerState::free), std::memory_order_release);
 }
 
@@ -460,7 +464,32 @@ void Scoreboard::end_request(int slot, int route, int status, uint64_t duration_
   // by the heartbeat it left before a long request.
   s.heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
   s.request_start_ns.store(0, std::memory_order_release);
+  s.gate.store(0, std::memory_order_release);  // whatever the handler forgot to leave
   s.state.store(static_cast<uint32_t>(WorkerState::idle), std::memory_order_release);
+}
+
+// Announce, then count: every worker publishes its gate before it counts the holders
+// (sequentially consistent stores and loads), so of two workers passing at once at
+// least one sees the other. The bound is never exceeded; at worst both back off.
+bool Scoreboard::enter_gate(int slot, uint64_t gate, int limit) {
+  if (gate == 0) return true;
+  SlotData& self = layout_->slots[slot];
+  self.gate.store(gate, std::memory_order_seq_cst);
+  int holders = 0;
+  for (int i = 0; i < kMaxWorkers; ++i) {
+    const SlotData& s = layout_->slots[i];
+    if (s.gate.load(std::memory_order_seq_cst) != gate) continue;
+    if (static_cast<WorkerState>(s.state.load(std::memory_order_acquire)) == WorkerState::free)
+      continue;
+    ++holders;
+  }
+  if (holders <= limit) return true;
+  self.gate.store(0, std::memory_order_seq_cst);
+  return false;
+}
+
+void Scoreboard::leave_gate(int slot) {
+  layout_->slots[slot].gate.store(0, std::memory_order_seq_cst);
 }
 
 int Scoreboard::route_index(std::string_view method, std::string_view pattern) const {

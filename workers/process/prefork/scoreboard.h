@@ -210,6 +210,13 @@ class Scoreboard {
   void set_route(int slot, std::string_view method, std::string_view route);
   // Counts the request (route index from route_index()) and marks the slot idle.
   void end_request(int slot, int route, int status, uint64_t duration_ns);
+  // Admission gates: a bound on how many requests of one kind run at once on this host
+  // (exports, one caller's log searches). `gate` names the kind (never 0); true when the
+  // slot now holds it, false when `limit` other slots already do. end_request() leaves
+  // the gate too, and a slot the master reclaims holds none, so a worker that dies in a
+  // request never leaks a place.
+  [[nodiscard]] bool enter_gate(int slot, uint64_t gate, int limit);
+  void leave_gate(int slot);
   // Index of (method, pattern) in the route table, or the "unmatched" index.
   [[nodiscard]] int route_index(std::string_view method, std::string_view pattern) const;
   [[nodiscard]] int unmatched_route() const;

@@ -7,17 +7,31 @@
 // accept), or the poll() it runs on a fresh unix connection, makes libfcgi drop that
 // connection -- a 502 for a request that had already been accepted. So the worker
 // keeps SIGTERM/SIGINT *blocked* for its whole life and checks for them with
-// sigpending() between requests; no system call is ever interrupted. An idle worker
+// sigpending() between requests; they never interrupt a system call. An idle worker
 // blocked in accept() is woken by the SO_RCVTIMEO the master put on the listening
-// socket (kAcceptWakeup): accept fails with EAGAIN, FCGX_Accept_r returns, the loop
+// socket (kAcceptWakeup): accept fails with EAGAIN, the loop
 // sees the pending signal and exits. Handlers are still installed before FCGX_Init,
 // because libfcgi installs its own (non-restarting) SIGTERM handler when it finds the
 // default disposition; ours never runs while the signal is blocked.
+//
+// The read deadline. nginx buffers whole requests before it connects, so a connection
+// whose request is still incomplete after fastcgi.read_timeout_ms is a broken or hostile
+// client, and it must not hold a worker until the master's request timeout. The worker
+// accepts the connection itself (libfcgi would read the params inside its own accept,
+// before the worker could start a clock) and hands the descriptor to libfcgi, whose
+// request has no listening socket, so libfcgi never accepts on its own. A one-shot
+// ITIMER_REAL, armed at accept and stopped once the request is read to its end, then
+// repeats every kDeadlineRepeatUs: SIGALRM (no SA_RESTART) interrupts whichever read is
+// blocked, libfcgi sees the error and drops the connection, and the worker goes back to
+// accept. The timer never runs while the handler works, so no database or response
+// write is ever interrupted.
 #include "prefork/worker.h"
 
 #include <fcgiapp.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,7 +52,12 @@ namespace ez::prefork {
 
 namespace {
 
-void on_stop_signal(int) {}  // never runs: the signals stay blocked (see above)
+void on_stop_signal(int) {}    // never runs: the signals stay blocked (see above)
+void on_read_deadline(int) {}  // runs only to interrupt a blocked read (see above)
+
+// After the deadline, SIGALRM again this often: a read that began just after one signal
+// is interrupted by the next.
+constexpr long kDeadlineRepeatUs = 50'000;
 
 void set_disposition(int sig, void (*handler)(int), int flags) {
   struct sigaction sa {};
@@ -64,6 +83,7 @@ void setup_signals() {
   set_disposition(SIGHUP, SIG_IGN, 0);  // reloads are the master's business
   set_disposition(SIGCHLD, SIG_DFL, 0);
   set_disposition(SIGQUIT, SIG_DFL, 0);
+  set_disposition(SIGALRM, on_read_deadline, 0);  // no SA_RESTART: it must interrupt
   sigset_t mask = stop_signals();
   sigprocmask(SIG_SETMASK, &mask, nullptr);
 }
@@ -88,6 +108,37 @@ bool connection_queued(int listen_fd) {
   pollfd pfd{listen_fd, POLLIN, 0};
   return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
 }
+
+// The read deadline of one connection (see the top of this file). RAII: whatever path
+// leaves the request, the timer stops.
+class ReadDeadline {
+ public:
+  explicit ReadDeadline(int timeout_ms) {
+    itimerval t{};
+    t.it_value.tv_sec = timeout_ms / 1000;
+    t.it_value.tv_usec = static_cast<suseconds_t>((timeout_ms % 1000) * 1000);
+    t.it_interval.tv_usec = kDeadlineRepeatUs;
+    armed_ = setitimer(ITIMER_REAL, &t, nullptr) == 0;
+    started_ = monotonic_ns();
+    timeout_ns_ = static_cast<uint64_t>(timeout_ms) * 1'000'000;
+  }
+  ~ReadDeadline() { stop(); }
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+
+  void stop() {
+    if (!armed_) return;
+    itimerval off{};
+    setitimer(ITIMER_REAL, &off, nullptr);
+    armed_ = false;
+  }
+  [[nodiscard]] bool expired() const { return monotonic_ns() - started_ >= timeout_ns_; }
+
+ private:
+  bool armed_ = false;
+  uint64_t started_ = 0;
+  uint64_t timeout_ns_ = 0;
+};
 
 std::string fcgi_param(FCGX_Request& req, const char* name) {
   const char* v = FCGX_GetParam(name, req.envp);
@@ -118,14 +169,17 @@ class RouteIndex {
 // The scoreboard's view of the request in flight, for the handler to label.
 class SlotScope final : public RequestScope {
  public:
-  SlotScope(Scoreboard& sb, int slot) : sb_(sb), slot_(slot) {}
+  SlotScope(Scoreboard& sb, int slot, ReadDeadline& deadline)
+      : sb_(sb), slot_(slot), deadline_(deadline) {}
   void set_route(std::string_view method, std::string_view route) override {
+    deadline_.stop();  // the request is read to its end (RequestScope's contract)
     sb_.set_route(slot_, method, route);
   }
 
  private:
   Scoreboard& sb_;
   int slot_;
+  ReadDeadline& deadline_;
 };
 
 class Worker {
@@ -135,7 +189,8 @@ class Worker {
 
   int serve() {
     FCGX_Request req;
-    if (FCGX_InitRequest(&req, spec_.listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+    // No listening socket for libfcgi: the worker accepts (see the top of this file).
+    if (FCGX_InitRequest(&req, -1, 0) != 0) {
       log::error("FCGX_InitRequest failed");
       return kExitFatal;
     }
@@ -153,15 +208,47 @@ class Worker {
         return kExitStopped;
       }
       sb.heartbeat(spec_.slot, monotonic_ns());
-      const int rc = FCGX_Accept_r(&req);
-      if (rc < 0) {
-        // EAGAIN: the accept wake-up timer (loop and look at the signals again).
-        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) continue;
-        log::error(std::string("accept on the FastCGI socket failed: ") +
-                   (rc > -4096 ? std::strerror(-rc) : "libfcgi error " + std::to_string(rc)));
+      const int fd = accept4(spec_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) {
+        // EAGAIN: the accept wake-up timer (loop and look at the signals again); the
+        // others are a client that left before the accept.
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
+            errno == EPROTO)
+          continue;
+        log::error(std::string("accept on the FastCGI socket failed: ") + std::strerror(errno));
         return kExitFatal;
       }
-      handle(req);
+      ReadDeadline deadline(spec_.settings->fastcgi_read_timeout_ms);
+      // libfcgi reads the params from this descriptor instead of accepting; kept open by
+      // the FCGX_Finish_r that FCGX_Accept_r starts with (nothing is in flight yet).
+      req.ipcFd = fd;
+      req.keepConnection = 1;
+      const int rc = FCGX_Accept_r(&req);
+      if (rc < 0) {
+        // libfcgi closed the connection: its params did not arrive in time or were not
+        // FastCGI. The pool is not affected; only this client is dropped.
+        log::warn(deadline.expired() ? "dropped a FastCGI connection whose request was not "
+                                       "read within fastcgi.read_timeout_ms"
+                                     : "dropped a FastCGI connection with a malformed request");
+        continue;
+      }
+      if (FCGX_GetError(req.in) != 0) {
+        // libfcgi reads params until the stream ends and takes a failed read for that end:
+        // a request whose params the deadline cut off would be served with none of them.
+        log::warn(
+            "dropped a FastCGI connection whose params were not read within "
+            "fastcgi.read_timeout_ms");
+        FCGX_Free(&req, 1);
+        continue;
+      }
+      handle(req, deadline);
+      deadline.stop();
+      // One request per connection (nginx keeps none, nginx/ezapi.conf): a client that
+      // asked to keep it open is closed here, before the next accept reuses `req`.
+      if (req.ipcFd >= 0) {
+        close(req.ipcFd);
+        req.ipcFd = -1;
+      }
       ++served;
       if (max_requests > 0 && served >= max_requests) {
         // The connection was closed by FCGX_Finish_r in handle(); nothing is in flight.
@@ -174,14 +261,14 @@ class Worker {
   }
 
  private:
-  void handle(FCGX_Request& req) {
+  void handle(FCGX_Request& req, ReadDeadline& deadline) {
     Scoreboard& sb = *spec_.scoreboard;
     const int slot = spec_.slot;
     const uint64_t started = monotonic_ns();
     // The params are in; the body is not read yet. Busy (and timed) from here.
     sb.begin_request(slot, fcgi_param(req, "REQUEST_METHOD"), started);
 
-    SlotScope scope(sb, slot);
+    SlotScope scope(sb, slot, deadline);
     const Served out = handler_.serve(req, scope);
     // Close without libfcgi's lingering close. By default FCGX_Finish_r shuts down the send
     // side and then polls and reads until nginx closes its end, so the worker sits idle for
@@ -229,7 +316,7 @@ int run_worker(const WorkerSpec& spec) {
 
   // The application's handler owns what a request needs (its lazily opened PostgreSQL
   // and Redis connections: nothing connects until a request needs it).
-  ScoreboardRuntime runtime(*spec.scoreboard);
+  ScoreboardRuntime runtime(*spec.scoreboard, spec.slot);
   WorkerEnv env;
   env.settings = spec.settings;
   env.runtime = &runtime;

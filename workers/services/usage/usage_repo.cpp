@@ -206,13 +206,15 @@ constexpr const char* kLogSelect =
 // $1 from, $2 to, $3 master_id, $4 key_id, $5 model, $6 provider_id, $7 status,
 // $8 status class, $9 request_id, $10 error_type, $11 cursor ts, $12 cursor id.
 // ts is bounded by literal-free parameters of an unnamed statement: PostgreSQL plans it
-// with their values, so only the window's partitions are in the plan.
+// with their values, so only the window's partitions are in the plan. A status class is a
+// range, not `status_code / 100`: folded with its value it implies the predicate of the
+// partial error indexes (sql/010_log_search.sql), which a division never does.
 constexpr const char* kLogWhere =
     " WHERE ts >= $1::timestamptz AND ts < $2::timestamptz"
     " AND ($3::bigint IS NULL OR master_id = $3) AND ($4::bigint IS NULL OR key_id = $4)"
     " AND ($5::text IS NULL OR model = $5) AND ($6::bigint IS NULL OR provider_id = $6)"
     " AND ($7::int IS NULL OR status_code = $7)"
-    " AND ($8::int IS NULL OR status_code / 100 = $8)"
+    " AND ($8::int IS NULL OR (status_code >= $8 * 100 AND status_code < $8 * 100 + 100))"
     " AND ($9::text IS NULL OR request_id = $9) AND ($10::text IS NULL OR error_type = $10)"
     " AND ($11::timestamptz IS NULL OR ts <= $11::timestamptz)"
     " AND ($11::timestamptz IS NULL OR (ts, id) < ($11::timestamptz, $12::bigint))"
@@ -343,6 +345,12 @@ Json::Value log_json(const LogCells& cells) {
     }
   }
   return j;
+}
+
+constexpr const char* kSetStatementTimeout = "SELECT set_config('statement_timeout', $1, true)";
+
+void limit_statement_time(pqxx::transaction_base& tx, int timeout_ms) {
+  tx.exec_params(kSetStatementTimeout, std::to_string(timeout_ms));
 }
 
 std::string logs_search_sql() {

@@ -64,6 +64,10 @@ struct LogColumn {
 // $12 cursor id, $13 limit), for EXPLAIN in tests.
 [[nodiscard]] std::string logs_search_sql();
 
+// statement_timeout for the rest of `tx` (SET LOCAL): a search past it fails with
+// SQLSTATE 57014, which db::translate answers as 503 query_timeout.
+void limit_statement_time(pqxx::transaction_base& tx, int timeout_ms);
+
 // Every log with this request_id (several if the balancer retried), newest first, within
 // the partitions of the last `days` days; master_id restricts to one master.
 [[nodiscard]] std::vector<LogCells> logs_by_request_id(pqxx::transaction_base& tx,

@@ -37,6 +37,12 @@ StorageError translate(const pqxx::pqxx_exception& e) {
             "refers to a missing resource or is still referenced", what};
   if (dynamic_cast<const pqxx::check_violation*>(&b))
     return {Failure::check_violation, ErrorCode::invalid_field, "value out of range", what};
+  // 57014 query_canceled: a statement_timeout (the searches set one) or a cancel request.
+  // The client asked for more work than the server gives one query; not a bug.
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&b); sql && sql->sqlstate() == "57014")
+    return {Failure::timed_out, ErrorCode::query_timeout,
+            "the query ran longer than the server allows; narrow the window or add filters",
+            what + " query: " + sql->query()};
   // The statement goes to the log (it names tables and values), never to the client.
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&b))
     return {Failure::other, ErrorCode::internal, "internal error",

@@ -27,6 +27,7 @@ enum class Failure {
   unique_violation,       // conflict: a service names the field (on_duplicate)
   foreign_key_violation,  // conflict: refers to a missing row, or is still referenced
   check_violation,        // invalid_field: a value a CHECK constraint refuses
+  timed_out,              // query_timeout: statement_timeout cancelled the statement
   other,                  // internal: a bug (bad SQL, a conversion, a deadlock...)
 };
 

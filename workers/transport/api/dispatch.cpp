@@ -72,6 +72,10 @@ void note_storage_failure(context::Context& ctx, const db::StorageError& e) {
     case db::Failure::other:
       log::error("sql error: " + e.detail());
       break;
+    case db::Failure::timed_out:
+      // A search or export past its statement timeout: worth seeing which query it was.
+      log::warn("statement timeout: " + e.detail());
+      break;
     case db::Failure::unique_violation:
     case db::Failure::foreign_key_violation:
     case db::Failure::check_violation:

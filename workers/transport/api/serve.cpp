@@ -28,7 +28,13 @@ ServeResult FastcgiServer::serve(FCGX_Request& fcgi, const OnRouted& on_routed) 
     const std::string pattern = m.route ? m.route->pattern : "unmatched";
     if (on_routed) on_routed(result.method, pattern);
 
-    if (read.too_large) {
+    if (read.broken) {
+      // Nothing to answer: the body is incomplete and the client is gone or too slow
+      // (fastcgi.read_timeout_ms). The 400 below is for a client that is still there.
+      out.route = pattern;
+      out.response = http::to_response(
+          http::ApiError(http::ErrorCode::bad_request, "the request was not received in full"));
+    } else if (read.too_large) {
       out.route = pattern;
       out.response = http::to_response(http::ApiError(
           http::ErrorCode::payload_too_large,

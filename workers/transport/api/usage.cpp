@@ -5,10 +5,14 @@
 // Exports stream (http::Response::stream): rows go out as they are fetched from a
 // server-side cursor; past usage.export_max_rows, or on an error after the headers are
 // out, the body ends with one error line (api/usage_view.h export_error_line).
+// Starvation guards (docs/operations.md "Overload"): exports take a place of
+// usage.export_max_concurrent per host, log searches one of usage.search_max_concurrent per
+// caller; searches and usage queries run under usage.search_timeout_ms.
 #include <chrono>
 #include <memory>
 #include <pqxx/pqxx>
 
+#include "api/admission.h"
 #include "api/auth.h"
 #include "api/master_auth.h"
 #include "api/routes.h"
@@ -31,8 +35,15 @@ usage::Scope logs_scope(context::Context& ctx, std::optional<int64_t> master, bo
   return {master, is_export, ctx.settings().usage_logs_max_window_days, unix_now_us()};
 }
 
+std::string master_caller(const MasterPrincipal& p) {
+  return "master:" + std::to_string(p.master.id);
+}
+
+// Not gated per caller like the log searches: usage reads the rollups (a bounded number of
+// rows however much was logged), and the console's dashboard asks for four at once.
 http::Response usage_answer(context::Context& ctx, const usage::UsageQuery& q) {
   pqxx::read_transaction tx(ctx.pg_read().conn());
+  usage::limit_statement_time(tx, ctx.settings().usage_search_timeout_ms);
   return http::json(200, usage_json(usage::query_usage(tx, q), q));
 }
 
@@ -72,16 +83,18 @@ http::Response admin_usage_export(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const usage::UsageQuery q =
       usage::parse_usage_query(req.query, usage_scope(ctx, std::nullopt, true));
+  auto place = admit_export(ctx);
   // The groups of a window are few (rollups): computed before the headers, so a database
   // error is still a proper error answer; then written out line by line.
   auto result = std::make_shared<usage::UsageResult>();
   {
     pqxx::read_transaction tx(ctx.pg_read().conn());
+    usage::limit_statement_time(tx, ctx.settings().usage_search_timeout_ms);
     *result = usage::query_usage(tx, q);
   }
   const int64_t max_rows = ctx.settings().usage_export_max_rows;
   http::Response r = streamed(q.format, "usage");
-  r.stream = [result, q, max_rows](const http::Response::Writer& put) {
+  r.stream = [result, q, max_rows, place](const http::Response::Writer& put) {
     if (q.format == usage::Format::csv) put(usage_csv_header(q.group_by));
     int64_t n = 0;
     for (const auto& row : result->rows) {
@@ -96,8 +109,10 @@ http::Response admin_usage_export(context::Context& ctx, http::Request& req) {
   return r;
 }
 
-Json::Value logs_page(context::Context& ctx, const usage::LogsQuery& q) {
+Json::Value logs_page(context::Context& ctx, const usage::LogsQuery& q, const std::string& caller) {
+  const auto place = admit_search(ctx, caller);
   pqxx::read_transaction tx(ctx.pg_read().conn());
+  usage::limit_statement_time(tx, ctx.settings().usage_search_timeout_ms);
   const auto rows = usage::query_logs(tx, q, q.limit + 1);
   Json::Value items(Json::arrayValue);
   const size_t shown = std::min(rows.size(), static_cast<size_t>(q.limit));
@@ -111,25 +126,28 @@ Json::Value logs_page(context::Context& ctx, const usage::LogsQuery& q) {
 }
 
 http::Response admin_logs(context::Context& ctx, http::Request& req) {
-  (void)require_admin(ctx, req);
-  return http::json(200,
-                    logs_page(ctx, usage::parse_logs_query(req.query, logs_scope(ctx, {}, false))));
+  const Actor a = require_admin(ctx, req);
+  return http::json(
+      200, logs_page(ctx, usage::parse_logs_query(req.query, logs_scope(ctx, {}, false)), a.name));
 }
 
 http::Response master_logs(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   return http::json(
-      200, logs_page(ctx, usage::parse_logs_query(req.query, logs_scope(ctx, p.master.id, false))));
+      200, logs_page(ctx, usage::parse_logs_query(req.query, logs_scope(ctx, p.master.id, false)),
+                     master_caller(p)));
 }
 
 http::Response admin_log(context::Context& ctx, http::Request& req) {
-  (void)require_admin(ctx, req);
+  const Actor a = require_admin(ctx, req);
   const std::string& id = req.param("request_id");
   if (id.size() > 128) http::not_found("log");
   // Bounded like every log read: the raw-log retention is the most there can be.
   const int64_t from =
       unix_now_us() - int64_t{ctx.settings().log_retention_days + 1} * usage::kDayUs;
+  const auto place = admit_search(ctx, a.name);
   pqxx::read_transaction tx(ctx.pg_read().conn());
+  usage::limit_statement_time(tx, ctx.settings().usage_search_timeout_ms);
   const auto rows = usage::logs_by_request_id(tx, id, std::nullopt, from);
   if (rows.empty()) http::not_found("log");
   // Several entries may share a request id (a retried delivery): the newest answers,
@@ -147,17 +165,19 @@ http::Response admin_logs_export(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const usage::LogsQuery q = usage::parse_logs_query(req.query, logs_scope(ctx, {}, true));
   const int64_t max_rows = ctx.settings().usage_export_max_rows;
-  // Declared now, so that a database that is down is a 503, not a broken body.
+  auto place = admit_export(ctx);
+  // The master kills a worker past workers.request_timeout_ms, which cut exports off
+  // without an error line (a client took them for complete): stop first, and say so.
+  const int64_t budget_ms = usage::export_time_budget_ms(ctx.settings().workers_request_timeout_ms);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(budget_ms);
+  // Declared now, so that a database that is down is a 503, not a broken body. No single
+  // FETCH (the first one sorts) may outlast the budget either.
   auto tx = std::make_shared<pqxx::read_transaction>(ctx.pg_read().conn());
+  usage::limit_statement_time(*tx, static_cast<int>(budget_ms));
   usage::declare_logs_cursor(*tx, q, max_rows);
   http::Response r = streamed(q.format, "logs");
   context::Context* c = &ctx;
-  // The master kills a worker past workers.request_timeout_ms, which cut exports off
-  // without an error line (a client took them for complete): stop first, and say so.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(usage::export_time_budget_ms(
-                                             ctx.settings().workers_request_timeout_ms));
-  r.stream = [tx, q, max_rows, c, deadline](const http::Response::Writer& put) {
+  r.stream = [tx, q, max_rows, c, deadline, place](const http::Response::Writer& put) {
     struct OutOfTime {};
     int64_t sent = 0;
     try {
@@ -189,9 +209,9 @@ http::Response admin_logs_export(context::Context& ctx, http::Request& req) {
                                 " rows: it would outlast workers.request_timeout_ms; narrow the "
                                 "window or the filters"));
     } catch (...) {
-      const ExportFailure f = export_failure(q.format, std::current_exception());
-      if (f.session_lost) {
-        c->pg().mark_broken();
+      const ExportFailure f = export_failure(q.format, std::current_exception(), sent);
+      if (f.session_lost || f.timed_out) {
+        if (f.session_lost) c->pg().mark_broken();
         log::warn("log export: " + f.detail);
       } else {
         log::error("log export failed: " + f.detail);

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "common/json_writer.h"
-#include "db/errors.h"
 #include "common/log.h"
+#include "db/errors.h"
 #include "db/json_columns.h"
 #include "http/response.h"
 #include "rollup/rollup_sql.h"
@@ -263,17 +263,28 @@ std::string export_error_line(usage::Format f, const std::string& code,
   return "#error," + usage::csv_field(code) + "," + usage::csv_field(message) + "\r\n";
 }
 
-ExportFailure export_failure(usage::Format f, std::exception_ptr failure) {
+ExportFailure export_failure(usage::Format f, std::exception_ptr failure, int64_t sent) {
   ExportFailure out;
   try {
     std::rethrow_exception(failure);
   } catch (...) {
     // The one table of storage failures (db/errors.h): a lost server is `unavailable`
     // whether libpqxx says broken_connection or passes on the server's 57P01.
-    if (const auto e = db::translate_current(); e && e->session_lost()) {
+    const auto e = db::translate_current();
+    if (e && e->session_lost()) {
       out.session_lost = true;
       out.detail = "postgres connection lost: " + e->detail();
       out.line = export_error_line(f, "unavailable", "database unavailable; export incomplete");
+      return out;
+    }
+    // The export's statement timeout (its time budget): the client learns how far it got.
+    if (e && e->failure() == db::Failure::timed_out) {
+      out.timed_out = true;
+      out.detail = "stopped after " + std::to_string(sent) + " rows: statement timeout";
+      out.line = export_error_line(f, "export_timeout",
+                                   "export stopped after " + std::to_string(sent) +
+                                       " rows: it would outlast workers.request_timeout_ms; "
+                                       "narrow the window or the filters");
       return out;
     }
     try {

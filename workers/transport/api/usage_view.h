@@ -51,12 +51,15 @@ void append_log_ndjson(std::string& out, const usage::LogCells& cells);
 
 // How an export stopped by an exception after its headers ends: a lost database is
 // `unavailable` (what a 503 says before the headers; the session is to be dropped), any
-// other failure `internal`. Call inside the catch block with std::current_exception().
+// other failure `internal`; the export's statement timeout `export_timeout`, naming the
+// `sent` rows. Call inside the catch block with std::current_exception().
 struct ExportFailure {
   std::string line;           // export_error_line(...)
   bool session_lost = false;  // the connection is dead: mark it broken
+  bool timed_out = false;     // the statement timeout stopped it: not a bug
   std::string detail;         // for the log
 };
-[[nodiscard]] ExportFailure export_failure(usage::Format f, std::exception_ptr failure);
+[[nodiscard]] ExportFailure export_failure(usage::Format f, std::exception_ptr failure,
+                                           int64_t sent = 0);
 
 }  // namespace ez::api

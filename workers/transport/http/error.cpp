@@ -25,7 +25,11 @@ int http_status(ErrorCode code) {
       return 413;
     case ErrorCode::unsupported_media:
       return 415;
+    case ErrorCode::too_many_requests:
+      return 429;
     case ErrorCode::queue_full:
+    case ErrorCode::overloaded:
+    case ErrorCode::query_timeout:
     case ErrorCode::unavailable:
       return 503;
     case ErrorCode::internal:
@@ -41,11 +45,12 @@ Response to_response(const ApiError& error) {
   if (!error.field().empty()) body["field"] = error.field();
   Response r = json(http_status(error.code()), body);
   if (error.code() == ErrorCode::unauthorized) r.header("WWW-Authenticate", "Bearer");
-  // Every 503 says when to come back (RFC 9110 15.6.4), so a client never has to guess:
-  // the error's own value, else one second (a database or Redis blip, a full queue).
+  // Every 503 and 429 says when to come back (RFC 9110 15.6.4, RFC 6585), so a client
+  // never has to guess: the error's own value, else one second (a database or Redis
+  // blip, a full queue).
   if (error.retry_after() > 0)
     r.header("Retry-After", std::to_string(error.retry_after()));
-  else if (r.status == 503)
+  else if (r.status == 503 || r.status == 429)
     r.header("Retry-After", std::to_string(kDefaultRetryAfterSeconds));
   return r;
 }

@@ -44,6 +44,8 @@ std::string reason(int status) {
       return "Payload Too Large";
     case 415:
       return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
     case 500:
       return "Internal Server Error";
     case 503:
@@ -118,6 +120,9 @@ ReadResult read_request(FCGX_Request& f, int64_t max_body_bytes) {
       }
     }
   }
+  // End of stdin and a read error look alike to FCGX_GetStr; only the stream's error
+  // tells a truncated body (the worker's read deadline, a client that went away) apart.
+  if (FCGX_GetError(f.in) != 0) out.broken = true;
   return out;
 }
 
@@ -132,11 +137,19 @@ void write_response(FCGX_Request& f, const Response& resp, const std::string& re
     head += "\r\n";
     FCGX_PutStr(head.data(), static_cast<int>(head.size()), f.out);
     // FCGX buffers and flushes as it fills: memory stays constant however long the body.
+    // A failed flush (EPIPE: nginx closed the connection because its client left) puts the
+    // stream in error for good; every later piece would be dropped, so stop at once.
     const Response::Writer put = [&f](std::string_view piece) {
-      if (!piece.empty()) FCGX_PutStr(piece.data(), static_cast<int>(piece.size()), f.out);
+      if (FCGX_GetError(f.out) != 0) throw ClientGone{};
+      if (piece.empty()) return;
+      if (FCGX_PutStr(piece.data(), static_cast<int>(piece.size()), f.out) < 0 ||
+          FCGX_GetError(f.out) != 0)
+        throw ClientGone{};
     };
     try {
       resp.stream(put);
+    } catch (const ClientGone&) {
+      log::info("streamed response stopped: the client closed the connection");
     } catch (const std::exception& e) {
       log::error(std::string("streamed response failed: ") + e.what());
     }

@@ -14,6 +14,7 @@ struct ReadResult {
   Request request;
   bool too_large = false;  // body exceeded the limit (it was still drained)
   bool bad_query = false;  // the query string could not be decoded
+  bool broken = false;     // stdin ended in an error (the connection broke mid-request)
 };
 
 // Builds the Request from the FastCGI params and reads the body to the end:
@@ -21,7 +22,8 @@ struct ReadResult {
 // connection is corrupted, so an oversized body is drained and dropped.
 [[nodiscard]] ReadResult read_request(FCGX_Request& fcgi, int64_t max_body_bytes);
 
-// Writes status line, headers (with X-Request-ID) and body.
+// Writes status line, headers (with X-Request-ID) and body. A streamed body stops at
+// the first failed write (the Writer throws http::ClientGone, caught here).
 void write_response(FCGX_Request& fcgi, const Response& response, const std::string& request_id);
 
 // A request id safe to echo: printable ASCII, at most 128 chars; else generated.

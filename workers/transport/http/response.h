@@ -21,6 +21,7 @@ struct Response {
   // Content-Length (nginx answers chunked) and calls it with a function that sends one
   // piece at a time, so the worker never holds the whole body. It must not throw: what
   // goes wrong after the headers are out is reported inside the body (see the exports).
+  // The one exception is the Writer's own ClientGone (below), which it must let through.
   using Writer = std::function<void(std::string_view)>;
   std::function<void(const Writer&)> stream;
 
@@ -29,6 +30,13 @@ struct Response {
     return *this;
   }
 };
+
+// Thrown by a streamed body's Writer at the first piece that cannot be written: the
+// client (nginx, after its own client went away) closed the connection, and nothing
+// more will ever reach anybody, so the stream stops there instead of reading the rest of
+// its rows. Deliberately not a std::exception: the catch-alls that turn a failure into
+// an error line in the body let it through without a word.
+struct ClientGone {};
 
 // Compact JSON (one line), UTF-8 emitted as is: common/json_text.h.
 using ez::to_json;

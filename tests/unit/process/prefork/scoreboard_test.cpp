@@ -368,4 +368,32 @@ BOOST_AUTO_TEST_CASE(status_and_latency_indexes) {
   BOOST_TEST(reason_name(RestartReason::recycle) == "recycle");
 }
 
+// The bound on exports and per-caller searches: counted across the slots of every process,
+// never exceeded, and freed by the end of the request or the loss of the worker.
+BOOST_AUTO_TEST_CASE(gates_admit_up_to_their_limit_across_slots) {
+  Scoreboard sb = Scoreboard::create(unique_name("gates"));
+  const int a = sb.claim_slot(1), b = sb.claim_slot(1), c = sb.claim_slot(1);
+  for (int s : {a, b, c}) sb.worker_ready(s, getpid());
+  BOOST_TEST(sb.enter_gate(a, 42, 1));
+  BOOST_TEST(!sb.enter_gate(b, 42, 1));  // the one place is a's
+  BOOST_TEST(sb.enter_gate(b, 7, 1));    // another gate has its own places
+  BOOST_TEST(sb.enter_gate(c, 42, 2));   // a limit of 2 admits a second holder
+  sb.leave_gate(a);
+  BOOST_TEST(sb.enter_gate(a, 42, 2));
+  BOOST_TEST(!sb.enter_gate(a, 42, 1));  // a refused slot holds nothing afterwards
+  BOOST_TEST(sb.enter_gate(a, 7, 2));
+
+  // The end of a request leaves the gate, whatever the handler did.
+  sb.begin_request(c, "GET", 1);
+  sb.end_request(c, -1, 200, 10);
+  BOOST_TEST(sb.enter_gate(a, 42, 1));
+
+  // A worker that died in its request: the master reclaims the slot, the place is free.
+  BOOST_TEST(!sb.enter_gate(b, 42, 1));
+  sb.release_slot(a);
+  BOOST_TEST(sb.enter_gate(b, 42, 1));
+  // Gate 0 is "none": always admitted, never counted.
+  BOOST_TEST(sb.enter_gate(c, 0, 1));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -163,4 +163,14 @@ BOOST_AUTO_TEST_CASE(on_duplicate_names_the_field_only_for_a_unique_violation) {
   BOOST_TEST(ez::db::on_duplicate([] { return 3; }, duplicate) == 3);
 }
 
+// A search past usage.search_timeout_ms is a clear JSON 503, not an internal error.
+BOOST_AUTO_TEST_CASE(a_statement_timeout_is_query_timeout) {
+  const StorageError e = translate(
+      pqxx::sql_error("canceling statement due to statement timeout", "SELECT 1", "57014"));
+  BOOST_TEST(code(e) == static_cast<int>(ErrorCode::query_timeout));
+  BOOST_TEST(e.failure() == Failure::timed_out);
+  BOOST_TEST(!e.session_lost());
+  BOOST_TEST(std::string(e.what()).find("narrow the window") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -94,6 +94,9 @@ BOOST_AUTO_TEST_CASE(every_code_maps_to_one_status_and_json) {
       {ErrorCode::conflict, 409, "conflict"},
       {ErrorCode::payload_too_large, 413, "payload_too_large"},
       {ErrorCode::queue_full, 503, "queue_full"},
+      {ErrorCode::too_many_requests, 429, "too_many_requests"},
+      {ErrorCode::overloaded, 503, "overloaded"},
+      {ErrorCode::query_timeout, 503, "query_timeout"},
       {ErrorCode::unavailable, 503, "unavailable"},
       {ErrorCode::internal, 500, "internal"},
   };
