@@ -17,6 +17,8 @@ class FakeRuntime final : public ez::Runtime {
  public:
   void count_redis_push_failure() override {}
   void record_resync(uint64_t) override {}
+  void record_redis_current() override {}
+  [[nodiscard]] double redis_push_age_seconds() const override { return 0; }
   [[nodiscard]] std::string metrics_text() const override { return {}; }
   [[nodiscard]] Json::Value status() const override { return {}; }
   bool enter_gate(uint64_t gate, int limit) override {
