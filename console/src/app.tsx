@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api } from './lib/api';
 import { hrefFor, type PageId, pagesFor, parseRoute, type Route } from './lib/router';
-import { clearSession, loadSession, saveSession, type Session } from './lib/session';
+import { beginSession, clearSession, isCurrent, loadSession, type Session } from './lib/session';
 import { AuditPage } from './pages/Audit';
 import { BindingsPage } from './pages/Bindings';
 import { DashboardPage } from './pages/Dashboard';
@@ -33,6 +33,18 @@ export function App() {
   const [toast, setToast] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
+  // A page restored from the back/forward cache after a sign-out (or a newer sign-in) in
+  // this tab: its screen and its in-memory credential are stale. The screen is emptied at
+  // once and the page loaded anew, which starts from what the tab holds now.
+  useEffect(() => {
+    const onShow = (e: PageTransitionEvent) => {
+      if (!e.persisted || !session || isCurrent(store(), session)) return;
+      document.body.replaceChildren();
+      location.reload();
+    };
+    addEventListener('pageshow', onShow);
+    return () => removeEventListener('pageshow', onShow);
+  }, [session]);
   useEffect(() => {
     const onPop = () => setRoute(current());
     addEventListener('popstate', onPop);
@@ -44,27 +56,34 @@ export function App() {
     return () => clearTimeout(t);
   }, [toast]);
 
-  const logout = (why?: string) => {
-    clearSession(store());
+  // Forgets the session in this page only; logout also ends it for the tab.
+  const drop = (why?: string) => {
     setSecret(null);
     setSession(null);
     setNotice(why);
   };
+  const logout = (why?: string) => {
+    clearSession(store());
+    drop(why);
+  };
 
-  const api = useMemo(
-    () => (session ? new Api(session.token, () => logout('The API refused the credential (401): sign in again.')) : null),
-    [session],
-  );
+  const api = useMemo(() => {
+    if (!session) return null;
+    const live = () => {
+      if (isCurrent(store(), session)) return true;
+      drop('This page was signed out: sign in again.');
+      return false;
+    };
+    return new Api(session.token, () => logout('The API refused the credential (401): sign in again.'), undefined, live);
+  }, [session]);
 
   if (!session || !api) {
     return (
       <LoginPage
         notice={notice}
         onLogin={(s, remember) => {
-          if (remember) saveSession(store(), s);
-          else clearSession(store());
           setNotice(undefined);
-          setSession(s);
+          setSession(beginSession(store(), s, remember));
         }}
       />
     );

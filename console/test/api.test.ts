@@ -62,6 +62,15 @@ describe('Api', () => {
     expect(f.calls[0]!.init!.body).toBe('{"name":"p"}');
     expect(f.calls[0]!.init!.credentials).toBe('omit');
   });
+  it('sends nothing once the session is no longer live', async () => {
+    const f = fakeFetch(200, '{}');
+    let live = true;
+    const api = new Api('tok', () => {}, f.fn, () => live);
+    await api.get('/providers');
+    live = false;
+    await expect(api.get('/providers')).rejects.toMatchObject({ code: 'signed_out' });
+    expect(f.calls.length).toBe(1);
+  });
   it('throws ApiError with the field and tells the app about a 401', async () => {
     let told = 0;
     const api401 = new Api('t', () => told++, fakeFetch(401, '{"error":"bad token","code":"unauthorized"}').fn);

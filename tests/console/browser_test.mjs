@@ -187,7 +187,7 @@ try {
     assert(r.status === 200, `/console/ answered ${r.status}`);
     const csp = r.headers.get('content-security-policy') ?? '';
     assert(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), `CSP is "${csp}"`);
-    assert(/no-cache/.test(r.headers.get('cache-control') ?? ''), 'index.html must be revalidated');
+    assert(/no-store/.test(r.headers.get('cache-control') ?? ''), 'index.html must never be stored (fresh build, no back/forward cache)');
     assert(/^text\/html/.test(r.headers.get('content-type') ?? ''), `index.html is served as ${r.headers.get('content-type')}`);
     const html = await r.text();
     assert(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(html), 'index.html has an inline script');
@@ -580,6 +580,48 @@ try {
       assert(txt.includes(want), `status page lacks "${want}"`);
     }
     await shot('status');
+  });
+
+  await step('sign-out is not undone by Back: no signed-in page comes back, no request with the old token', async () => {
+    // Pages opened by typing their URLs: each is its own document in the tab's history.
+    await page.goto(`${API}/console/audit`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('[data-testid=audit-table] tbody tr.clickable');
+    await page.goto(`${API}/console/providers`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('[data-testid=providers-table] tbody tr');
+    const sentAfter = [];
+    let signedOut = false;
+    const onRequest = (r) => {
+      const auth = r.headers().authorization ?? '';
+      if (signedOut && auth.includes(ADMIN)) sentAfter.push(`${r.method()} ${r.url()}`);
+    };
+    page.on('request', onRequest);
+    try {
+      await page.click('[data-testid=logout]');
+      await page.waitForSelector('[data-testid=login]');
+      signedOut = true;
+      await Promise.race([page.goBack({ waitUntil: 'load' }).catch(() => {}), sleep(5000)]);
+      await sleep(1000);
+      const seen = await page.evaluate(() => ({
+        url: location.pathname,
+        audit: !!document.querySelector('[data-testid=audit-table]'),
+        nav: !!document.querySelector('[data-testid=nav-providers]'),
+        login: !!document.querySelector('[data-testid=login]'),
+      }));
+      await shot('back-after-sign-out');
+      assert(seen.url === '/console/audit', `Back went to ${seen.url}`);
+      assert(!seen.audit && !seen.nav, 'Back after sign-out shows the signed-in audit page again');
+      assert(seen.login, 'Back after sign-out must show the sign-in page');
+      // What a user does next: click whatever is there.
+      await page.mouse.click(300, 200);
+      await page.click('[data-testid=nav-providers]').catch(() => {});
+      await sleep(1000);
+      assert(sentAfter.length === 0, `requests sent with the signed-out token: ${sentAfter.join(', ')}`);
+    } finally {
+      page.off('request', onRequest);
+    }
+    await fill('[data-testid=token]', ADMIN);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=nav-providers]');
   });
 
   await step('logout clears the credential; an admin JWT signs in; a master key opens the tenant view', async () => {

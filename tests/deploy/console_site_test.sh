@@ -47,10 +47,10 @@ header() { grep -i "^$2:" "$T/$1.h" | tr -d '\r' | sed 's/^[^:]*: *//'; }
 expect() { [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
 contains() { [[ "$2" == *"$3"* ]] || fail "$1: '$2' does not contain '$3'"; }
 
-log "index.html: no-cache, strict CSP"
+log "index.html: no-store (no back/forward cache after sign-out), strict CSP"
 expect "GET /console/" "$(req index "$base/console/")" 200
 contains "index content type" "$(header index Content-Type)" "text/html"
-expect "index cache" "$(header index Cache-Control)" "no-cache"
+expect "index cache" "$(header index Cache-Control)" "no-store"
 csp=$(header index Content-Security-Policy)
 for part in "default-src 'none'" "script-src 'self'" "style-src 'self'" "frame-ancestors 'none'" \
   "require-trusted-types-for 'script'"; do

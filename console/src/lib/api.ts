@@ -88,9 +88,13 @@ export class Api {
     private readonly token: string,
     private readonly onUnauthorized: (e: ApiError) => void = () => {},
     private readonly fetchFn: FetchFn = (i, o) => fetch(i, o),
+    // Asked before every request: false once the session is over (signed out in this
+    // tab), and then nothing is sent with the old credential.
+    private readonly live: () => boolean = () => true,
   ) {}
 
   private async raw(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+    if (!this.live()) throw new ApiError(401, 'signed out: sign in again', 'signed_out');
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: accept };
     const init: RequestInit = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
     if (body !== undefined) {
