@@ -162,6 +162,16 @@ async function clickInRow(tableTestId, text, buttonTestId) {
   );
 }
 
+// Whether the row of a table that contains `text` also contains `want`.
+function rowHasText(tableTestId, text, want) {
+  return page.evaluate(
+    (t, txt, w) => [...document.querySelectorAll(`[data-testid=${t}] tbody tr`)].some((r) => r.textContent.includes(txt) && r.textContent.includes(w)),
+    tableTestId,
+    text,
+    want,
+  );
+}
+
 async function readSecret() {
   await page.waitForSelector('[data-testid=secret-dialog] [data-testid=secret-value]', { visible: true });
   const secret = await page.$eval('[data-testid=secret-value]', (el) => el.value);
@@ -322,6 +332,10 @@ try {
     assert((await api('GET', '/master/self', undefined, masterKey)).status === 401, 'the old master key still works');
     assert((await api('GET', '/master/self', undefined, rotated)).status === 200, 'the new master key does not work');
     masterKey = rotated;
+    // The row shows the new key's prefix at once, without Refresh.
+    const prefix = (await api('GET', `/admin/masters/${masterId}`)).json.key_prefix;
+    assert(prefix && rotated.startsWith(prefix), `master prefix ${prefix} is not the new key's`);
+    await waitFor(() => rowHasText('masters-table', `acme-${RUN}`, prefix), `the master row showing the new prefix ${prefix}`, 3000);
   });
 
   await step('keys page: rotate a key (new secret once, old hash leaves Redis)', async () => {
@@ -334,6 +348,10 @@ try {
     await waitFor(() => redis('HGET', 'config:keys', sha256(rotated)), 'the rotated key in Redis');
     await waitFor(() => redis('HEXISTS', 'config:keys', sha256(childKey)) === '0', 'the old key gone from Redis');
     childKey = rotated;
+    // The row shows the new key's prefix at once, without Refresh.
+    const prefix = (await api('GET', `/keys/${childKeyId}`)).json.key_prefix;
+    assert(prefix && rotated.startsWith(prefix), `key prefix ${prefix} is not the new key's`);
+    await waitFor(() => rowHasText('keys-table', `ci-${RUN}`, prefix), `the key row showing the new prefix ${prefix}`, 3000);
     await shot('keys');
   });
 

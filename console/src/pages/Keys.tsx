@@ -4,7 +4,7 @@ import { fmtTime } from '../lib/format';
 import { useApp } from '../ui/context';
 import { ConfirmDialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
-import { ResourcePage, type ResourceSpec } from '../ui/ResourcePage';
+import { ResourcePage, type ResourceSpec, type RowTools } from '../ui/ResourcePage';
 import { emptyKeyForm, type Key, KeyFormFields, keyFormToBody, type KeyWithSecret, keyToForm, modelLimitsText } from './keyform';
 import { listText, StatusToggle, statusCol } from './common';
 
@@ -13,7 +13,7 @@ export function KeysPage(props: { params: Record<string, string> }) {
   const admin = app.session.role === 'admin';
   const masterFilter = admin ? (props.params['master_id'] ?? '') : '';
   const [statusFilter, setStatusFilter] = useState('');
-  const [rotating, setRotating] = useState<Key | null>(null);
+  const [rotating, setRotating] = useState<{ row: Key; tools: RowTools<Key> } | null>(null);
   const [rotateErr, setRotateErr] = useState<unknown>(null);
   const base = admin ? '/keys' : '/master/keys';
 
@@ -74,7 +74,7 @@ export function KeysPage(props: { params: Record<string, string> }) {
       ? (r, tools) => (
           <>
             <StatusToggle api={app.api} path={`/keys/${seg(r.id)}`} status={r.status} tools={tools} />
-            <button type="button" class="small" data-testid="rotate" onClick={() => setRotating(r)}>
+            <button type="button" class="small" data-testid="rotate" onClick={() => setRotating({ row: r, tools })}>
               Rotate
             </button>
           </>
@@ -105,14 +105,16 @@ export function KeysPage(props: { params: Record<string, string> }) {
       {rotating ? (
         <ConfirmDialog
           title="Rotate key?"
-          message={`Key “${rotating.name || rotating.id}” gets a new secret; the old one stops working at once.`}
+          message={`Key “${rotating.row.name || rotating.row.id}” gets a new secret; the old one stops working at once.`}
           confirmLabel="Rotate"
           danger
           onClose={() => setRotating(null)}
           onConfirm={async () => {
             try {
-              const k = await app.api.post<KeyWithSecret>(`/keys/${seg(rotating.id)}/rotate`);
+              const k = await app.api.post<KeyWithSecret>(`/keys/${seg(rotating.row.id)}/rotate`);
               setRotating(null);
+              const { key: _secret, ...row } = k;
+              rotating.tools.replace(row);
               app.showSecret(`Key #${k.id} rotated`, k.key, 'The previous secret no longer works.');
             } catch (e) {
               setRotating(null);

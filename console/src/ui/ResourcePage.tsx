@@ -11,8 +11,11 @@ import type { FormState } from './fields';
 import { useCursorList } from './hooks';
 import { type Column, DataTable } from './Table';
 
-export interface RowTools {
+export interface RowTools<T = unknown> {
   reload: () => void;
+  // Puts the API's answer for this row in its place (a rotation's new prefix), keeping
+  // the loaded pages and the scroll position.
+  replace: (row: T) => void;
   edit: () => void;
   remove: () => void;
   setError: (e: unknown) => void;
@@ -37,7 +40,7 @@ export interface ResourceSpec<T> {
   afterCreate?: (created: unknown) => void;
   update?: (api: Api, r: T, body: Record<string, unknown>) => Promise<unknown>;
   remove?: (api: Api, r: T) => Promise<void>;
-  rowActions?: (r: T, tools: RowTools) => ComponentChildren;
+  rowActions?: (r: T, tools: RowTools<T>) => ComponentChildren;
   toolbar?: ComponentChildren;
   intro?: ComponentChildren;
 }
@@ -132,6 +135,8 @@ export function ResourcePage<T extends object>(props: { spec: ResourceSpec<T> })
               <span class="row-actions">
                 {s.rowActions?.(r, {
                   reload: () => void list.reload(),
+                  replace: (updated: T) =>
+                    list.setItems((items) => items.map((x) => (s.rowKey(x) === s.rowKey(updated) ? updated : x))),
                   edit: () => openEdit(r),
                   remove: () => setDeleting(r),
                   setError: setActionErr,
