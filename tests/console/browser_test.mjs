@@ -663,6 +663,26 @@ try {
     await nav('keys');
     await waitFor(() => page.evaluate((n) => document.querySelector('[data-testid=keys-table]')?.textContent.includes(n), `ci-${RUN}`), 'the master’s own key');
     await shot('tenant-keys');
+    // The tenant's Edit form offers only what a master may change, and saving works.
+    await clickInRow('keys-table', `ci-${RUN}`, 'edit');
+    await page.waitForSelector('[data-testid=form-dialog] input[name=name]', { visible: true });
+    const offered = await page.$$eval('[data-testid=form-dialog] [name]', (els) => els.map((e) => e.getAttribute('name')));
+    for (const adminOnly of ['group', 'namespaces', 'scopes', 'allow_ips', 'expires_at', 'master_id']) {
+      assert(!offered.includes(adminOnly), `the tenant's Edit key form offers ${adminOnly} (fields: ${offered})`);
+    }
+    await shot('tenant-key-edit');
+    await fill('[data-testid=form-dialog] input[name=name]', `ci-${RUN}-renamed`);
+    await page.click('[data-testid=save]');
+    await waitFor(
+      () =>
+        page.evaluate(() => {
+          if (!document.querySelector('[data-testid=form-dialog]')) return 'saved';
+          const e = document.querySelector('[data-testid=form-dialog] [data-testid=error]');
+          return e ? `error: ${e.textContent}` : null;
+        }),
+      'the tenant edit to be saved or refused',
+    ).then((outcome) => assert(outcome === 'saved', `the tenant's key edit failed: ${outcome}`));
+    await waitFor(() => rowHasText('keys-table', `ci-${RUN}-renamed`, `ci-${RUN}`), 'the renamed key row');
     // The tenant disables its own key; the balancer's snapshot follows.
     await clickInRow('keys-table', `ci-${RUN}`, 'set-disabled');
     await waitFor(() => JSON.parse(redis('HGET', 'config:keys', sha256(childKey)) || '{}').status === 'disabled', 'the key disabled in Redis');

@@ -58,16 +58,18 @@ export function KeysPage(props: { params: Record<string, string> }) {
     ],
     emptyForm: () => emptyKeyForm(masterFilter),
     toForm: keyToForm,
-    toBody: (f, editing) => keyFormToBody(f, { withMaster: admin, editing: editing !== null }),
-    renderForm: (f, set, err, editing) => <KeyFormFields f={f} set={set} err={err} withMaster={admin} editing={editing !== null} />,
+    toBody: (f, editing) => keyFormToBody(f, { withMaster: admin, editing: editing !== null, tenant: !admin }),
+    renderForm: (f, set, err, editing) => (
+      <KeyFormFields f={f} set={set} err={err} withMaster={admin} editing={editing !== null} tenant={!admin} />
+    ),
     create: (api, body) => api.post<KeyWithSecret>(base, body),
     afterCreate: (k) => {
       const key = k as KeyWithSecret & { warnings?: string[] };
       const warn = Array.isArray(key.warnings) && key.warnings.length ? ` Warning: ${key.warnings.join('; ')}` : '';
       app.showSecret(`Key #${key.id} created`, key.key, `Prefix ${key.key_prefix}; master ${key.master_id}.${warn}`);
     },
-    // A master may change name, status and model limits of its own keys (the API names
-    // any other field it refuses).
+    // A master may change name, status and model limits of its own keys; the form offers
+    // nothing else (TENANT_EDITABLE).
     update: (api, r, body) => api.put(`${base}/${seg(r.id)}`, body),
     remove: (api, r) => api.del(`${base}/${seg(r.id)}`),
     rowActions: admin
