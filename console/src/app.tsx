@@ -32,6 +32,7 @@ export function App() {
   const [secret, setSecret] = useState<{ title: string; secret: string; note?: string } | null>(null);
   const [toast, setToast] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [menuOpen, setMenuOpen] = useState(false);
 
   // A page restored from the back/forward cache after a sign-out (or a newer sign-in) in
   // this tab: its screen and its in-memory credential are stale. The screen is emptied at
@@ -94,6 +95,7 @@ export function App() {
   const navigate = (p: PageId, params: Record<string, string | undefined> = {}) => {
     history.pushState(null, '', hrefFor(p, params));
     setRoute(current());
+    setMenuOpen(false);
     scrollTo(0, 0);
   };
   const ctx: AppCtx = {
@@ -121,13 +123,38 @@ export function App() {
   return (
     <Ctx.Provider value={ctx}>
       <div class="shell">
-        <nav class="side" aria-label="Main">
-          <div class="brand">EZ-API</div>
+        <a
+          class="skip"
+          href="#main"
+          data-testid="skip-link"
+          onClick={(e) => {
+            e.preventDefault();
+            document.getElementById('main')?.focus();
+          }}
+        >
+          Skip to content
+        </a>
+        <nav class={menuOpen ? 'side open' : 'side'} aria-label="Main">
+          <div class="brand-row">
+            <div class="brand">EZ-API</div>
+            <button
+              type="button"
+              class="menu-toggle"
+              aria-expanded={menuOpen}
+              aria-controls="nav-links"
+              data-testid="menu-toggle"
+              onClick={() => setMenuOpen(!menuOpen)}
+            >
+              {menuOpen ? 'Close menu' : 'Menu'}
+            </button>
+          </div>
+          <div class="links" id="nav-links">
           {pages.map((p) => (
             <a
               key={p.id}
               href={hrefFor(p.id)}
               class={p.id === page ? 'active' : undefined}
+              aria-current={p.id === page ? 'page' : undefined}
               data-testid={`nav-${p.id}`}
               onClick={(e) => {
                 if (e.ctrlKey || e.metaKey || e.shiftKey) return;
@@ -145,8 +172,11 @@ export function App() {
               Sign out
             </button>
           </div>
+          </div>
         </nav>
-        <main class="content">{body}</main>
+        <main class="content" id="main" tabIndex={-1}>
+          {body}
+        </main>
       </div>
       {secret ? <SecretDialog title={secret.title} secret={secret.secret} note={secret.note} onClose={() => setSecret(null)} /> : null}
       {toast ? (

@@ -600,6 +600,44 @@ try {
     await shot('status');
   });
 
+  await step('narrow screens: a menu opens the pages, and no page scrolls sideways at 390 and 360 px', async () => {
+    try {
+      for (const width of [390, 360]) {
+        await page.setViewport({ width, height: 800 });
+        await page.goto(`${API}/console/`, { waitUntil: 'networkidle0' });
+        await page.waitForSelector('section[data-testid=dashboard]', { visible: true });
+        const hidden = await page.$eval('[data-testid=nav-logs]', (e) => e.getBoundingClientRect().height === 0);
+        assert(hidden, `at ${width}px the page links must be behind the menu`);
+        for (const id of ['dashboard', 'providers', 'masters', 'keys', 'models', 'bindings', 'features', 'logs', 'audit', 'status']) {
+          await page.click('[data-testid=menu-toggle]');
+          await page.waitForSelector(`[data-testid=nav-${id}]`, { visible: true });
+          await page.click(`[data-testid=nav-${id}]`);
+          await page.waitForSelector(`section[data-testid=${id}]`, { visible: true });
+          await sleep(700);
+          const m = await page.evaluate(() => ({
+            sw: document.scrollingElement.scrollWidth,
+            iw: innerWidth,
+            menuClosed: document.querySelector('[data-testid=menu-toggle]').getAttribute('aria-expanded') === 'false',
+          }));
+          if (width === 390 && ['dashboard', 'keys', 'logs'].includes(id)) await shot(`narrow-${width}-${id}`, false);
+          assert(m.sw <= m.iw, `at ${width}px the ${id} page is ${m.sw}px wide (scrolls sideways)`);
+          assert(m.menuClosed, `the menu stays open after choosing ${id}`);
+        }
+      }
+    } finally {
+      await page.setViewport({ width: 1400, height: 900 });
+    }
+    // The skip link is the first stop of the keyboard and moves focus to the content.
+    await page.goto(`${API}/console/keys`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('section[data-testid=keys]');
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+    assert(first === 'skip-link', `the first Tab stop is ${first}, not the skip link`);
+    await page.keyboard.press('Enter');
+    const focused = await page.evaluate(() => document.activeElement?.id);
+    assert(focused === 'main', `the skip link moved focus to "${focused}", not the content`);
+  });
+
   await step('sign-out is not undone by Back: no signed-in page comes back, no request with the old token', async () => {
     // Pages opened by typing their URLs: each is its own document in the tab's history.
     await page.goto(`${API}/console/audit`, { waitUntil: 'networkidle0' });
