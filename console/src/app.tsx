@@ -5,6 +5,7 @@ import { beginSession, clearSession, isCurrent, loadSession, type Session } from
 import { AuditPage } from './pages/Audit';
 import { BindingsPage } from './pages/Bindings';
 import { DashboardPage } from './pages/Dashboard';
+import { NotFoundPage } from './pages/NotFound';
 import { FeaturesPage } from './pages/Features';
 import { KeysPage } from './pages/Keys';
 import { LoginPage } from './pages/Login';
@@ -91,7 +92,9 @@ export function App() {
   }
 
   const pages = pagesFor(session.role);
-  const page = pages.some((p) => p.id === route.page) ? route.page : 'dashboard';
+  // A page this credential does not have (a tenant on /console/providers) is not found
+  // for it, like a mistyped path.
+  const page = pages.some((p) => p.id === route.page) ? route.page : null;
   const navigate = (p: PageId, params: Record<string, string | undefined> = {}) => {
     history.pushState(null, '', hrefFor(p, params));
     setRoute(current());
@@ -117,7 +120,8 @@ export function App() {
     case 'logs': body = <LogsPage key={JSON.stringify(route.params)} params={route.params} />; break;
     case 'audit': body = <AuditPage />; break;
     case 'status': body = <StatusPage />; break;
-    default: body = <DashboardPage />;
+    case 'dashboard': body = <DashboardPage params={route.params} />; break;
+    default: body = <NotFoundPage path={location.pathname} />;
   }
 
   return (

@@ -561,6 +561,35 @@ try {
     const tops = await page.evaluate(() => document.querySelector('[data-testid=top-models]').textContent);
     assert(tops.includes('gpt-4o'), `top models should list gpt-4o: ${tops}`);
     await shot('dashboard');
+    // At 1440 px the top-N tables fit their cards (Cost is not behind a scrollbar) and
+    // the big latency number says what it is.
+    await page.setViewport({ width: 1440, height: 900 });
+    try {
+      await sleep(500);
+      const fit = await page.$$eval('section[data-testid=dashboard] .top', (els) =>
+        els.map((e) => ({ id: e.dataset.testid, over: e.scrollWidth - e.clientWidth })),
+      );
+      for (const f of fit) assert(f.over <= 0, `at 1440px ${f.id} overflows its card by ${f.over}px`);
+      const latency = await page.$$eval('section[data-testid=dashboard] .tile', (ts) =>
+        ts.map((t) => t.querySelector('.tile-label')?.textContent ?? '').find((l) => /latency/i.test(l)),
+      );
+      assert(/p95/.test(latency ?? ''), `the latency tile's label does not say which figure it shows: "${latency}"`);
+      await shot('dashboard-1440', false);
+    } finally {
+      await page.setViewport({ width: 1400, height: 900 });
+    }
+    // The chosen period survives going to another page and back.
+    await page.select('[data-testid=range]', '7d');
+    await waitFor(() => page.evaluate(() => new URLSearchParams(location.search).get('range') === '7d'), 'the period in the URL');
+    await nav('keys');
+    await nav('dashboard');
+    const kept = await page.$eval('[data-testid=range]', (e) => e.value);
+    assert(kept === '7d', `the dashboard period reset to ${kept} after navigation`);
+    await page.goBack();
+    await page.waitForSelector('section[data-testid=keys]', { visible: true });
+    await page.goBack();
+    await page.waitForSelector('section[data-testid=dashboard]', { visible: true });
+    assert((await page.$eval('[data-testid=range]', (e) => e.value)) === '7d', 'Back does not restore the period');
   });
 
   await step('audit: before/after diff with secrets masked', async () => {
@@ -598,6 +627,13 @@ try {
       assert(txt.includes(want), `status page lacks "${want}"`);
     }
     await shot('status');
+  });
+
+  await step('an unknown console path says not found instead of showing the dashboard', async () => {
+    await page.goto(`${API}/console/no-such-page`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('[data-testid=not-found]', { visible: true });
+    assert(!(await page.$('section[data-testid=dashboard]')), 'the dashboard is shown for an unknown path');
+    await shot('not-found');
   });
 
   await step('narrow screens: a menu opens the pages, and no page scrolls sideways at 390 and 360 px', async () => {

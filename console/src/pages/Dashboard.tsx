@@ -53,11 +53,15 @@ function TopTable(props: { title: string; rows: UsageRow[]; currency: string; te
   );
 }
 
-export function DashboardPage() {
+// The period lives in the URL (?range=7d), so it survives going to another page and back,
+// a reload and a shared link.
+export function DashboardPage(props: { params: Record<string, string> }) {
   const app = useApp();
   const admin = app.session.role === 'admin';
   const path = admin ? '/admin/usage' : '/master/usage';
-  const [preset, setPreset] = useState<RangePreset>('24h');
+  const asked = props.params['range'];
+  const preset: RangePreset = RANGES.find((r) => r.id === asked)?.id ?? '24h';
+  const setPreset = (p: RangePreset) => app.navigate('dashboard', { range: p === '24h' ? undefined : p });
   const [data, setData] = useState<Partial<Record<GroupBy, UsageReport>>>({});
   const [err, setErr] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
@@ -140,7 +144,7 @@ export function DashboardPage() {
         <Tile label="Errors" value={fmtInt(totals.errors)} sub={rate === null ? 'error rate –' : `error rate ${fmtPct(totals.errors ?? 0, totals.requests ?? 0)}`} bad={(rate ?? 0) > 0.05} />
         <Tile label="Tokens" value={fmtCompact(totals.total_tokens)} sub={`${fmtCompact(totals.prompt_tokens)} in · ${fmtCompact(totals.completion_tokens)} out`} />
         <Tile label="Cost" value={fmtCost(totals.cost, currency)} sub={totals.unpriced_requests ? `${fmtInt(totals.unpriced_requests)} unpriced requests` : undefined} />
-        <Tile label="Latency p50 / p95 / p99" value={fmtMs(totals.latency_p95_ms)} sub={`${fmtMs(totals.latency_p50_ms)} / ${fmtMs(totals.latency_p95_ms)} / ${fmtMs(totals.latency_p99_ms)}`} />
+        <Tile label="Latency (p95)" value={fmtMs(totals.latency_p95_ms)} sub={`p50 ${fmtMs(totals.latency_p50_ms)} · p99 ${fmtMs(totals.latency_p99_ms)}`} />
       </div>
       {s ? (
         <div class="charts">
