@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './lib/api';
 import { hrefFor, type PageId, pagesFor, parseRoute, type Route } from './lib/router';
 import { beginSession, clearSession, isCurrent, loadSession, type Session } from './lib/session';
@@ -34,6 +34,10 @@ export function App() {
   const [toast, setToast] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [menuOpen, setMenuOpen] = useState(false);
+  // The query of each page as last seen (the dashboard's period): the menu links back to
+  // it, so a page looks as it was left.
+  const lastParams = useRef<Partial<Record<PageId, Record<string, string>>>>({});
+  if (route.page) lastParams.current[route.page] = route.params;
 
   // A page restored from the back/forward cache after a sign-out (or a newer sign-in) in
   // this tab: its screen and its in-memory credential are stale. The screen is emptied at
@@ -156,14 +160,14 @@ export function App() {
           {pages.map((p) => (
             <a
               key={p.id}
-              href={hrefFor(p.id)}
+              href={hrefFor(p.id, p.id === 'dashboard' ? lastParams.current.dashboard : {})}
               class={p.id === page ? 'active' : undefined}
               aria-current={p.id === page ? 'page' : undefined}
               data-testid={`nav-${p.id}`}
               onClick={(e) => {
                 if (e.ctrlKey || e.metaKey || e.shiftKey) return;
                 e.preventDefault();
-                navigate(p.id);
+                navigate(p.id, p.id === 'dashboard' ? lastParams.current.dashboard : {});
               }}
             >
               {p.title}
