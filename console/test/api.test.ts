@@ -1,3 +1,4 @@
+import { FieldError } from '../src/lib/forms';
 import { describe, expect, it } from 'vitest';
 import { Api, ApiError, describeError, qs, toApiError } from '../src/lib/api';
 
@@ -47,6 +48,13 @@ describe('qs', () => {
   it('drops empty values and encodes the rest', () => {
     expect(qs({ a: 1, b: '', c: null, d: undefined, e: 'x y&z' })).toBe('?a=1&e=x+y%26z');
     expect(qs({})).toBe('');
+  });
+});
+
+describe('client-side field errors', () => {
+  it('name their field and say nothing was sent, not the class name', () => {
+    const d = describeError(new FieldError('max_child_keys', 'max_child_keys must be a whole number'));
+    expect(d).toEqual({ message: 'max_child_keys must be a whole number', field: 'max_child_keys', detail: 'not sent' });
   });
 });
 

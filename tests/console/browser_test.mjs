@@ -257,6 +257,7 @@ try {
     const err = await page.$eval('[data-testid=form-dialog] [data-testid=error]', (e) => e.textContent);
     assert(err.includes('base_url'), `the error must name the field base_url: "${err}"`);
     assert(await page.$('[data-testid=form-dialog] .field.bad[data-field=base_url]'), 'the base_url field is not highlighted');
+    await waitFor(() => page.evaluate(() => document.activeElement?.getAttribute('name') === 'base_url'), 'focus on the refused field base_url', 3000);
     await shot('provider-error');
     await fill('[data-testid=form-dialog] input[name=base_url]', 'https://api.example.com');
     await fill('[data-testid=form-dialog] input[name=name]', XSS_NAME);
@@ -286,6 +287,14 @@ try {
     const xss = await page.evaluate(() => window.__xss);
     assert(xss === undefined && dialogs.length === 0, `script from a provider name ran (__xss=${xss}, dialogs=${dialogs})`);
     await shot('providers');
+    // Escape from a dialog gives the focus back to the button that opened it.
+    await page.focus('[data-testid=create]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=form-dialog]', { visible: true });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=form-dialog]', { hidden: true });
+    const back = await page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+    assert(back === 'create', `after Escape the focus is on ${back}, not the button that opened the dialog`);
   });
 
   await step('create a master: its key is shown once', async () => {

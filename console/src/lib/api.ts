@@ -1,3 +1,5 @@
+import { FieldError } from './forms';
+
 // The REST client: one place that adds the credential, parses JSON and turns every
 // non-2xx answer into an ApiError carrying the API's message, code and field.
 
@@ -59,6 +61,8 @@ export function describeError(e: unknown): { message: string; field?: string; de
     if (e.field) out.field = e.field;
     return out;
   }
+  // A form value the console could not turn into JSON: nothing was sent.
+  if (e instanceof FieldError) return { message: e.message, field: e.field, detail: 'not sent' };
   if (e instanceof Error) return { message: e.message, detail: e.name };
   return { message: String(e), detail: '' };
 }

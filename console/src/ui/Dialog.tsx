@@ -12,9 +12,13 @@ export function Dialog(props: {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
+    // Focus goes back where it came from when the dialog closes (Escape, Cancel, Save),
+    // not to the page's body, so a keyboard user keeps their place.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (d && !d.open) d.showModal();
     return () => {
       if (d?.open) d.close();
+      if (opener?.isConnected) opener.focus();
     };
   }, []);
   return (

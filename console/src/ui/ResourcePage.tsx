@@ -45,6 +45,16 @@ export interface ResourceSpec<T> {
   intro?: ComponentChildren;
 }
 
+// After a refused submit, the field the error names gets the focus (once it is drawn as
+// bad), so the user lands where the fix is.
+export function focusField(field: string | undefined) {
+  if (!field) return;
+  requestAnimationFrame(() => {
+    const box = [...document.querySelectorAll<HTMLElement>('dialog[open] [data-field]')].find((f) => f.dataset['field'] === field);
+    box?.querySelector<HTMLElement>('input, textarea, select')?.focus();
+  });
+}
+
 export function ResourcePage<T extends object>(props: { spec: ResourceSpec<T> }) {
   const s = props.spec;
   const app = useApp();
@@ -92,6 +102,7 @@ export function ResourcePage<T extends object>(props: { spec: ResourceSpec<T> })
       void list.reload();
     } catch (err) {
       setFormErr(err);
+      focusField(describeError(err).field);
     } finally {
       setBusy(false);
     }
