@@ -605,6 +605,29 @@ try {
     await nav('audit');
     await page.waitForSelector('[data-testid=audit-table] tbody tr.clickable');
     await shot('audit');
+    // The keyboard opens an entry (Enter on a focused row), and Escape returns to that row.
+    await page.focus('[data-testid=audit-table] tbody tr.clickable');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=audit-detail]', { visible: true });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=audit-detail]', { hidden: true });
+    const refocused = await page.evaluate(() => document.activeElement?.matches('[data-testid=audit-table] tbody tr.clickable'));
+    assert(refocused, 'after Escape the focus is not back on the audit row that opened the detail');
+    // Columns sort: the header says how (aria-sort), the rows follow.
+    const sortedIds = async () =>
+      page.$$eval('[data-testid=audit-table] tbody tr.clickable', (rs) => rs.map((r) => Number(r.cells[4].textContent)).filter((n) => n > 0));
+    const idCol = await page.$$eval('[data-testid=audit-table] thead th', (ths) => ths.map((t) => t.textContent).findIndex((t) => /^ID/.test(t)));
+    assert(idCol === 4, `the audit table's ID column is #${idCol}`);
+    await page.click('[data-testid=audit-table] [data-testid=sort-resource_id]');
+    assert(
+      (await page.$eval('[data-testid=audit-table] [data-testid=sort-resource_id]', (b) => b.closest('th').getAttribute('aria-sort'))) === 'ascending',
+      'aria-sort is not ascending after one click',
+    );
+    const asc = await sortedIds();
+    assert(asc.every((v, i) => i === 0 || asc[i - 1] <= v), `ids not ascending: ${asc.slice(0, 10)}`);
+    await page.click('[data-testid=audit-table] [data-testid=sort-resource_id]');
+    const desc = await sortedIds();
+    assert(desc.every((v, i) => i === 0 || desc[i - 1] >= v), `ids not descending: ${desc.slice(0, 10)}`);
     // The provider's creation: its api_key must be masked in the diff.
     await waitFor(
       () =>
