@@ -548,6 +548,32 @@ try {
     await page.click('[data-testid=log-search]');
     await sleep(800);
     await shot('logs');
+    // 1,283 entries of one model: the first page is quick, one click brings 500 more and
+    // "all" brings the rest (not a dozen clicks of 100).
+    const bulkModel = `bulk-${RUN}`;
+    const bulk = Array.from({ length: 1283 }, (_, i) => ({
+      request_id: `bulk-${RUN}-${i}`,
+      timestamp: new Date(now - 60000 - i * 1000).toISOString(),
+      master_id: masterId, key_id: childKeyId, provider_id: providerId, namespace: 'default', model: bulkModel,
+      status_code: 200, latency_ms: 50, prompt_tokens: 1, completion_tokens: 1, total_tokens: 2,
+    }));
+    for (let i = 0; i < bulk.length; i += 500) {
+      const r = await api('POST', '/logs', bulk.slice(i, i + 500), INTERNAL);
+      assert(r.status === 202, `POST /logs (bulk): ${r.status} ${r.text.slice(0, 200)}`);
+    }
+    await fill('[data-testid=filter-model]', bulkModel);
+    const loaded = () => page.evaluate(() => Number(/(\d[\d,]*) (loaded|entries)/.exec(document.querySelector('section[data-testid=logs] .more')?.textContent ?? '')?.[1]?.replace(/,/g, '') ?? -1));
+    await waitFor(async () => {
+      await page.click('[data-testid=log-search]');
+      await sleep(500);
+      return (await loaded()) === 100;
+    }, 'the first page of the bulk entries', 30000);
+    await page.click('[data-testid=logs-more]');
+    await waitFor(async () => (await loaded()) === 600, 'one click of "Load older" bringing 500 more', 10000);
+    await page.click('[data-testid=logs-all]');
+    await waitFor(async () => (await loaded()) === 1283, 'all 1,283 entries after "Load all"', 20000);
+    await fill('[data-testid=filter-model]', '');
+    await page.click('[data-testid=log-search]');
   });
 
   await step('dashboard', async () => {

@@ -7,7 +7,7 @@ import { localInputToIso, isoToLocalInput } from '../lib/forms';
 import { useApp } from '../ui/context';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
-import { useCursorList } from '../ui/hooks';
+import { ALL_MAX, MORE_PAGE, useCursorList } from '../ui/hooks';
 import { hrefFor } from '../lib/router';
 import { DataTable } from '../ui/Table';
 
@@ -224,9 +224,15 @@ export function LogsPage(props: { params: Record<string, string> }) {
       />
       <div class="more">
         {list.hasMore ? (
-          <button type="button" data-testid="logs-more" onClick={() => void list.loadMore()} disabled={list.loading}>
-            Load older
-          </button>
+          <>
+            <span class="muted">{list.items.length} loaded. </span>
+            <button type="button" data-testid="logs-more" onClick={() => void list.loadMore()} disabled={list.loading}>
+              Load {MORE_PAGE} older
+            </button>
+            <button type="button" data-testid="logs-all" onClick={() => void list.loadAll()} disabled={list.loading}>
+              Load all (up to {fmtInt(ALL_MAX)})
+            </button>
+          </>
         ) : (
           <span class="muted">{list.loading ? 'Loading…' : `${list.items.length} entries (end of results).`}</span>
         )}
