@@ -223,6 +223,11 @@ try {
     measured.first_load_js_bytes = raw;
     measured.first_load_js_gzip_bytes = gz;
     measured.first_load_css_gzip_bytes = cssGz;
+    // The site's root sends a browser to the console; an API client keeps the JSON 404.
+    const root = await fetch(`${API}/`, { headers: { Accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
+    assert(root.status === 302 && /\/console\/$/.test(root.headers.get('location') ?? ''), `GET / from a browser: ${root.status} ${root.headers.get('location')}`);
+    const rootApi = await fetch(`${API}/`, { headers: { Accept: 'application/json' } });
+    assert(rootApi.status === 404 && (await rootApi.json()).code === 'not_found', `GET / from an API client: ${rootApi.status}`);
     const missing = await fetch(`${API}/console/assets/nope-12345678.js`);
     assert(missing.status === 404, `a missing asset must be 404, got ${missing.status}`);
   });

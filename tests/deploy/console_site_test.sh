@@ -65,6 +65,13 @@ cmp -s "$T/deep.b" "$T/www/console/index.html" || fail "a deep link did not get 
 expect "GET /console" "$(req bare "$base/console")" 301
 contains "redirect" "$(header bare Location)" "/console/"
 
+log "the site's root: a browser is sent to the console, an API client gets the JSON 404"
+expect "GET / (browser)" "$(req root_html -H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8' "$base/")" 302
+expect "root redirect" "$(header root_html Location | sed 's#^https\?://[^/]*##')" "/console/"
+expect "GET / (API client)" "$(req root_api -H 'Accept: application/json' "$base/")" 404
+contains "root 404 body" "$(cat "$T/root_api.b")" '"code":"not_found"'
+expect "GET / (curl default)" "$(req root_any "$base/")" 404
+
 log "hashed assets: a year, immutable, right MIME types"
 expect "GET js" "$(req js "$base/console/assets/index-AbCd1234.js")" 200
 contains "js type" "$(header js Content-Type)" "javascript"
