@@ -362,6 +362,7 @@ try {
     await waitFor(() => redis('HGET', 'config:keys', sha256(rotated)), 'the rotated key in Redis');
     await waitFor(() => redis('HEXISTS', 'config:keys', sha256(childKey)) === '0', 'the old key gone from Redis');
     childKey = rotated;
+    assert(await rowHasText('keys-table', `ci-${RUN}`, `acme-${RUN} (#${masterId})`), 'the Keys table shows the master by id, not name');
     // The row shows the new key's prefix at once, without Refresh.
     const prefix = (await api('GET', `/keys/${childKeyId}`)).json.key_prefix;
     assert(prefix && rotated.startsWith(prefix), `key prefix ${prefix} is not the new key's`);
@@ -517,6 +518,8 @@ try {
       total_tokens: 30,
       ...(i === 0 ? { error_type: 'upstream_error', error_message: `<script>alert(3)</script>${'W'.repeat(10000)}` } : {}),
     }));
+    // One entry from a provider that no longer exists.
+    entries.push({ ...entries[1], request_id: `ui-${RUN}-gone`, provider_id: 987654 });
     const p = await api('POST', '/logs', entries, INTERNAL);
     assert(p.status === 202, `POST /logs: ${p.status} ${p.text}`);
     await nav('logs');
@@ -533,6 +536,10 @@ try {
       return found;
     }, 'the posted log entry in the search results', 20000);
     await shot('logs-search');
+    // Names where names belong: the master and key by name, not bare ids.
+    const cells = await page.$$eval('[data-testid=logs-table] tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+    assert(cells.includes(`acme-${RUN} (#${masterId})`), `the master column shows no name: ${cells}`);
+    assert(cells.includes(`ci-${RUN} (#${childKeyId})`), `the key column shows no name: ${cells}`);
     await page.click('[data-testid=logs-table] tbody tr');
     await page.waitForSelector('[data-testid=log-detail]', { visible: true });
     await sleep(500);
@@ -549,6 +556,12 @@ try {
     } else {
       skip('server CSV export', 'GET /admin/logs/export is not in this build');
     }
+    await fill('[data-testid=filter-request_id]', `ui-${RUN}-gone`);
+    await waitFor(async () => {
+      await page.click('[data-testid=log-search]');
+      await sleep(500);
+      return page.evaluate(() => document.querySelector('[data-testid=logs-table] tbody')?.textContent.includes('#987654 (deleted)'));
+    }, 'the deleted provider shown as "#987654 (deleted)"', 15000);
     await fill('[data-testid=filter-request_id]', '');
     await page.click('[data-testid=log-search]');
     await sleep(800);

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import { seg, type Page } from '../lib/api';
 import { fmtTime } from '../lib/format';
 import { useApp } from '../ui/context';
+import { useNames } from '../ui/names';
+import { nameLabel } from '../lib/names';
 import { ConfirmDialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
 import { ResourcePage, type ResourceSpec, type RowTools } from '../ui/ResourcePage';
@@ -16,6 +18,7 @@ export function KeysPage(props: { params: Record<string, string> }) {
   const [rotating, setRotating] = useState<{ row: Key; tools: RowTools<Key> } | null>(null);
   const [rotateErr, setRotateErr] = useState<unknown>(null);
   const base = admin ? '/keys' : '/master/keys';
+  const masterNames = useNames(app.api, admin ? '/admin/masters' : null);
 
   const spec: ResourceSpec<Key> = {
     title: admin ? 'Keys' : 'My keys',
@@ -33,7 +36,6 @@ export function KeysPage(props: { params: Record<string, string> }) {
         ? [{
             key: 'master_id',
             title: 'Master',
-            cls: 'num',
             render: (r: Key) => (
               <a
                 href="#"
@@ -42,7 +44,7 @@ export function KeysPage(props: { params: Record<string, string> }) {
                   app.navigate('keys', { master_id: String(r.master_id) });
                 }}
               >
-                {String(r.master_id)}
+                {nameLabel(r.master_id, masterNames)}
               </a>
             ),
           }]
