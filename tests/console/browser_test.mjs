@@ -362,7 +362,7 @@ try {
     await waitFor(() => redis('HGET', 'config:keys', sha256(rotated)), 'the rotated key in Redis');
     await waitFor(() => redis('HEXISTS', 'config:keys', sha256(childKey)) === '0', 'the old key gone from Redis');
     childKey = rotated;
-    assert(await rowHasText('keys-table', `ci-${RUN}`, `acme-${RUN} (#${masterId})`), 'the Keys table shows the master by id, not name');
+    await waitFor(() => rowHasText('keys-table', `ci-${RUN}`, `acme-${RUN} (#${masterId})`), 'the Keys table showing the master by name', 5000);
     // The row shows the new key's prefix at once, without Refresh.
     const prefix = (await api('GET', `/keys/${childKeyId}`)).json.key_prefix;
     assert(prefix && rotated.startsWith(prefix), `key prefix ${prefix} is not the new key's`);

@@ -1,3 +1,4 @@
+import type { components } from '../api/openapi';
 import { FieldError, isoToLocalInput, localInputToIso, parseIntField, parseJsonObject, parseList } from '../lib/forms';
 import { CheckField, type FormState, SelectField, TextField } from '../ui/fields';
 
@@ -49,7 +50,12 @@ export function keyToForm(k: Key): FormState {
 
 // What a master may change on its own keys (PUT /master/keys/{id}); group, namespaces,
 // scopes, IPs and expiry stay the admin's, and the API refuses them with a 400.
-export const TENANT_EDITABLE = ['name', 'status', 'model_limits_enabled', 'model_limits', 'model_rate_limits'] as const;
+export const TENANT_EDITABLE = ['name', 'status', 'model_limits_enabled', 'model_limits', 'model_rate_limits'] as const satisfies readonly (keyof components['schemas']['MasterKeyInput'])[];
+type Assert<T extends true> = T;
+// Every field of the API's MasterKeyInput is in TENANT_EDITABLE (tsc fails otherwise).
+export type TenantEditableComplete = Assert<
+  [Exclude<keyof components['schemas']['MasterKeyInput'], (typeof TENANT_EDITABLE)[number]>] extends [never] ? true : false
+>;
 
 export interface KeyFormOpts {
   withMaster: boolean;

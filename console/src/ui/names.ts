@@ -2,30 +2,18 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../lib/api';
 import { type NameMap, toNameMap } from '../lib/names';
 
-// One load per list and signed-in session, shared by every page that shows the names.
-const cache = new WeakMap<Api, Map<string, Promise<NameMap | null>>>();
-
-export function loadNames(api: Api, path: string): Promise<NameMap | null> {
-  let byPath = cache.get(api);
-  if (!byPath) cache.set(api, (byPath = new Map()));
-  let p = byPath.get(path);
-  if (!p) {
-    p = api
-      .all<{ id: number; name?: string }>(path)
-      .then((r) => (r.truncated ? null : toNameMap(r.items)))
-      .catch(() => null);
-    byPath.set(path, p);
-  }
-  return p;
-}
-
-// The names of a list, null until loaded (or when it cannot be read); `path` null: none.
+// The names of a list (id -> name), null until loaded or when the list cannot be read;
+// `path` null: none. Loaded afresh on every visit of a page, so a master created a moment
+// ago is named, not shown as deleted.
 export function useNames(api: Api, path: string | null): NameMap | null {
   const [names, setNames] = useState<NameMap | null>(null);
   useEffect(() => {
     if (!path) return;
     let live = true;
-    void loadNames(api, path).then((m) => live && setNames(m));
+    api
+      .all<{ id: number; name?: string }>(path)
+      .then((r) => live && setNames(r.truncated ? null : toNameMap(r.items)))
+      .catch(() => live && setNames(null));
     return () => {
       live = false;
     };
