@@ -9,35 +9,18 @@
 
 #include "common/log.h"
 #include "logq/entry.h"
+#include "pgcopy/copy_in.h"
+#include "pgcopy/copy_text.h"
 #include "rollup/ingest.h"
 #include "rollup/partials.h"
 #include "rollup/rollup_sql.h"
-
-namespace ez::flusher::detail {
-// One whole COPY row, already escaped into PostgreSQL's text format by us.
-struct CopyLine {
-  std::string text;
-};
-}  // namespace ez::flusher::detail
-
-namespace pqxx::internal {
-// pqxx::stream_to escapes each field through this functor, one std::string at a time, and
-// that was most of the flusher's CPU time (profiled: pqxx's escape() alone ~1/3, the copies
-// around it another third). A CopyLine is one pre-escaped row: hand it through unchanged, so
-// stream_to only frames it and sends it. (pqxx does the same for nullptr_t just above.)
-template <>
-inline std::string TypedCopyEscaper::operator()<ez::flusher::detail::CopyLine>(
-    const ez::flusher::detail::CopyLine* line) const {
-  return line->text;
-}
-}  // namespace pqxx::internal
 
 namespace ez::flusher {
 
 namespace {
 
-using detail::CopyLine;
-using Row = std::tuple<CopyLine>;
+using pgcopy::CopyIn;
+using pgcopy::CopyRow;
 
 const std::vector<std::string>& columns() {
   static const std::vector<std::string> cols(logq::kLogColumns.begin(), logq::kLogColumns.end());
@@ -49,32 +32,6 @@ const std::vector<std::string>& columns() {
 bool row_at_fault(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
   return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
-}
-
-// COPY text format: fields separated by tabs, NULL as \N, and backslash, tab, newline and
-// carriage return escaped with a backslash (the rest, UTF-8 included, goes as it is).
-void append_escaped(std::string& out, std::string_view v) {
-  for (;;) {
-    const size_t at = v.find_first_of("\\\t\n\r");
-    out.append(v.substr(0, at));
-    if (at == std::string_view::npos) return;
-    out += '\\';
-    switch (v[at]) {
-      case '\t':
-        out += 't';
-        break;
-      case '\n':
-        out += 'n';
-        break;
-      case '\r':
-        out += 'r';
-        break;
-      default:
-        out += '\\';
-        break;
-    }
-    v.remove_prefix(at + 1);
-  }
 }
 
 constexpr size_t column(std::string_view name) {
@@ -101,16 +58,9 @@ struct Decoded {
 };
 
 // The entry as one COPY line.
-void to_row(const Decoded& d, Row& row) {
-  std::string& line = std::get<0>(row).text;
-  line.clear();
-  for (size_t i = 0; i < d.fields.size(); ++i) {
-    if (i) line += '\t';
-    if (auto v = d.get(i))
-      append_escaped(line, *v);
-    else
-      line += "\\N";
-  }
+void to_row(const Decoded& d, CopyRow& row) {
+  row.clear();
+  for (size_t i = 0; i < d.fields.size(); ++i) row.optional_text(d.get(i));
 }
 
 int64_t int_or_zero(const std::optional<std::string_view>& v) {
@@ -285,15 +235,15 @@ WriteResult PgSink::write(uint64_t ring_id, uint64_t expected,
     std::vector<size_t> undecodable, written;
     written.reserve(entries.size());
     {
-      pqxx::stream_to copy(tx, "logs", columns());
-      Row row;
+      CopyIn copy(tx, "logs", columns());
+      CopyRow row;
       for (size_t i = 0; i < entries.size(); ++i) {
         if (!decoded[i].ok) {
           undecodable.push_back(i);
           continue;
         }
         to_row(decoded[i], row);
-        copy << row;
+        copy.write(row.line());
         written.push_back(i);
       }
       copy.complete();
@@ -320,7 +270,7 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
   tx.exec(kUsageLock);
   const std::vector<Decoded> decoded = decode_and_price(tx, entries);
   std::vector<size_t> written;
-  Row row;
+  CopyRow row;
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     if (!decoded[i].ok) {
@@ -333,8 +283,8 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
     try {
       pqxx::subtransaction sub(tx, "log_row");
       {
-        pqxx::stream_to copy(sub, "logs", columns());
-        copy << row;
+        CopyIn copy(sub, "logs", columns());
+        copy.write(row.line());
         copy.complete();
       }
       sub.commit();

@@ -1,10 +1,11 @@
 #include "api/master_auth.h"
 
 #include <algorithm>
-#include <pqxx/pqxx>
 
 #include "common/log.h"
+#include "db/errors.h"
 #include "domain/key_rules.h"
+#include "domain/keys.h"
 #include "http/error.h"
 
 namespace ez::api {
@@ -18,8 +19,7 @@ namespace {
 
 std::optional<db::MasterRow> lookup(context::Context& ctx, const std::string& token) {
   if (!looks_like_master_key(token)) return std::nullopt;
-  pqxx::read_transaction tx(ctx.pg().conn());
-  return db::find_master_by_key_hash(tx, sha256_hex(token));
+  return domain::find_master_by_key_hash(ctx, sha256_hex(token));
 }
 
 }  // namespace
@@ -54,8 +54,9 @@ MasterPrincipal master_principal(std::optional<db::MasterRow> master) {
 bool is_master_key(context::Context& ctx, const std::string& token) {
   try {
     return lookup(ctx, token).has_value();
-  } catch (const pqxx::broken_connection&) {
-    ctx.pg().mark_broken();
+  } catch (const db::StorageError& e) {
+    if (e.session_lost()) ctx.mark_pg_broken();
+    log::warn(std::string("master key lookup failed: ") + e.what());
   } catch (const std::exception& e) {
     log::warn(std::string("master key lookup failed: ") + e.what());
   }

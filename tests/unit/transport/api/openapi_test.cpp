@@ -1,7 +1,8 @@
 // docs/openapi.yaml and the route table must agree: a route added to
 // build_router() without documentation, or documented but not served, fails here.
 // Also checks that the document is well-formed enough to be useful: every $ref
-// resolves and every {param} of a path is declared.
+// resolves and every {param} of a path is declared, and the document's enums of values
+// the server validates (provider types, model kinds, statuses) are the server's own lists.
 #include <yaml-cpp/yaml.h>
 
 #include <boost/test/unit_test.hpp>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "api/routes.h"
+#include "domain/admin_input.h"
 
 namespace {
 
@@ -115,6 +117,25 @@ BOOST_AUTO_TEST_CASE(every_path_parameter_is_declared) {
       BOOST_TEST(op.second["responses"].IsMap(), "responses of " << op.first << " " << p);
     }
   }
+}
+
+// The value lists the server validates against (domain/admin_input.h) are the document's
+// enums: a provider type added to one and not the other fails here (the console's types
+// are generated from the document, so they follow).
+BOOST_AUTO_TEST_CASE(validated_value_lists_equal_the_documents_enums) {
+  const YAML::Node schemas = YAML::LoadFile(kDoc)["components"]["schemas"];
+  auto enum_of = [&](const char* schema) {
+    std::set<std::string> out;
+    for (const auto& v : schemas[schema]["enum"]) out.insert(v.as<std::string>());
+    return out;
+  };
+  auto set_of = [](std::initializer_list<std::string_view> list) {
+    return std::set<std::string>(list.begin(), list.end());
+  };
+  BOOST_TEST((enum_of("ProviderType") == set_of(ez::domain::kProviderTypes)));
+  BOOST_TEST((enum_of("ModelKind") == set_of(ez::domain::kModelKinds)));
+  BOOST_TEST((enum_of("ActiveDisabled") == set_of(ez::domain::kActiveDisabled)));
+  BOOST_TEST(!enum_of("ProviderType").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
