@@ -705,10 +705,11 @@ try {
     // A health summary first, with units; the raw document behind a disclosure.
     const health = await page.evaluate(() => {
       const t = (id) => document.querySelector(`[data-testid=health-${id}]`)?.textContent ?? '';
-      return { ready: t('ready'), uptime: t('uptime'), queue: t('queue'), backlog: t('flush-backlog'), raw: document.querySelector('[data-testid=raw-status]')?.open };
+      const v = (id) => document.querySelector(`[data-testid=health-${id}] .tile-value`)?.textContent ?? '';
+      return { ready: t('ready'), uptime: v('uptime'), queue: t('queue'), backlog: t('flush-backlog'), raw: document.querySelector('[data-testid=raw-status]')?.open };
     });
     assert(/Ready\s*ready/.test(health.ready), `readiness summary: "${health.ready}"`);
-    assert(/Uptime\s*\d+ (s|min|h|d)\b/.test(health.uptime), `uptime has no unit: "${health.uptime}"`);
+    assert(/^\d+ (s|min|h|d)\b/.test(health.uptime), `uptime has no unit: "${health.uptime}"`);
     assert(/\d+ %/.test(health.queue) && /entries/.test(health.queue), `queue fill: "${health.queue}"`);
     assert(/\d+ entries/.test(health.backlog), `backlog: "${health.backlog}"`);
     assert(health.raw === false, 'the raw status document must be behind a closed disclosure');
