@@ -1,3 +1,4 @@
+import { FieldError } from '../src/lib/forms';
 import { describe, expect, it } from 'vitest';
 import { Api, ApiError, describeError, qs, toApiError } from '../src/lib/api';
 
@@ -50,6 +51,13 @@ describe('qs', () => {
   });
 });
 
+describe('client-side field errors', () => {
+  it('name their field and say nothing was sent, not the class name', () => {
+    const d = describeError(new FieldError('max_child_keys', 'max_child_keys must be a whole number'));
+    expect(d).toEqual({ message: 'max_child_keys must be a whole number', field: 'max_child_keys', detail: 'not sent' });
+  });
+});
+
 describe('Api', () => {
   it('sends the bearer token and JSON body, and parses the answer', async () => {
     const f = fakeFetch(201, '{"id":7}', { 'content-type': 'application/json' });
@@ -61,6 +69,15 @@ describe('Api', () => {
     expect(h['Content-Type']).toBe('application/json');
     expect(f.calls[0]!.init!.body).toBe('{"name":"p"}');
     expect(f.calls[0]!.init!.credentials).toBe('omit');
+  });
+  it('sends nothing once the session is no longer live', async () => {
+    const f = fakeFetch(200, '{}');
+    let live = true;
+    const api = new Api('tok', () => {}, f.fn, () => live);
+    await api.get('/providers');
+    live = false;
+    await expect(api.get('/providers')).rejects.toMatchObject({ code: 'signed_out' });
+    expect(f.calls.length).toBe(1);
   });
   it('throws ApiError with the field and tells the app about a 401', async () => {
     let told = 0;

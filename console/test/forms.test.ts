@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FieldError, fieldMatches, localInputToIso, matchesSearch, parseFlagValue, parseIntField, parseJsonObject, parseList,
+  FieldError, fieldMatches, localInputToIso, matchesSearch, parseFlagValue, parseIntField, parseNumberField, parseJsonObject, parseList,
   parseOptionalNumber,
 } from '../src/lib/forms';
 import { csvCell, toCsv } from '../src/lib/csv';
@@ -118,5 +118,13 @@ describe('table windowing', () => {
     expect(windowFor(1000, 3000, 900, 30)).toEqual({ start: 80, end: 150 });
     expect(windowFor(1000, 1e9, 900, 30)).toEqual({ start: 980, end: 1000 });
     expect(windowFor(10, -500, 900, 30)).toEqual({ start: 0, end: 10 });
+  });
+  it('accepts numbers typed with grouping separators, as the console shows them', () => {
+    expect(parseIntField('max_child_keys', '200,000', 0, 1e9)).toBe(200000);
+    expect(parseIntField('max_child_keys', '1 234 567', 0, 1e9)).toBe(1234567);
+    expect(parseIntField('n', '200_000', 0, 1e9)).toBe(200000);
+    expect(parseNumberField('price', '1,250.5', 0)).toBe(1250.5);
+    expect(() => parseIntField('n', '2,5', 0, 10)).toThrow(/whole number/);
+    expect(() => parseIntField('n', '20,00', 0, 1e9)).toThrow(/whole number/);
   });
 });

@@ -20,6 +20,15 @@ describe('key form', () => {
     });
     expect(keyFormToBody(emptyKeyForm(), { withMaster: false, editing: false })).toEqual({});
   });
+  it('a tenant editing its key sends only what a master may change', () => {
+    const f = { ...keyToForm(key), name: 'renamed', group: 'other', allow_ips: '', expires_at: '2030-01-01T00:00' };
+    const body = keyFormToBody(f, { withMaster: false, editing: true, tenant: true });
+    expect(Object.keys(body).sort()).toEqual(['model_limits', 'model_limits_enabled', 'model_rate_limits', 'name', 'status']);
+    expect(body['name']).toBe('renamed');
+    // A tenant creating a key may still choose its group, namespaces and the rest.
+    const created = keyFormToBody({ ...emptyKeyForm(), group: 'g' }, { withMaster: false, editing: false, tenant: true });
+    expect(created).toEqual({ group: 'g' });
+  });
   it('requires a master when an admin creates a key', () => {
     expect(() => keyFormToBody(emptyKeyForm(), { withMaster: true, editing: false })).toThrow(/master_id/);
   });

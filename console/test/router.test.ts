@@ -7,9 +7,10 @@ describe('router', () => {
     expect(parseRoute('/console/', '')).toEqual({ page: 'dashboard', params: {} });
     expect(parseRoute('/console/keys/', '')).toEqual({ page: 'keys', params: {} });
   });
-  it('sends unknown paths to the dashboard', () => {
-    expect(parseRoute('/console/nope', '').page).toBe('dashboard');
-    expect(parseRoute('/elsewhere', '').page).toBe('dashboard');
+  it('names no page for an unknown path', () => {
+    expect(parseRoute('/console/nope', '').page).toBeNull();
+    expect(parseRoute('/console/dashboardx/1', '').page).toBeNull();
+    expect(parseRoute('/console', '').page).toBe('dashboard');
   });
   it('builds links without empty parameters', () => {
     expect(hrefFor('keys', { master_id: '3', status: '' })).toBe('/console/keys?master_id=3');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminLabel, clearSession, jwtSubject, loadSession, roleOf, saveSession, STORAGE_KEY } from '../src/lib/session';
+import { adminLabel, beginSession, clearSession, isCurrent, jwtSubject, loadSession, roleOf, saveSession, STORAGE_KEY } from '../src/lib/session';
 
 class MemStore {
   m = new Map<string, string>();
@@ -45,5 +45,18 @@ describe('session', () => {
     st.setItem(STORAGE_KEY, 'not json');
     expect(loadSession(st)).toBeNull();
     expect(loadSession(undefined)).toBeNull();
+  });
+  it('a session stops being current after sign-out or a newer sign-in in the tab', () => {
+    const st = new MemStore();
+    const a = beginSession(st, { token: 't', role: 'admin', label: 'a' }, false);
+    expect(isCurrent(st, a)).toBe(true);
+    expect(loadSession(st)).toBeNull(); // not remembered: only the epoch is stored
+    clearSession(st);
+    expect(isCurrent(st, a)).toBe(false);
+    expect(st.m.size).toBe(0);
+    const b = beginSession(st, { token: 't', role: 'admin', label: 'a' }, true);
+    expect(isCurrent(st, a)).toBe(false);
+    expect(isCurrent(st, b)).toBe(true);
+    expect(loadSession(st)).toEqual(b);
   });
 });

@@ -56,7 +56,9 @@ describe('label', () => {
   it('names ids it knows and clips long text', () => {
     const names = new Map([['3', 'acme']]);
     expect(label('3', names)).toBe('acme (#3)');
-    expect(label('4', names)).toBe('4');
+    expect(label('4', names)).toBe('#4 (deleted)');
+    expect(label('4', null)).toBe('#4');
+    expect(label('gpt-4o')).toBe('gpt-4o');
     expect(label('', names)).toBe('(none)');
     expect(label('x'.repeat(100))).toHaveLength(40);
   });

@@ -162,6 +162,16 @@ async function clickInRow(tableTestId, text, buttonTestId) {
   );
 }
 
+// Whether the row of a table that contains `text` also contains `want`.
+function rowHasText(tableTestId, text, want) {
+  return page.evaluate(
+    (t, txt, w) => [...document.querySelectorAll(`[data-testid=${t}] tbody tr`)].some((r) => r.textContent.includes(txt) && r.textContent.includes(w)),
+    tableTestId,
+    text,
+    want,
+  );
+}
+
 async function readSecret() {
   await page.waitForSelector('[data-testid=secret-dialog] [data-testid=secret-value]', { visible: true });
   const secret = await page.$eval('[data-testid=secret-value]', (el) => el.value);
@@ -187,7 +197,7 @@ try {
     assert(r.status === 200, `/console/ answered ${r.status}`);
     const csp = r.headers.get('content-security-policy') ?? '';
     assert(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), `CSP is "${csp}"`);
-    assert(/no-cache/.test(r.headers.get('cache-control') ?? ''), 'index.html must be revalidated');
+    assert(/no-store/.test(r.headers.get('cache-control') ?? ''), 'index.html must never be stored (fresh build, no back/forward cache)');
     assert(/^text\/html/.test(r.headers.get('content-type') ?? ''), `index.html is served as ${r.headers.get('content-type')}`);
     const html = await r.text();
     assert(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(html), 'index.html has an inline script');
@@ -213,6 +223,11 @@ try {
     measured.first_load_js_bytes = raw;
     measured.first_load_js_gzip_bytes = gz;
     measured.first_load_css_gzip_bytes = cssGz;
+    // The site's root sends a browser to the console; an API client keeps the JSON 404.
+    const root = await fetch(`${API}/`, { headers: { Accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
+    assert(root.status === 302 && /\/console\/$/.test(root.headers.get('location') ?? ''), `GET / from a browser: ${root.status} ${root.headers.get('location')}`);
+    const rootApi = await fetch(`${API}/`, { headers: { Accept: 'application/json' } });
+    assert(rootApi.status === 404 && (await rootApi.json()).code === 'not_found', `GET / from an API client: ${rootApi.status}`);
     const missing = await fetch(`${API}/console/assets/nope-12345678.js`);
     assert(missing.status === 404, `a missing asset must be 404, got ${missing.status}`);
   });
@@ -247,6 +262,7 @@ try {
     const err = await page.$eval('[data-testid=form-dialog] [data-testid=error]', (e) => e.textContent);
     assert(err.includes('base_url'), `the error must name the field base_url: "${err}"`);
     assert(await page.$('[data-testid=form-dialog] .field.bad[data-field=base_url]'), 'the base_url field is not highlighted');
+    await waitFor(() => page.evaluate(() => document.activeElement?.getAttribute('name') === 'base_url'), 'focus on the refused field base_url', 3000);
     await shot('provider-error');
     await fill('[data-testid=form-dialog] input[name=base_url]', 'https://api.example.com');
     await fill('[data-testid=form-dialog] input[name=name]', XSS_NAME);
@@ -276,6 +292,14 @@ try {
     const xss = await page.evaluate(() => window.__xss);
     assert(xss === undefined && dialogs.length === 0, `script from a provider name ran (__xss=${xss}, dialogs=${dialogs})`);
     await shot('providers');
+    // Escape from a dialog gives the focus back to the button that opened it.
+    await page.focus('[data-testid=create]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=form-dialog]', { visible: true });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=form-dialog]', { hidden: true });
+    const back = await page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+    assert(back === 'create', `after Escape the focus is on ${back}, not the button that opened the dialog`);
   });
 
   await step('create a master: its key is shown once', async () => {
@@ -322,6 +346,10 @@ try {
     assert((await api('GET', '/master/self', undefined, masterKey)).status === 401, 'the old master key still works');
     assert((await api('GET', '/master/self', undefined, rotated)).status === 200, 'the new master key does not work');
     masterKey = rotated;
+    // The row shows the new key's prefix at once, without Refresh.
+    const prefix = (await api('GET', `/admin/masters/${masterId}`)).json.key_prefix;
+    assert(prefix && rotated.startsWith(prefix), `master prefix ${prefix} is not the new key's`);
+    await waitFor(() => rowHasText('masters-table', `acme-${RUN}`, prefix), `the master row showing the new prefix ${prefix}`, 3000);
   });
 
   await step('keys page: rotate a key (new secret once, old hash leaves Redis)', async () => {
@@ -334,6 +362,11 @@ try {
     await waitFor(() => redis('HGET', 'config:keys', sha256(rotated)), 'the rotated key in Redis');
     await waitFor(() => redis('HEXISTS', 'config:keys', sha256(childKey)) === '0', 'the old key gone from Redis');
     childKey = rotated;
+    await waitFor(() => rowHasText('keys-table', `ci-${RUN}`, `acme-${RUN} (#${masterId})`), 'the Keys table showing the master by name', 5000);
+    // The row shows the new key's prefix at once, without Refresh.
+    const prefix = (await api('GET', `/keys/${childKeyId}`)).json.key_prefix;
+    assert(prefix && rotated.startsWith(prefix), `key prefix ${prefix} is not the new key's`);
+    await waitFor(() => rowHasText('keys-table', `ci-${RUN}`, prefix), `the key row showing the new prefix ${prefix}`, 3000);
     await shot('keys');
   });
 
@@ -485,6 +518,8 @@ try {
       total_tokens: 30,
       ...(i === 0 ? { error_type: 'upstream_error', error_message: `<script>alert(3)</script>${'W'.repeat(10000)}` } : {}),
     }));
+    // One entry from a provider that no longer exists.
+    entries.push({ ...entries[1], request_id: `ui-${RUN}-gone`, provider_id: 987654 });
     const p = await api('POST', '/logs', entries, INTERNAL);
     assert(p.status === 202, `POST /logs: ${p.status} ${p.text}`);
     await nav('logs');
@@ -501,6 +536,10 @@ try {
       return found;
     }, 'the posted log entry in the search results', 20000);
     await shot('logs-search');
+    // Names where names belong: the master and key by name, not bare ids.
+    const cells = await page.$$eval('[data-testid=logs-table] tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+    assert(cells.includes(`acme-${RUN} (#${masterId})`), `the master column shows no name: ${cells}`);
+    assert(cells.includes(`ci-${RUN} (#${childKeyId})`), `the key column shows no name: ${cells}`);
     await page.click('[data-testid=logs-table] tbody tr');
     await page.waitForSelector('[data-testid=log-detail]', { visible: true });
     await sleep(500);
@@ -517,10 +556,42 @@ try {
     } else {
       skip('server CSV export', 'GET /admin/logs/export is not in this build');
     }
+    await fill('[data-testid=filter-request_id]', `ui-${RUN}-gone`);
+    await waitFor(async () => {
+      await page.click('[data-testid=log-search]');
+      await sleep(500);
+      return page.evaluate(() => document.querySelector('[data-testid=logs-table] tbody')?.textContent.includes('#987654 (deleted)'));
+    }, 'the deleted provider shown as "#987654 (deleted)"', 15000);
     await fill('[data-testid=filter-request_id]', '');
     await page.click('[data-testid=log-search]');
     await sleep(800);
     await shot('logs');
+    // 1,283 entries of one model: the first page is quick, one click brings 500 more and
+    // "all" brings the rest (not a dozen clicks of 100).
+    const bulkModel = `bulk-${RUN}`;
+    const bulk = Array.from({ length: 1283 }, (_, i) => ({
+      request_id: `bulk-${RUN}-${i}`,
+      timestamp: new Date(now - 60000 - i * 1000).toISOString(),
+      master_id: masterId, key_id: childKeyId, provider_id: providerId, namespace: 'default', model: bulkModel,
+      status_code: 200, latency_ms: 50, prompt_tokens: 1, completion_tokens: 1, total_tokens: 2,
+    }));
+    for (let i = 0; i < bulk.length; i += 500) {
+      const r = await api('POST', '/logs', bulk.slice(i, i + 500), INTERNAL);
+      assert(r.status === 202, `POST /logs (bulk): ${r.status} ${r.text.slice(0, 200)}`);
+    }
+    await fill('[data-testid=filter-model]', bulkModel);
+    const loaded = () => page.evaluate(() => Number(/(\d[\d,]*) (loaded|entries)/.exec(document.querySelector('section[data-testid=logs] .more')?.textContent ?? '')?.[1]?.replace(/,/g, '') ?? -1));
+    await waitFor(async () => {
+      await page.click('[data-testid=log-search]');
+      await sleep(500);
+      return (await loaded()) === 100;
+    }, 'the first page of the bulk entries', 30000);
+    await page.click('[data-testid=logs-more]');
+    await waitFor(async () => (await loaded()) === 600, 'one click of "Load older" bringing 500 more', 10000);
+    await page.click('[data-testid=logs-all]');
+    await waitFor(async () => (await loaded()) === 1283, 'all 1,283 entries after "Load all"', 20000);
+    await fill('[data-testid=filter-model]', '');
+    await page.click('[data-testid=log-search]');
   });
 
   await step('dashboard', async () => {
@@ -543,12 +614,64 @@ try {
     const tops = await page.evaluate(() => document.querySelector('[data-testid=top-models]').textContent);
     assert(tops.includes('gpt-4o'), `top models should list gpt-4o: ${tops}`);
     await shot('dashboard');
+    // At 1440 px the top-N tables fit their cards (Cost is not behind a scrollbar) and
+    // the big latency number says what it is.
+    await page.setViewport({ width: 1440, height: 900 });
+    try {
+      await sleep(500);
+      const fit = await page.$$eval('section[data-testid=dashboard] .top', (els) =>
+        els.map((e) => ({ id: e.dataset.testid, over: e.scrollWidth - e.clientWidth })),
+      );
+      for (const f of fit) assert(f.over <= 0, `at 1440px ${f.id} overflows its card by ${f.over}px`);
+      const latency = await page.$$eval('section[data-testid=dashboard] .tile', (ts) =>
+        ts.map((t) => t.querySelector('.tile-label')?.textContent ?? '').find((l) => /latency/i.test(l)),
+      );
+      assert(/p95/.test(latency ?? ''), `the latency tile's label does not say which figure it shows: "${latency}"`);
+      await shot('dashboard-1440', false);
+    } finally {
+      await page.setViewport({ width: 1400, height: 900 });
+    }
+    // The chosen period survives going to another page and back.
+    await page.select('[data-testid=range]', '7d');
+    await waitFor(() => page.evaluate(() => new URLSearchParams(location.search).get('range') === '7d'), 'the period in the URL');
+    await nav('keys');
+    await nav('dashboard');
+    const kept = await page.$eval('[data-testid=range]', (e) => e.value);
+    assert(kept === '7d', `the dashboard period reset to ${kept} after navigation`);
+    await page.goBack();
+    await page.waitForSelector('section[data-testid=keys]', { visible: true });
+    await page.goBack();
+    await page.waitForSelector('section[data-testid=dashboard]', { visible: true });
+    assert((await page.$eval('[data-testid=range]', (e) => e.value)) === '7d', 'Back does not restore the period');
   });
 
   await step('audit: before/after diff with secrets masked', async () => {
     await nav('audit');
     await page.waitForSelector('[data-testid=audit-table] tbody tr.clickable');
     await shot('audit');
+    // The keyboard opens an entry (Enter on a focused row), and Escape returns to that row.
+    await page.focus('[data-testid=audit-table] tbody tr.clickable');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=audit-detail]', { visible: true });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=audit-detail]', { hidden: true });
+    const refocused = await page.evaluate(() => document.activeElement?.matches('[data-testid=audit-table] tbody tr.clickable'));
+    assert(refocused, 'after Escape the focus is not back on the audit row that opened the detail');
+    // Columns sort: the header says how (aria-sort), the rows follow.
+    const sortedIds = async () =>
+      page.$$eval('[data-testid=audit-table] tbody tr.clickable', (rs) => rs.map((r) => Number(r.cells[4].textContent)).filter((n) => n > 0));
+    const idCol = await page.$$eval('[data-testid=audit-table] thead th', (ths) => ths.map((t) => t.textContent).findIndex((t) => /^ID/.test(t)));
+    assert(idCol === 4, `the audit table's ID column is #${idCol}`);
+    await page.click('[data-testid=audit-table] [data-testid=sort-resource_id]');
+    assert(
+      (await page.$eval('[data-testid=audit-table] [data-testid=sort-resource_id]', (b) => b.closest('th').getAttribute('aria-sort'))) === 'ascending',
+      'aria-sort is not ascending after one click',
+    );
+    const asc = await sortedIds();
+    assert(asc.every((v, i) => i === 0 || asc[i - 1] <= v), `ids not ascending: ${asc.slice(0, 10)}`);
+    await page.click('[data-testid=audit-table] [data-testid=sort-resource_id]');
+    const desc = await sortedIds();
+    assert(desc.every((v, i) => i === 0 || desc[i - 1] >= v), `ids not descending: ${desc.slice(0, 10)}`);
     // The provider's creation: its api_key must be masked in the diff.
     await waitFor(
       () =>
@@ -579,7 +702,105 @@ try {
     for (const want of ['log queue', 'depth entries', 'flusher', 'heartbeat age ms', 'redis version']) {
       assert(txt.includes(want), `status page lacks "${want}"`);
     }
+    // A health summary first, with units; the raw document behind a disclosure.
+    const health = await page.evaluate(() => {
+      const t = (id) => document.querySelector(`[data-testid=health-${id}]`)?.textContent ?? '';
+      const v = (id) => document.querySelector(`[data-testid=health-${id}] .tile-value`)?.textContent ?? '';
+      return { ready: t('ready'), uptime: v('uptime'), queue: t('queue'), backlog: t('flush-backlog'), raw: document.querySelector('[data-testid=raw-status]')?.open };
+    });
+    assert(/Ready\s*ready/.test(health.ready), `readiness summary: "${health.ready}"`);
+    assert(/^\d+ (s|min|h|d)\b/.test(health.uptime), `uptime has no unit: "${health.uptime}"`);
+    assert(/\d+ %/.test(health.queue) && /entries/.test(health.queue), `queue fill: "${health.queue}"`);
+    assert(/\d+ entries/.test(health.backlog), `backlog: "${health.backlog}"`);
+    assert(health.raw === false, 'the raw status document must be behind a closed disclosure');
     await shot('status');
+  });
+
+  await step('an unknown console path says not found instead of showing the dashboard', async () => {
+    await page.goto(`${API}/console/no-such-page`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('[data-testid=not-found]', { visible: true });
+    assert(!(await page.$('section[data-testid=dashboard]')), 'the dashboard is shown for an unknown path');
+    await shot('not-found');
+  });
+
+  await step('narrow screens: a menu opens the pages, and no page scrolls sideways at 390 and 360 px', async () => {
+    try {
+      for (const width of [390, 360]) {
+        await page.setViewport({ width, height: 800 });
+        await page.goto(`${API}/console/`, { waitUntil: 'networkidle0' });
+        await page.waitForSelector('section[data-testid=dashboard]', { visible: true });
+        const hidden = await page.$eval('[data-testid=nav-logs]', (e) => e.getBoundingClientRect().height === 0);
+        assert(hidden, `at ${width}px the page links must be behind the menu`);
+        for (const id of ['dashboard', 'providers', 'masters', 'keys', 'models', 'bindings', 'features', 'logs', 'audit', 'status']) {
+          await page.click('[data-testid=menu-toggle]');
+          await page.waitForSelector(`[data-testid=nav-${id}]`, { visible: true });
+          await page.click(`[data-testid=nav-${id}]`);
+          await page.waitForSelector(`section[data-testid=${id}]`, { visible: true });
+          await sleep(700);
+          const m = await page.evaluate(() => ({
+            sw: document.scrollingElement.scrollWidth,
+            iw: innerWidth,
+            menuClosed: document.querySelector('[data-testid=menu-toggle]').getAttribute('aria-expanded') === 'false',
+          }));
+          if (width === 390 && ['dashboard', 'keys', 'logs'].includes(id)) await shot(`narrow-${width}-${id}`, false);
+          assert(m.sw <= m.iw, `at ${width}px the ${id} page is ${m.sw}px wide (scrolls sideways)`);
+          assert(m.menuClosed, `the menu stays open after choosing ${id}`);
+        }
+      }
+    } finally {
+      await page.setViewport({ width: 1400, height: 900 });
+    }
+    // The skip link is the first stop of the keyboard and moves focus to the content.
+    await page.goto(`${API}/console/keys`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('section[data-testid=keys]');
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+    assert(first === 'skip-link', `the first Tab stop is ${first}, not the skip link`);
+    await page.keyboard.press('Enter');
+    const focused = await page.evaluate(() => document.activeElement?.id);
+    assert(focused === 'main', `the skip link moved focus to "${focused}", not the content`);
+  });
+
+  await step('sign-out is not undone by Back: no signed-in page comes back, no request with the old token', async () => {
+    // Pages opened by typing their URLs: each is its own document in the tab's history.
+    await page.goto(`${API}/console/audit`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('[data-testid=audit-table] tbody tr.clickable');
+    await page.goto(`${API}/console/providers`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('[data-testid=providers-table] tbody tr');
+    const sentAfter = [];
+    let signedOut = false;
+    const onRequest = (r) => {
+      const auth = r.headers().authorization ?? '';
+      if (signedOut && auth.includes(ADMIN)) sentAfter.push(`${r.method()} ${r.url()}`);
+    };
+    page.on('request', onRequest);
+    try {
+      await page.click('[data-testid=logout]');
+      await page.waitForSelector('[data-testid=login]');
+      signedOut = true;
+      await Promise.race([page.goBack({ waitUntil: 'load' }).catch(() => {}), sleep(5000)]);
+      await sleep(1000);
+      const seen = await page.evaluate(() => ({
+        url: location.pathname,
+        audit: !!document.querySelector('[data-testid=audit-table]'),
+        nav: !!document.querySelector('[data-testid=nav-providers]'),
+        login: !!document.querySelector('[data-testid=login]'),
+      }));
+      await shot('back-after-sign-out');
+      assert(seen.url === '/console/audit', `Back went to ${seen.url}`);
+      assert(!seen.audit && !seen.nav, 'Back after sign-out shows the signed-in audit page again');
+      assert(seen.login, 'Back after sign-out must show the sign-in page');
+      // What a user does next: click whatever is there.
+      await page.mouse.click(300, 200);
+      await page.click('[data-testid=nav-providers]').catch(() => {});
+      await sleep(1000);
+      assert(sentAfter.length === 0, `requests sent with the signed-out token: ${sentAfter.join(', ')}`);
+    } finally {
+      page.off('request', onRequest);
+    }
+    await fill('[data-testid=token]', ADMIN);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=nav-providers]');
   });
 
   await step('logout clears the credential; an admin JWT signs in; a master key opens the tenant view', async () => {
@@ -603,6 +824,26 @@ try {
     await nav('keys');
     await waitFor(() => page.evaluate((n) => document.querySelector('[data-testid=keys-table]')?.textContent.includes(n), `ci-${RUN}`), 'the master’s own key');
     await shot('tenant-keys');
+    // The tenant's Edit form offers only what a master may change, and saving works.
+    await clickInRow('keys-table', `ci-${RUN}`, 'edit');
+    await page.waitForSelector('[data-testid=form-dialog] input[name=name]', { visible: true });
+    const offered = await page.$$eval('[data-testid=form-dialog] [name]', (els) => els.map((e) => e.getAttribute('name')));
+    for (const adminOnly of ['group', 'namespaces', 'scopes', 'allow_ips', 'expires_at', 'master_id']) {
+      assert(!offered.includes(adminOnly), `the tenant's Edit key form offers ${adminOnly} (fields: ${offered})`);
+    }
+    await shot('tenant-key-edit');
+    await fill('[data-testid=form-dialog] input[name=name]', `ci-${RUN}-renamed`);
+    await page.click('[data-testid=save]');
+    await waitFor(
+      () =>
+        page.evaluate(() => {
+          if (!document.querySelector('[data-testid=form-dialog]')) return 'saved';
+          const e = document.querySelector('[data-testid=form-dialog] [data-testid=error]');
+          return e ? `error: ${e.textContent}` : null;
+        }),
+      'the tenant edit to be saved or refused',
+    ).then((outcome) => assert(outcome === 'saved', `the tenant's key edit failed: ${outcome}`));
+    await waitFor(() => rowHasText('keys-table', `ci-${RUN}-renamed`, `ci-${RUN}`), 'the renamed key row');
     // The tenant disables its own key; the balancer's snapshot follows.
     await clickInRow('keys-table', `ci-${RUN}`, 'set-disabled');
     await waitFor(() => JSON.parse(redis('HGET', 'config:keys', sha256(childKey)) || '{}').status === 'disabled', 'the key disabled in Redis');

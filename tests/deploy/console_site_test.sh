@@ -47,10 +47,10 @@ header() { grep -i "^$2:" "$T/$1.h" | tr -d '\r' | sed 's/^[^:]*: *//'; }
 expect() { [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
 contains() { [[ "$2" == *"$3"* ]] || fail "$1: '$2' does not contain '$3'"; }
 
-log "index.html: no-cache, strict CSP"
+log "index.html: no-store (no back/forward cache after sign-out), strict CSP"
 expect "GET /console/" "$(req index "$base/console/")" 200
 contains "index content type" "$(header index Content-Type)" "text/html"
-expect "index cache" "$(header index Cache-Control)" "no-cache"
+expect "index cache" "$(header index Cache-Control)" "no-store"
 csp=$(header index Content-Security-Policy)
 for part in "default-src 'none'" "script-src 'self'" "style-src 'self'" "frame-ancestors 'none'" \
   "require-trusted-types-for 'script'"; do
@@ -64,6 +64,13 @@ expect "GET /console/keys?master_id=3" "$(req deep "$base/console/keys?master_id
 cmp -s "$T/deep.b" "$T/www/console/index.html" || fail "a deep link did not get index.html"
 expect "GET /console" "$(req bare "$base/console")" 301
 contains "redirect" "$(header bare Location)" "/console/"
+
+log "the site's root: a browser is sent to the console, an API client gets the JSON 404"
+expect "GET / (browser)" "$(req root_html -H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8' "$base/")" 302
+expect "root redirect" "$(header root_html Location | sed 's#^https\?://[^/]*##')" "/console/"
+expect "GET / (API client)" "$(req root_api -H 'Accept: application/json' "$base/")" 404
+contains "root 404 body" "$(cat "$T/root_api.b")" '"code":"not_found"'
+expect "GET / (curl default)" "$(req root_any "$base/")" 404
 
 log "hashed assets: a year, immutable, right MIME types"
 expect "GET js" "$(req js "$base/console/assets/index-AbCd1234.js")" 200

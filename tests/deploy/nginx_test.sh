@@ -196,6 +196,9 @@ expect "/providers is limited by the same zone" "$(req prov "$base/providers")" 
 log "unknown routes"
 expect "GET /nope" "$(req nope "$base/nope")" 404
 expect "404 body" "$(json "$T/nope.b" 'j["code"]')" not_found
+# Without the console snippet the root is an unknown path for a browser too (with it, a
+# browser is sent to /console/: tests/deploy/console_site_test.sh).
+expect "GET / (no console)" "$(req root -H 'Accept: text/html' "$base/")" 404
 
 log "TLS listener"
 expect "GET https /healthz" "$(req tls -k "https://127.0.0.1:$tls_port/healthz")" 200

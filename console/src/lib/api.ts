@@ -1,3 +1,5 @@
+import { FieldError } from './forms';
+
 // The REST client: one place that adds the credential, parses JSON and turns every
 // non-2xx answer into an ApiError carrying the API's message, code and field.
 
@@ -59,6 +61,8 @@ export function describeError(e: unknown): { message: string; field?: string; de
     if (e.field) out.field = e.field;
     return out;
   }
+  // A form value the console could not turn into JSON: nothing was sent.
+  if (e instanceof FieldError) return { message: e.message, field: e.field, detail: 'not sent' };
   if (e instanceof Error) return { message: e.message, detail: e.name };
   return { message: String(e), detail: '' };
 }
@@ -88,9 +92,13 @@ export class Api {
     private readonly token: string,
     private readonly onUnauthorized: (e: ApiError) => void = () => {},
     private readonly fetchFn: FetchFn = (i, o) => fetch(i, o),
+    // Asked before every request: false once the session is over (signed out in this
+    // tab), and then nothing is sent with the old credential.
+    private readonly live: () => boolean = () => true,
   ) {}
 
   private async raw(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+    if (!this.live()) throw new ApiError(401, 'signed out: sign in again', 'signed_out');
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: accept };
     const init: RequestInit = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
     if (body !== undefined) {

@@ -19,8 +19,15 @@ export function parseList(text: string): string[] {
   return out;
 }
 
-export function parseIntField(field: string, text: string, min: number, max: number): number {
+// "200,000", "200 000" and "200_000" are 200000, as the console itself shows numbers with
+// grouping separators: only groups of exactly three digits count, so "2,5" stays refused.
+export function ungroup(text: string): string {
   const t = text.trim();
+  return /^-?\d{1,3}([,_\s\u00a0\u202f]\d{3})+(\.\d+)?$/.test(t) ? t.replace(/[,_\s\u00a0\u202f]/g, '') : t;
+}
+
+export function parseIntField(field: string, text: string, min: number, max: number): number {
+  const t = ungroup(text);
   if (!/^-?\d+$/.test(t)) throw new FieldError(field, `${field} must be a whole number`);
   const n = Number(t);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new FieldError(field, `${field} must be between ${min} and ${max}`);
@@ -28,7 +35,7 @@ export function parseIntField(field: string, text: string, min: number, max: num
 }
 
 export function parseNumberField(field: string, text: string, min: number): number {
-  const t = text.trim();
+  const t = ungroup(text);
   const n = Number(t);
   if (t === '' || !Number.isFinite(n)) throw new FieldError(field, `${field} must be a number`);
   if (n < min) throw new FieldError(field, `${field} must be at least ${min}`);

@@ -28,7 +28,8 @@ export const PAGES: PageDef[] = [
 ];
 
 export interface Route {
-  page: PageId;
+  // null: a path under /console/ that names no page (the not-found page says so).
+  page: PageId | null;
   params: Record<string, string>;
 }
 
@@ -36,12 +37,13 @@ export function pagesFor(role: 'admin' | 'master'): PageDef[] {
   return PAGES.filter((p) => (role === 'admin' ? p.admin : p.master));
 }
 
-// "/console/logs?model=x" -> {page: 'logs', params: {model: 'x'}}; unknown -> dashboard.
+// "/console/logs?model=x" -> {page: 'logs', params: {model: 'x'}}; "/console/" -> the
+// dashboard; an unknown page -> null, so a mistyped link is not silently the dashboard.
 export function parseRoute(pathname: string, search: string): Route {
   let rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : '';
   rest = rest.replace(/\/+$/, '');
   const first = rest.split('/')[0] ?? '';
-  const page = (PAGES.find((p) => p.id === first)?.id ?? 'dashboard') as PageId;
+  const page = first === '' ? 'dashboard' : (PAGES.find((p) => p.id === first)?.id ?? null);
   const params: Record<string, string> = {};
   new URLSearchParams(search).forEach((v, k) => {
     params[k] = v;

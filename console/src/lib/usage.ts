@@ -1,4 +1,5 @@
 // Usage API shapes and the pure transforms the dashboard draws from them.
+import { nameLabel } from './names';
 
 export type GroupBy = 'master' | 'key' | 'model' | 'provider' | 'day' | 'hour';
 
@@ -108,8 +109,10 @@ export function errorRate(m: Partial<UsageMetrics> | undefined): number | null {
 }
 
 // "acme (#3)" when the id has a known name; long names clipped (full text in the title).
-export function label(group: string, names?: Map<string, string>): string {
-  const name = names?.get(group);
-  const text = group === '' ? '(none)' : name ? `${name} (#${group})` : group;
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+// A group's name: as is for models; for ids (masters, keys, providers) the name from
+// `names`, "#id (deleted)" when the loaded list lacks it.
+export function label(group: string, names?: Map<string, string> | null): string {
+  if (group === '') return '(none)';
+  if (names === undefined) return group.length > 40 ? `${group.slice(0, 39)}…` : group;
+  return nameLabel(group, names);
 }

@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { Page } from '../lib/api';
 import { changedOnly, diff, maskDeep } from '../lib/diff';
-import { fmtTime } from '../lib/format';
+import { fmtInt, fmtTime } from '../lib/format';
 import { useApp } from '../ui/context';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
-import { useCursorList } from '../ui/hooks';
+import { ALL_MAX, MORE_PAGE, useCursorList } from '../ui/hooks';
 import { DataTable } from '../ui/Table';
 
 export interface AuditEntry {
@@ -140,9 +140,15 @@ export function AuditPage() {
       />
       <div class="more">
         {list.hasMore ? (
-          <button type="button" onClick={() => void list.loadMore()} disabled={list.loading}>
-            Load older
-          </button>
+          <>
+            <span class="muted">{list.items.length} loaded. </span>
+            <button type="button" data-testid="audit-more" onClick={() => void list.loadMore()} disabled={list.loading}>
+              Load {MORE_PAGE} older
+            </button>
+            <button type="button" data-testid="audit-all" onClick={() => void list.loadAll()} disabled={list.loading}>
+              Load all (up to {fmtInt(ALL_MAX)})
+            </button>
+          </>
         ) : (
           <span class="muted">{list.loading ? 'Loading…' : `${list.items.length} entries.`}</span>
         )}

@@ -4,6 +4,7 @@ import { errorRate, type GroupBy, label, RANGES, type RangePreset, rangeFor, toS
 import { TimeChart } from '../ui/Chart';
 import { useApp } from '../ui/context';
 import { ErrorBox } from '../ui/ErrorBox';
+import { useNames } from '../ui/names';
 
 function Tile(props: { label: string; value: string; sub?: string; bad?: boolean }) {
   return (
@@ -15,7 +16,7 @@ function Tile(props: { label: string; value: string; sub?: string; bad?: boolean
   );
 }
 
-function TopTable(props: { title: string; rows: UsageRow[]; currency: string; testId: string; names?: Map<string, string> }) {
+function TopTable(props: { title: string; rows: UsageRow[]; currency: string; testId: string; names?: Map<string, string> | null }) {
   return (
     <div class="top" data-testid={props.testId}>
       <h3>{props.title}</h3>
@@ -53,11 +54,15 @@ function TopTable(props: { title: string; rows: UsageRow[]; currency: string; te
   );
 }
 
-export function DashboardPage() {
+// The period lives in the URL (?range=7d), so it survives going to another page and back,
+// a reload and a shared link.
+export function DashboardPage(props: { params: Record<string, string> }) {
   const app = useApp();
   const admin = app.session.role === 'admin';
   const path = admin ? '/admin/usage' : '/master/usage';
-  const [preset, setPreset] = useState<RangePreset>('24h');
+  const asked = props.params['range'];
+  const preset: RangePreset = RANGES.find((r) => r.id === asked)?.id ?? '24h';
+  const setPreset = (p: RangePreset) => app.navigate('dashboard', { range: p === '24h' ? undefined : p });
   const [data, setData] = useState<Partial<Record<GroupBy, UsageReport>>>({});
   const [err, setErr] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
@@ -83,21 +88,10 @@ export function DashboardPage() {
     };
   }, [app.api, range]);
 
-  // Names for the ids the usage API groups by (masters, providers).
-  const [names, setNames] = useState<{ masters: Map<string, string>; providers: Map<string, string> }>({
-    masters: new Map(),
-    providers: new Map(),
-  });
-  useEffect(() => {
-    if (!admin) return;
-    const toMap = (items: { id: number; name: string }[]) => new Map(items.map((x) => [String(x.id), x.name]));
-    Promise.all([
-      app.api.all<{ id: number; name: string }>('/admin/masters'),
-      app.api.all<{ id: number; name: string }>('/providers'),
-    ])
-      .then(([m, p]) => setNames({ masters: toMap(m.items), providers: toMap(p.items) }))
-      .catch(() => {});
-  }, [app.api]);
+  // Names for the ids the usage API groups by (masters, providers, a tenant's keys).
+  const masterNames = useNames(app.api, admin ? '/admin/masters' : null);
+  const providerNames = useNames(app.api, admin ? '/providers' : null);
+  const keyNames = useNames(app.api, admin ? null : '/master/keys');
 
   const series = data[range.unit];
   const s = useMemo(() => (series ? toSeries(series.rows, range.from, range.to, range.unit) : null), [series]);
@@ -140,7 +134,7 @@ export function DashboardPage() {
         <Tile label="Errors" value={fmtInt(totals.errors)} sub={rate === null ? 'error rate –' : `error rate ${fmtPct(totals.errors ?? 0, totals.requests ?? 0)}`} bad={(rate ?? 0) > 0.05} />
         <Tile label="Tokens" value={fmtCompact(totals.total_tokens)} sub={`${fmtCompact(totals.prompt_tokens)} in · ${fmtCompact(totals.completion_tokens)} out`} />
         <Tile label="Cost" value={fmtCost(totals.cost, currency)} sub={totals.unpriced_requests ? `${fmtInt(totals.unpriced_requests)} unpriced requests` : undefined} />
-        <Tile label="Latency p50 / p95 / p99" value={fmtMs(totals.latency_p95_ms)} sub={`${fmtMs(totals.latency_p50_ms)} / ${fmtMs(totals.latency_p95_ms)} / ${fmtMs(totals.latency_p99_ms)}`} />
+        <Tile label="Latency (p95)" value={fmtMs(totals.latency_p95_ms)} sub={`p50 ${fmtMs(totals.latency_p50_ms)} · p99 ${fmtMs(totals.latency_p99_ms)}`} />
       </div>
       {s ? (
         <div class="charts">
@@ -159,12 +153,12 @@ export function DashboardPage() {
         </div>
       ) : null}
       <div class="tops">
-        {admin ? <TopTable title="Top masters" rows={topN(data.master?.rows ?? [], 10)} currency={currency} testId="top-masters" names={names.masters} /> : null}
+        {admin ? <TopTable title="Top masters" rows={topN(data.master?.rows ?? [], 10)} currency={currency} testId="top-masters" names={masterNames} /> : null}
         <TopTable title="Top models" rows={topN(data.model?.rows ?? [], 10)} currency={currency} testId="top-models" />
         {admin ? (
-          <TopTable title="Top providers" rows={topN(data.provider?.rows ?? [], 10)} currency={currency} testId="top-providers" names={names.providers} />
+          <TopTable title="Top providers" rows={topN(data.provider?.rows ?? [], 10)} currency={currency} testId="top-providers" names={providerNames} />
         ) : (
-          <TopTable title="Top keys" rows={topN(data.key?.rows ?? [], 10)} currency={currency} testId="top-keys" />
+          <TopTable title="Top keys" rows={topN(data.key?.rows ?? [], 10)} currency={currency} testId="top-keys" names={keyNames} />
         )}
       </div>
     </section>

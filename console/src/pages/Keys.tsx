@@ -2,9 +2,11 @@ import { useState } from 'preact/hooks';
 import { seg, type Page } from '../lib/api';
 import { fmtTime } from '../lib/format';
 import { useApp } from '../ui/context';
+import { useNames } from '../ui/names';
+import { nameLabel } from '../lib/names';
 import { ConfirmDialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
-import { ResourcePage, type ResourceSpec } from '../ui/ResourcePage';
+import { ResourcePage, type ResourceSpec, type RowTools } from '../ui/ResourcePage';
 import { emptyKeyForm, type Key, KeyFormFields, keyFormToBody, type KeyWithSecret, keyToForm, modelLimitsText } from './keyform';
 import { listText, StatusToggle, statusCol } from './common';
 
@@ -13,9 +15,10 @@ export function KeysPage(props: { params: Record<string, string> }) {
   const admin = app.session.role === 'admin';
   const masterFilter = admin ? (props.params['master_id'] ?? '') : '';
   const [statusFilter, setStatusFilter] = useState('');
-  const [rotating, setRotating] = useState<Key | null>(null);
+  const [rotating, setRotating] = useState<{ row: Key; tools: RowTools<Key> } | null>(null);
   const [rotateErr, setRotateErr] = useState<unknown>(null);
   const base = admin ? '/keys' : '/master/keys';
+  const masterNames = useNames(app.api, admin ? '/admin/masters' : null);
 
   const spec: ResourceSpec<Key> = {
     title: admin ? 'Keys' : 'My keys',
@@ -33,7 +36,6 @@ export function KeysPage(props: { params: Record<string, string> }) {
         ? [{
             key: 'master_id',
             title: 'Master',
-            cls: 'num',
             render: (r: Key) => (
               <a
                 href="#"
@@ -42,7 +44,7 @@ export function KeysPage(props: { params: Record<string, string> }) {
                   app.navigate('keys', { master_id: String(r.master_id) });
                 }}
               >
-                {String(r.master_id)}
+                {nameLabel(r.master_id, masterNames)}
               </a>
             ),
           }]
@@ -58,23 +60,25 @@ export function KeysPage(props: { params: Record<string, string> }) {
     ],
     emptyForm: () => emptyKeyForm(masterFilter),
     toForm: keyToForm,
-    toBody: (f, editing) => keyFormToBody(f, { withMaster: admin, editing: editing !== null }),
-    renderForm: (f, set, err, editing) => <KeyFormFields f={f} set={set} err={err} withMaster={admin} editing={editing !== null} />,
+    toBody: (f, editing) => keyFormToBody(f, { withMaster: admin, editing: editing !== null, tenant: !admin }),
+    renderForm: (f, set, err, editing) => (
+      <KeyFormFields f={f} set={set} err={err} withMaster={admin} editing={editing !== null} tenant={!admin} />
+    ),
     create: (api, body) => api.post<KeyWithSecret>(base, body),
     afterCreate: (k) => {
       const key = k as KeyWithSecret & { warnings?: string[] };
       const warn = Array.isArray(key.warnings) && key.warnings.length ? ` Warning: ${key.warnings.join('; ')}` : '';
       app.showSecret(`Key #${key.id} created`, key.key, `Prefix ${key.key_prefix}; master ${key.master_id}.${warn}`);
     },
-    // A master may change name, status and model limits of its own keys (the API names
-    // any other field it refuses).
+    // A master may change name, status and model limits of its own keys; the form offers
+    // nothing else (TENANT_EDITABLE).
     update: (api, r, body) => api.put(`${base}/${seg(r.id)}`, body),
     remove: (api, r) => api.del(`${base}/${seg(r.id)}`),
     rowActions: admin
       ? (r, tools) => (
           <>
             <StatusToggle api={app.api} path={`/keys/${seg(r.id)}`} status={r.status} tools={tools} />
-            <button type="button" class="small" data-testid="rotate" onClick={() => setRotating(r)}>
+            <button type="button" class="small" data-testid="rotate" onClick={() => setRotating({ row: r, tools })}>
               Rotate
             </button>
           </>
@@ -105,14 +109,16 @@ export function KeysPage(props: { params: Record<string, string> }) {
       {rotating ? (
         <ConfirmDialog
           title="Rotate key?"
-          message={`Key “${rotating.name || rotating.id}” gets a new secret; the old one stops working at once.`}
+          message={`Key “${rotating.row.name || rotating.row.id}” gets a new secret; the old one stops working at once.`}
           confirmLabel="Rotate"
           danger
           onClose={() => setRotating(null)}
           onConfirm={async () => {
             try {
-              const k = await app.api.post<KeyWithSecret>(`/keys/${seg(rotating.id)}/rotate`);
+              const k = await app.api.post<KeyWithSecret>(`/keys/${seg(rotating.row.id)}/rotate`);
               setRotating(null);
+              const { key: _secret, ...row } = k;
+              rotating.tools.replace(row);
               app.showSecret(`Key #${k.id} rotated`, k.key, 'The previous secret no longer works.');
             } catch (e) {
               setRotating(null);

@@ -7,7 +7,9 @@ import { localInputToIso, isoToLocalInput } from '../lib/forms';
 import { useApp } from '../ui/context';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
-import { useCursorList } from '../ui/hooks';
+import { ALL_MAX, MORE_PAGE, useCursorList } from '../ui/hooks';
+import { useNames } from '../ui/names';
+import { nameLabel } from '../lib/names';
 import { hrefFor } from '../lib/router';
 import { DataTable } from '../ui/Table';
 
@@ -97,6 +99,11 @@ export function LogsPage(props: { params: Record<string, string> }) {
   const path = admin ? '/admin/logs' : '/master/logs';
   const query = logQuery(props.params, admin);
   const qkey = JSON.stringify(query);
+  // Names, not bare ids, in the master, key and provider columns (a tenant cannot list
+  // providers: their ids stay as they are).
+  const masterNames = useNames(app.api, admin ? '/admin/masters' : null);
+  const keyNames = useNames(app.api, admin ? '/keys' : '/master/keys');
+  const providerNames = useNames(app.api, admin ? '/providers' : null);
   const list = useCursorList<LogItem>((cursor, limit) => app.api.get<Page<LogItem>>(path, { ...query, cursor, limit }), [app.api, qkey]);
   const [draft, setDraft] = useState<Record<string, string>>(() => ({
     ...props.params,
@@ -202,10 +209,10 @@ export function LogsPage(props: { params: Record<string, string> }) {
         columns={[
           { key: 'ts', title: 'Time (UTC)', render: (r) => fmtTime(r.ts ?? r.timestamp) },
           { key: 'request_id', title: 'Request ID', cls: 'mono' },
-          ...(admin ? [{ key: 'master_id', title: 'Master', cls: 'num' }] : []),
-          { key: 'key_id', title: 'Key', cls: 'num' },
+          ...(admin ? [{ key: 'master_id', title: 'Master', render: (r: LogItem) => nameLabel(r.master_id, masterNames) }] : []),
+          { key: 'key_id', title: 'Key', render: (r) => nameLabel(r.key_id, keyNames) },
           { key: 'model', title: 'Model' },
-          { key: 'provider_id', title: 'Provider', cls: 'num' },
+          { key: 'provider_id', title: 'Provider', render: (r) => nameLabel(r.provider_id, providerNames) },
           {
             key: 'status_code',
             title: 'Status',
@@ -224,9 +231,15 @@ export function LogsPage(props: { params: Record<string, string> }) {
       />
       <div class="more">
         {list.hasMore ? (
-          <button type="button" data-testid="logs-more" onClick={() => void list.loadMore()} disabled={list.loading}>
-            Load older
-          </button>
+          <>
+            <span class="muted">{list.items.length} loaded. </span>
+            <button type="button" data-testid="logs-more" onClick={() => void list.loadMore()} disabled={list.loading}>
+              Load {MORE_PAGE} older
+            </button>
+            <button type="button" data-testid="logs-all" onClick={() => void list.loadAll()} disabled={list.loading}>
+              Load all (up to {fmtInt(ALL_MAX)})
+            </button>
+          </>
         ) : (
           <span class="muted">{list.loading ? 'Loading…' : `${list.items.length} entries (end of results).`}</span>
         )}

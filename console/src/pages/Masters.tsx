@@ -5,7 +5,7 @@ import { useApp } from '../ui/context';
 import { ConfirmDialog, Dialog } from '../ui/Dialog';
 import { ErrorBox } from '../ui/ErrorBox';
 import { type FormState, SelectField, TextField } from '../ui/fields';
-import { ResourcePage, type ResourceSpec } from '../ui/ResourcePage';
+import { ResourcePage, type ResourceSpec, type RowTools } from '../ui/ResourcePage';
 import { listText, StatusToggle, statusCol } from './common';
 import { emptyKeyForm, KeyFormFields, keyFormToBody, type KeyWithSecret } from './keyform';
 
@@ -71,7 +71,7 @@ function IssueKeyDialog(props: { master: Master; onClose: () => void }) {
 export function MastersPage() {
   const app = useApp();
   const [issuing, setIssuing] = useState<Master | null>(null);
-  const [rotating, setRotating] = useState<Master | null>(null);
+  const [rotating, setRotating] = useState<{ row: Master; tools: RowTools<Master> } | null>(null);
   const [rotateErr, setRotateErr] = useState<unknown>(null);
   const spec: ResourceSpec<Master> = {
     title: 'Masters',
@@ -138,7 +138,7 @@ export function MastersPage() {
         <button type="button" class="small" onClick={() => app.navigate('keys', { master_id: String(r.id) })}>
           Keys
         </button>
-        <button type="button" class="small" data-testid="rotate-master" onClick={() => setRotating(r)}>
+        <button type="button" class="small" data-testid="rotate-master" onClick={() => setRotating({ row: r, tools })}>
           Rotate
         </button>
         <StatusToggle api={app.api} path={`/admin/masters/${seg(r.id)}`} status={r.status} off="suspended" tools={tools} />
@@ -153,15 +153,17 @@ export function MastersPage() {
       {rotating ? (
         <ConfirmDialog
           title="Rotate the master key?"
-          message={`Master “${rotating.name}” gets a new master key; the old one stops working at once. Its child keys are not affected.`}
+          message={`Master “${rotating.row.name}” gets a new master key; the old one stops working at once. Its child keys are not affected.`}
           confirmLabel="Rotate"
           danger
           onClose={() => setRotating(null)}
           onConfirm={async () => {
-            const m = rotating;
+            const { row: m, tools } = rotating;
             setRotating(null);
             try {
               const x = await app.api.post<MasterWithSecret>(`/admin/masters/${seg(m.id)}/rotate`);
+              const { master_key: _secret, ...row } = x;
+              tools.replace(row);
               app.showSecret(`Master “${x.name ?? m.name}” rotated`, x.master_key, 'The previous master key no longer works.');
             } catch (e) {
               setRotateErr(e);

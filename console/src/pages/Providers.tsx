@@ -1,3 +1,4 @@
+import type { components } from '../api/openapi';
 import { seg, type Page } from '../lib/api';
 import { parseIntField, parseList } from '../lib/forms';
 import { useApp } from '../ui/context';
@@ -21,10 +22,18 @@ export interface Provider {
   priority: number;
 }
 
-export const PROVIDER_TYPES = [
+type ProviderType = components['schemas']['ProviderType'];
+
+// The types the form offers, checked against the API's own list (docs/openapi.yaml,
+// generated into src/api/openapi.d.ts): one the API does not know fails `satisfies`, and
+// one the API gained but the form lacks fails ProviderTypesOffered.
+const TYPES = [
   'openai', 'compatible', 'anthropic', 'claude', 'claude-code', 'codex', 'gemini-cli', 'antigravity',
   'gemini', 'google', 'aistudio', 'vertex', 'vertex-express', 'custom',
-];
+] as const satisfies readonly ProviderType[];
+type Assert<T extends true> = T;
+export type ProviderTypesOffered = Assert<[Exclude<ProviderType, (typeof TYPES)[number]>] extends [never] ? true : false>;
+export const PROVIDER_TYPES: string[] = [...TYPES];
 
 export function ProvidersPage() {
   const app = useApp();

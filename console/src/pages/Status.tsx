@@ -3,6 +3,7 @@ import { fmtTime } from '../lib/format';
 import { useApp } from '../ui/context';
 import { ErrorBox } from '../ui/ErrorBox';
 import { Badge } from '../ui/fields';
+import { healthSummary } from '../lib/status';
 
 type Doc = Record<string, unknown>;
 
@@ -119,8 +120,23 @@ export function StatusPage() {
         </div>
       </div>
       <ErrorBox error={err} />
-      {ready ? <Section title="Readiness (/readyz)" doc={ready} /> : null}
-      {doc ? <Section title="Worker pool (/admin/status)" doc={doc} /> : null}
+      {doc || ready ? (
+        <div class="tiles" data-testid="health">
+          {healthSummary(doc, ready).map((h) => (
+            <div key={h.id} class={h.bad ? 'tile bad' : 'tile'} data-testid={`health-${h.id}`}>
+              <div class="tile-label">{h.label}</div>
+              <div class="tile-value">{h.value}</div>
+              {h.sub ? <div class="tile-sub">{h.sub}</div> : null}
+            </div>
+          ))}
+        </div>
+      ) : null}
+      {/* The documents as the API sends them, for when the summary is not enough. */}
+      <details class="raw" data-testid="raw-status">
+        <summary>Raw status documents</summary>
+        {ready ? <Section title="Readiness (/readyz)" doc={ready} /> : null}
+        {doc ? <Section title="Worker pool (/admin/status)" doc={doc} /> : null}
+      </details>
     </section>
   );
 }

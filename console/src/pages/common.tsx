@@ -9,7 +9,7 @@ export function StatusToggle(props: {
   status: string;
   on?: string;
   off?: string;
-  tools: RowTools;
+  tools: RowTools<never>;
 }) {
   const on = props.on ?? 'active';
   const off = props.off ?? 'disabled';

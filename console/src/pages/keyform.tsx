@@ -1,3 +1,4 @@
+import type { components } from '../api/openapi';
 import { FieldError, isoToLocalInput, localInputToIso, parseIntField, parseJsonObject, parseList } from '../lib/forms';
 import { CheckField, type FormState, SelectField, TextField } from '../ui/fields';
 
@@ -47,9 +48,27 @@ export function keyToForm(k: Key): FormState {
   };
 }
 
+// What a master may change on its own keys (PUT /master/keys/{id}); group, namespaces,
+// scopes, IPs and expiry stay the admin's, and the API refuses them with a 400.
+export const TENANT_EDITABLE = ['name', 'status', 'model_limits_enabled', 'model_limits', 'model_rate_limits'] as const satisfies readonly (keyof components['schemas']['MasterKeyInput'])[];
+type Assert<T extends true> = T;
+// Every field of the API's MasterKeyInput is in TENANT_EDITABLE (tsc fails otherwise).
+export type TenantEditableComplete = Assert<
+  [Exclude<keyof components['schemas']['MasterKeyInput'], (typeof TENANT_EDITABLE)[number]>] extends [never] ? true : false
+>;
+
+export interface KeyFormOpts {
+  withMaster: boolean;
+  editing: boolean;
+  // A master editing its own key: only TENANT_EDITABLE is shown and sent.
+  tenant?: boolean;
+}
+
+const tenantOnly = (opts: KeyFormOpts) => opts.tenant === true && opts.editing;
+
 // Only what the form says is sent: defaults are left to the API, so the body also
 // works against a server that does not know a newer optional field.
-export function keyFormToBody(f: FormState, opts: { withMaster: boolean; editing: boolean }): Record<string, unknown> {
+export function keyFormToBody(f: FormState, opts: KeyFormOpts): Record<string, unknown> {
   const b: Record<string, unknown> = {};
   if (opts.withMaster && !opts.editing) {
     if (String(f.master_id).trim() === '') throw new FieldError('master_id', 'master_id is required');
@@ -74,6 +93,10 @@ export function keyFormToBody(f: FormState, opts: { withMaster: boolean; editing
   const exp = localInputToIso(String(f.expires_at));
   put('expires_at', exp, exp !== null);
   put('status', f.status, f.status !== 'active');
+  if (tenantOnly(opts)) {
+    const allowed = new Set<string>(TENANT_EDITABLE);
+    for (const k of Object.keys(b)) if (!allowed.has(k)) delete b[k];
+  }
   return b;
 }
 
@@ -83,17 +106,28 @@ export function KeyFormFields(props: {
   err: unknown;
   withMaster: boolean;
   editing: boolean;
+  tenant?: boolean;
 }) {
   const { f, set, err } = props;
+  const adminFields = !tenantOnly(props);
   return (
     <div class="form-grid">
+      {adminFields ? null : (
+        <p class="muted full" data-testid="tenant-note">
+          Group, namespaces, scopes, allowed IPs and expiry are set by an admin.
+        </p>
+      )}
       {props.withMaster && !props.editing ? (
         <TextField label="Master ID" name="master_id" form={f} set={set} err={err} hint="The key belongs to this master." />
       ) : null}
       <TextField label="Name" name="name" form={f} set={set} err={err} />
-      <TextField label="Group" name="group" form={f} set={set} err={err} hint="Blank: the master's group." />
-      <TextField label="Namespaces" name="namespaces" form={f} set={set} err={err} multiline hint="Subset of the master's; blank = all." />
-      <TextField label="Scopes" name="scopes" form={f} set={set} err={err} multiline />
+      {adminFields ? (
+        <>
+          <TextField label="Group" name="group" form={f} set={set} err={err} hint="Blank: the master's group." />
+          <TextField label="Namespaces" name="namespaces" form={f} set={set} err={err} multiline hint="Subset of the master's; blank = all." />
+          <TextField label="Scopes" name="scopes" form={f} set={set} err={err} multiline />
+        </>
+      ) : null}
       <CheckField label="Restrict to the model allowlist" name="model_limits_enabled" form={f} set={set} err={err} />
       <TextField label="Model allowlist" name="model_limits" form={f} set={set} err={err} multiline hint="Model names, one per line." />
       <TextField
@@ -106,8 +140,12 @@ export function KeyFormFields(props: {
         mono
         placeholder={'{"gpt-4o": {"rpm": 60}}'}
       />
-      <TextField label="Allowed IPs / CIDRs" name="allow_ips" form={f} set={set} err={err} multiline placeholder="10.0.0.0/8" />
-      <TextField label="Expires at (local time)" name="expires_at" type="datetime-local" form={f} set={set} err={err} hint="Blank: never." />
+      {adminFields ? (
+        <>
+          <TextField label="Allowed IPs / CIDRs" name="allow_ips" form={f} set={set} err={err} multiline placeholder="10.0.0.0/8" />
+          <TextField label="Expires at (local time)" name="expires_at" type="datetime-local" form={f} set={set} err={err} hint="Blank: never." />
+        </>
+      ) : null}
       <SelectField label="Status" name="status" form={f} set={set} err={err} options={['active', 'disabled']} />
     </div>
   );

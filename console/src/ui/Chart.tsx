@@ -16,7 +16,7 @@ export function TimeChart(props: { x: number[]; series: ChartSeries[]; height?: 
   useEffect(() => {
     const host = el.current;
     if (!host) return;
-    const width = Math.max(300, host.clientWidth);
+    const width = Math.max(200, host.clientWidth);
     const opts: uPlot.Options = {
       width,
       height: props.height ?? 220,
@@ -34,7 +34,7 @@ export function TimeChart(props: { x: number[]; series: ChartSeries[]; height?: 
       ],
     };
     const plot = new uPlot(opts, [props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData, host);
-    const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(300, host.clientWidth), height: props.height ?? 220 }));
+    const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(200, host.clientWidth), height: props.height ?? 220 }));
     ro.observe(host);
     return () => {
       ro.disconnect();

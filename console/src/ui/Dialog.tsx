@@ -10,11 +10,23 @@ export function Dialog(props: {
   testId?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Focus goes back where it came from when the dialog closes (Escape, Cancel, Save), not
+  // to the page's body, so a keyboard user keeps their place. The opener is taken at the
+  // first render, before anything moves the focus, and focused again once the dialog has
+  // left the page, unless something else (the next dialog) took the focus meanwhile.
+  const opener = useRef(document.activeElement instanceof HTMLElement ? document.activeElement : null);
   useEffect(() => {
     const d = ref.current;
     if (d && !d.open) d.showModal();
     return () => {
       if (d?.open) d.close();
+      const o = opener.current;
+      const restore = () => {
+        const a = document.activeElement;
+        if (o?.isConnected && (!a || a === document.body || !a.isConnected)) o.focus();
+      };
+      restore();
+      requestAnimationFrame(restore);
     };
   }, []);
   return (

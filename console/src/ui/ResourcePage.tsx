@@ -11,8 +11,11 @@ import type { FormState } from './fields';
 import { useCursorList } from './hooks';
 import { type Column, DataTable } from './Table';
 
-export interface RowTools {
+export interface RowTools<T = unknown> {
   reload: () => void;
+  // Puts the API's answer for this row in its place (a rotation's new prefix), keeping
+  // the loaded pages and the scroll position.
+  replace: (row: T) => void;
   edit: () => void;
   remove: () => void;
   setError: (e: unknown) => void;
@@ -37,9 +40,19 @@ export interface ResourceSpec<T> {
   afterCreate?: (created: unknown) => void;
   update?: (api: Api, r: T, body: Record<string, unknown>) => Promise<unknown>;
   remove?: (api: Api, r: T) => Promise<void>;
-  rowActions?: (r: T, tools: RowTools) => ComponentChildren;
+  rowActions?: (r: T, tools: RowTools<T>) => ComponentChildren;
   toolbar?: ComponentChildren;
   intro?: ComponentChildren;
+}
+
+// After a refused submit, the field the error names gets the focus (once it is drawn as
+// bad), so the user lands where the fix is.
+export function focusField(field: string | undefined) {
+  if (!field) return;
+  requestAnimationFrame(() => {
+    const box = [...document.querySelectorAll<HTMLElement>('dialog[open] [data-field]')].find((f) => f.dataset['field'] === field);
+    box?.querySelector<HTMLElement>('input, textarea, select')?.focus();
+  });
 }
 
 export function ResourcePage<T extends object>(props: { spec: ResourceSpec<T> }) {
@@ -89,6 +102,7 @@ export function ResourcePage<T extends object>(props: { spec: ResourceSpec<T> })
       void list.reload();
     } catch (err) {
       setFormErr(err);
+      focusField(describeError(err).field);
     } finally {
       setBusy(false);
     }
@@ -132,6 +146,8 @@ export function ResourcePage<T extends object>(props: { spec: ResourceSpec<T> })
               <span class="row-actions">
                 {s.rowActions?.(r, {
                   reload: () => void list.reload(),
+                  replace: (updated: T) =>
+                    list.setItems((items) => items.map((x) => (s.rowKey(x) === s.rowKey(updated) ? updated : x))),
                   edit: () => openEdit(r),
                   remove: () => setDeleting(r),
                   setError: setActionErr,

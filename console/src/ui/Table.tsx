@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clip } from '../lib/format';
 
 export interface Column<T> {
@@ -7,6 +7,38 @@ export interface Column<T> {
   title: string;
   render?: (row: T) => ComponentChildren;
   cls?: string;
+  // Columns sort by their raw value unless this is false (row actions).
+  sortable?: boolean;
+  // The value to sort by, when the raw field is not it.
+  sortValue?: (row: T) => unknown;
+}
+
+export type SortDir = 'ascending' | 'descending';
+
+// Numbers (and numeric strings) by value, the rest as text, empty values last.
+export function compareValues(a: unknown, b: unknown): number {
+  const empty = (v: unknown) => v === null || v === undefined || v === '';
+  if (empty(a) || empty(b)) return empty(a) === empty(b) ? 0 : empty(a) ? 1 : -1;
+  const na = typeof a === 'number' ? a : typeof a === 'string' && /^-?\d+(\.\d+)?$/.test(a) ? Number(a) : NaN;
+  const nb = typeof b === 'number' ? b : typeof b === 'string' && /^-?\d+(\.\d+)?$/.test(b) ? Number(b) : NaN;
+  if (!Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+  const sa = typeof a === 'string' ? a : JSON.stringify(a);
+  const sb = typeof b === 'string' ? b : JSON.stringify(b);
+  return sa.localeCompare(sb, undefined, { numeric: true, sensitivity: 'base' });
+}
+
+// A stable sort of the loaded rows by one column; empty values stay last either way.
+export function sortRows<T>(rows: T[], value: (r: T) => unknown, dir: SortDir): T[] {
+  const sign = dir === 'ascending' ? 1 : -1;
+  return rows
+    .map((r, i) => ({ r, i, v: value(r) }))
+    .sort((x, y) => {
+      const xe = x.v === null || x.v === undefined || x.v === '';
+      const ye = y.v === null || y.v === undefined || y.v === '';
+      if (xe || ye) return xe === ye ? x.i - y.i : xe ? 1 : -1;
+      return sign * compareValues(x.v, y.v) || x.i - y.i;
+    })
+    .map((x) => x.r);
 }
 
 export const PAGE_SIZES = [50, 200, 1000];
@@ -45,13 +77,22 @@ export function DataTable<T extends object>(props: {
 }) {
   const [page, setPage] = useState(0);
   const [size, setSize] = useState(props.initialSize ?? PAGE_SIZES[0]!);
-  const p = clampPage(page, props.rows.length, size);
+  const [sort, setSort] = useState<{ key: string; dir: SortDir } | null>(null);
+  const sortCol = sort ? props.columns.find((c) => c.key === sort.key) : undefined;
+  const rows = useMemo(
+    () =>
+      sort && sortCol
+        ? sortRows(props.rows, (r) => (sortCol.sortValue ? sortCol.sortValue(r) : (r as Record<string, unknown>)[sortCol.key]), sort.dir)
+        : props.rows,
+    [props.rows, sort, sortCol],
+  );
+  const p = clampPage(page, rows.length, size);
   useEffect(() => {
     if (p !== page) setPage(p);
   }, [p, page]);
   const start = p * size;
-  const view = props.rows.slice(start, start + size);
-  const pages = Math.max(1, Math.ceil(props.rows.length / size));
+  const view = rows.slice(start, start + size);
+  const pages = Math.max(1, Math.ceil(rows.length / size));
   const windowed = view.length > WINDOW_AFTER;
   const body = useRef<HTMLTableSectionElement>(null);
   const [win, setWin] = useState({ start: 0, end: Math.min(view.length, 60) });
@@ -83,11 +124,30 @@ export function DataTable<T extends object>(props: {
       <table class={windowed ? 'grid windowed' : 'grid'} data-testid={props.testId} data-rows={view.length}>
         <thead>
           <tr>
-            {props.columns.map((c) => (
-              <th key={c.key} class={c.cls}>
-                {c.title}
-              </th>
-            ))}
+            {props.columns.map((c) => {
+              const sortable = c.sortable !== false && c.title !== '' && !c.key.startsWith('__');
+              const dir = sort?.key === c.key ? sort.dir : undefined;
+              return (
+                <th key={c.key} class={c.cls} aria-sort={sortable ? (dir ?? 'none') : undefined}>
+                  {sortable ? (
+                    <button
+                      type="button"
+                      class="sort"
+                      data-testid={`sort-${c.key}`}
+                      onClick={() => {
+                        setSort({ key: c.key, dir: dir === 'ascending' ? 'descending' : 'ascending' });
+                        setPage(0);
+                      }}
+                    >
+                      {c.title}
+                      <span aria-hidden="true">{dir === 'ascending' ? ' ▲' : dir === 'descending' ? ' ▼' : ''}</span>
+                    </button>
+                  ) : (
+                    c.title
+                  )}
+                </th>
+              );
+            })}
           </tr>
         </thead>
         <tbody ref={body}>
@@ -108,6 +168,17 @@ export function DataTable<T extends object>(props: {
                 key={props.rowKey(r)}
                 class={props.onRowClick ? 'clickable' : undefined}
                 onClick={props.onRowClick ? () => props.onRowClick!(r) : undefined}
+                // A row that opens a detail is a stop of the keyboard: Enter or Space opens it.
+                tabIndex={props.onRowClick ? 0 : undefined}
+                onKeyDown={
+                  props.onRowClick
+                    ? (e) => {
+                        if (e.target !== e.currentTarget || (e.key !== 'Enter' && e.key !== ' ')) return;
+                        e.preventDefault();
+                        props.onRowClick!(r);
+                      }
+                    : undefined
+                }
               >
                 {props.columns.map((c) => {
                   const raw = (r as Record<string, unknown>)[c.key];
@@ -132,7 +203,7 @@ export function DataTable<T extends object>(props: {
           ‹ Prev
         </button>
         <span data-testid="pager-info">
-          {props.rows.length === 0 ? '0 rows' : `${start + 1}–${start + view.length} of ${props.rows.length}`} · page{' '}
+          {rows.length === 0 ? '0 rows' : `${start + 1}–${start + view.length} of ${rows.length}`} · page{' '}
           {p + 1}/{pages}
         </span>
         <button type="button" disabled={p >= pages - 1} onClick={() => setPage(p + 1)} aria-label="Next page">

@@ -1,6 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Page } from '../lib/api';
 
+// The first page is small, so the page shows quickly; "more" takes the API's largest
+// page (limit 500), and "all" keeps going up to ALL_MAX rows.
+export const FIRST_PAGE = 100;
+export const MORE_PAGE = 500;
+export const ALL_PAGES = 40;
+export const ALL_MAX = MORE_PAGE * ALL_PAGES;
+
 // A cursor-paged list from the API: the first page on mount (and when `deps` change),
 // more on demand, everything (bounded) for a full search.
 export function useCursorList<T>(fetchPage: (cursor: string | null, limit: number) => Promise<Page<T>>, deps: unknown[]) {
@@ -19,7 +26,7 @@ export function useCursorList<T>(fetchPage: (cursor: string | null, limit: numbe
       let acc: T[] = [];
       let pages = 0;
       do {
-        const pg = await fetchPage(c, maxPages > 1 ? 500 : 100);
+        const pg = await fetchPage(c, from === null && !append ? FIRST_PAGE : MORE_PAGE);
         acc = acc.concat(pg.items);
         c = pg.next_cursor;
         pages++;
@@ -48,7 +55,7 @@ export function useCursorList<T>(fetchPage: (cursor: string | null, limit: numbe
     hasMore: cursor !== null,
     reload: () => load(null, false, 1),
     loadMore: () => load(cursor, true, 1),
-    loadAll: () => load(cursor, true, 40),
+    loadAll: () => load(cursor, true, ALL_PAGES),
   };
 }
 
