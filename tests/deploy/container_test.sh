@@ -42,7 +42,7 @@ t0=$SECONDS
 EZ_GIT_COMMIT=$commit EZ_IMAGES_IID_DIR=$T "$src/scripts/images" >"$T/images.log" 2>&1 ||
   { tail -n 40 "$T/images.log" >&2; fail "scripts/images failed (log above)"; }
 log "images built in $((SECONDS - t0)) s"
-grep -E '^\S+:\S+ ' "$T/images.log" | while read -r name size; do log "  $name $size"; done
+grep -E '^(localhost|docker\.io)/\S+ ' "$T/images.log" | while read -r name size; do log "  $name $size"; done
 for stage in build nginx runtime; do
   [[ -s $T/$stage.iid ]] || fail "no image id for stage $stage"
 done
@@ -59,7 +59,11 @@ new_ctr() {
   printf -v "$1_root" '%s' "$mnt"
 }
 in_ctr() { "${B[@]}" run --isolation chroot "$@"; }
-image_json() { "${B[@]}" inspect --type image --format "{{json $2}}" "$1"; }
+# image_json IMAGE FIELD: one field of the image's Docker config, as JSON.
+image_json() {
+  "${B[@]}" inspect --type image "$1" |
+    "$SYS_PYTHON" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["Docker"]["config"].get(sys.argv[1])))' "$2"
+}
 new_ctr rt "$runtime"
 new_ctr ngx "$nginx"
 
@@ -78,11 +82,11 @@ out=$(in_ctr "$rt" -- sh -c 'ldd /usr/local/bin/ezapi-server /usr/local/bin/ezap
 grep -q 'libpqxx' <<<"$out" || fail "ldd output does not look like ldd: $out"
 
 log "runtime: processes run as ezapi (uid 10001), not root"
-[[ $(image_json "$runtime" .Docker.Config.User) == '"ezapi:ezapi"' ]] || fail "runtime USER is not ezapi"
+[[ $(image_json "$runtime" User) == '"ezapi:ezapi"' ]] || fail "runtime USER is not ezapi"
 out=$(in_ctr "$rt" -- id)
 [[ "$out" == "uid=10001(ezapi) gid=10001(ezapi)"* ]] || fail "runtime runs as: $out"
 [[ $(stat -c '%u %a' "$rt_root/run/ezapi") == "10001 755" ]] || fail "/run/ezapi is not ezapi's"
-[[ $(image_json "$runtime" .Docker.Config.Healthcheck) == *cgi-fcgi* ]] ||
+[[ $(image_json "$runtime" Healthcheck) == *cgi-fcgi* ]] ||
   fail "the runtime image lost its HEALTHCHECK (built without --format docker?)"
 
 log "runtime: --check-config in production refuses placeholder secrets, accepts real ones"
@@ -115,6 +119,13 @@ diff -u "$T/local.want" "$T/local.txt" >&2 || fail "/usr/local in the runtime im
 cmp -s "$src/conf/config.example.yaml" "$rt_root/usr/local/share/ezapi/config.example.yaml" ||
   fail "the example configuration in the image is not conf/config.example.yaml"
 [[ ! -e $rt_root/config.yaml && ! -e $rt_root/config/config.yaml ]] || fail "a config file is read by accident"
+log "runtime: no apt caches or package lists left in the image"
+for img in rt ngx; do
+  root_var="${img}_root"
+  left=$(cd "${!root_var}" && find var/cache/apt var/lib/apt/lists -type f \( -name '*.deb' -o -name '*.bin' \
+    -o -name '*_Packages*' -o -name '*Release*' -o -name '*Translation*' \) | head -n 5)
+  [[ -z $left ]] || fail "$img image keeps apt files: $left"
+done
 
 log "runtime: beyond the slim base, only the packages of the binaries' libraries"
 new_ctr slim docker.io/library/debian:bookworm-slim
@@ -167,7 +178,7 @@ log "nginx: workers run as www-data, in the runtime image's ezapi group"
 out=$(in_ctr "$ngx" -- id www-data)
 [[ "$out" == *"10001(ezapi)"* ]] || fail "www-data is not in group ezapi (10001): $out"
 grep -Eq '^user www-data;' "$ngx_root/etc/nginx/nginx.conf" || fail "nginx workers do not run as www-data"
-[[ $(image_json "$nginx" .Docker.Config.Healthcheck) == *curl* ]] || fail "the nginx image lost its HEALTHCHECK"
+[[ $(image_json "$nginx" Healthcheck) == *curl* ]] || fail "the nginx image lost its HEALTHCHECK"
 
 # The image's own start command, run as it is: an `nginx` first in PATH turns the final
 # `exec nginx -g 'daemon off;'` into `nginx -t` of what the command rendered.
@@ -177,9 +188,9 @@ chmod +x "$T/shim/nginx"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
   -keyout "$T/shim/tls.key" -out "$T/shim/tls.crt" 2>/dev/null
 "${B[@]}" copy "$ngx" "$T/shim" /ezapi-test >/dev/null
-image_path=$(image_json "$nginx" .Docker.Config.Env | "$SYS_PYTHON" -c \
+image_path=$(image_json "$nginx" Env | "$SYS_PYTHON" -c \
   'import json,sys; print([e[5:] for e in json.load(sys.stdin) if e.startswith("PATH=")][0])')
-start_cmd=$(image_json "$nginx" .Docker.Config.Cmd)
+start_cmd=$(image_json "$nginx" Cmd)
 mapfile -t start_argv < <("$SYS_PYTHON" -c 'import json,sys; print("\n".join(json.loads(sys.argv[1])))' "$start_cmd")
 [[ "${start_argv[0]}" == /bin/sh && "${start_argv[2]}" == *"exec nginx -g 'daemon off;'" ]] ||
   fail "the nginx image's CMD changed shape: $start_cmd"
@@ -210,8 +221,8 @@ log "docker-compose config, then its services against the images"
   EZ_INTERNAL_TOKEN="$int" docker-compose -f "$src/docker-compose.yml" --project-directory "$src" \
   --env-file "$T/empty.env" config) >"$T/compose.yml" || fail "docker-compose config rejected docker-compose.yml"
 mkdir -p "$T/svc"
-"$SYS_PYTHON" - "$T/compose.yml" "$T/svc" "$(image_json "$nginx" .Docker.Config.Env)" \
-  "$(image_json "$nginx" .Docker.Config.ExposedPorts)" <<'EOF' || fail "docker-compose.yml and the images disagree"
+"$SYS_PYTHON" - "$T/compose.yml" "$T/svc" "$(image_json "$nginx" Env)" \
+  "$(image_json "$nginx" ExposedPorts)" <<'EOF' || fail "docker-compose.yml and the images disagree"
 import json, os, sys, yaml
 doc, out = yaml.safe_load(open(sys.argv[1])), sys.argv[2]
 nginx_env = dict(e.split("=", 1) for e in json.loads(sys.argv[3]))
