@@ -111,10 +111,13 @@ grep -Eq '^server\.mode *[:=] *production' <<<"$out" || fail "the image does not
 
 # --- runtime image: nothing but what it needs ------------------------------------------------
 log "runtime: /usr/local holds the binaries, the migrations and the example configuration"
+new_ctr slim docker.io/library/debian:bookworm-slim
 (cd "$rt_root/usr/local" && find . -mindepth 1 ! -type d | sort) >"$T/local.txt"
-(cd "$src" && { printf './bin/%s\n' ezapi-server ezapi-flusher ezapi-ctl
+# What the slim base has there (Debian's /usr/local/man link), and what the Dockerfile adds.
+(cd "$slim_root/usr/local" && find . -mindepth 1 ! -type d
+  cd "$src" && { printf './bin/%s\n' ezapi-server ezapi-flusher ezapi-ctl
   printf './share/ezapi/%s\n' config.example.yaml
-  find sql -type f | sed 's|^|./share/ezapi/|'; } | sort) >"$T/local.want"
+  find sql -type f | sed 's|^|./share/ezapi/|'; }) | sort >"$T/local.want"
 diff -u "$T/local.want" "$T/local.txt" >&2 || fail "/usr/local in the runtime image differs (above)"
 cmp -s "$src/conf/config.example.yaml" "$rt_root/usr/local/share/ezapi/config.example.yaml" ||
   fail "the example configuration in the image is not conf/config.example.yaml"
@@ -128,7 +131,6 @@ for img in rt ngx; do
 done
 
 log "runtime: beyond the slim base, only the packages of the binaries' libraries"
-new_ctr slim docker.io/library/debian:bookworm-slim
 # The packages shipping the libraries ldd resolves (asked inside the image).
 libs=$(awk '/=> \// { print $3 }' <<<"$(in_ctr "$rt" -- sh -c 'ldd /usr/local/bin/ezapi-*')" | sort -u)
 # shellcheck disable=SC2086
@@ -304,7 +306,7 @@ log "docs/operations.md reports each image's size"
 for pair in "runtime ezapi:local" "nginx ezapi-nginx:local" "build ezapi-build:local"; do
   read -r stage tag <<<"$pair"
   id=$(<"$T/$stage.iid")
-  size=$(awk -v id="$id" '{ sub(/^sha256:/, "", $1) } $1 == id { print $2, $3 }' "$T/sizes.txt")
+  size=$(awk -v id="${id#sha256:}" '{ sub(/^sha256:/, "", $1) } index($1, id) == 1 { print $2, $3; exit }' "$T/sizes.txt")
   [[ -n $size ]] || fail "no size for $tag"
   doc=$(grep -E "^\| \`$tag\` \|" "$src/docs/operations.md" | grep -oE '[0-9.]+ [MG]B' | head -n 1) ||
     fail "docs/operations.md has no size row for $tag (built: $size)"
