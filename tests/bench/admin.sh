@@ -191,7 +191,7 @@ def ratio(a, b):
 
 print()
 print(f"throughput, admin GET one / trivial responder: {ratio('admin-get-max', 'trivial-max'):.2f}x")
-# The targets (issue 14): p99 at the same pacing as a ratio of the trivial responder's p99,
+# The targets: p99 at the same pacing as a ratio of the trivial responder's p99,
 # measured in this run behind the same nginx.
 def p99_ratio(name):
     try: return float(rows[name]["p99_ms"]) / float(rows["trivial-get"]["p99_ms"])

@@ -15,7 +15,7 @@
 # transactions' time split between BEGIN, pricing, COPY, the usage rollups, the sequence
 # update and COMMIT. This isolates the flusher from the ingest side that `scripts/bench
 # overload` measures end to end (wrk, nginx and the workers share the same cores there).
-# Target (issue 14): landed >= 0.8x copy.
+# Target: landed >= 0.8x copy.
 # Knobs: BENCH_REPS (3), BENCH_QUEUE (100000), EZ_STACK_PG_FSYNC (on), EZ_BUILD_DIR (build/),
 # BENCH_KEEP=1 keeps the stack directory.
 set -euo pipefail

@@ -9,7 +9,7 @@
 #   - the same file again (everything skipped);
 #   - POST /admin/import?dry_run=true of a file under the HTTP body cap, and the
 #     workers' peak RSS (VmHWM) after it.
-# Targets (issue 13): real import under 60 s, dry run under 20 s.
+# Targets: real import under 60 s, dry run under 20 s.
 # EZ_BENCH_IMPORT_BASELINE=DIR: first the same three runs with DIR/ezapi-ctl (an
 # older build: the baseline of the same run, on the same loaded machine), then
 # the tables are emptied and the runs repeated with this build.

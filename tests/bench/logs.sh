@@ -13,7 +13,7 @@
 # and the measurement, so a neighbour's load on a shared machine hits both alike). Then once:
 #   full    the flusher stopped (SIGSTOP) while wrk fills the queue, then resumed: flusher
 #           peak RSS at a full queue, and exact accounting once it has drained
-# Targets (DESIGN.md §9, issue 14): logs1 accepted/s >= 0.8 x fcgi req/s; logs100 landed/s >= 0.7 x copy
+# Targets (docs/architecture.md, "Targets"): logs1 accepted/s >= 0.8 x fcgi req/s; logs100 landed/s >= 0.7 x copy
 # rows/s; worker RSS < 30 MB; flusher RSS < 64 MB at full queue.
 #
 # Clients back off BENCH_BACKOFF_MS (100) after a 503 (a balancer honours Retry-After; a

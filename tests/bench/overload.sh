@@ -14,7 +14,7 @@
 #   during  the same paced admin GETs, started 5 s into the flood
 #   landed  rows/s from the flood's start until PostgreSQL holds every accepted entry
 #   copy    psql \copy of as many log-shaped rows into the same table (the baseline)
-# Targets (issue 14): no non-2xx; admin p99 during the flood <= 3x quiet; landed >= 0.8x copy.
+# Targets: no non-2xx; admin p99 during the flood <= 3x quiet; landed >= 0.8x copy.
 # Knobs: BENCH_DURATION (30), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_ADMIN_RATE (200),
 # BENCH_ADMIN_DURATION (20), EZ_STACK_PG_FSYNC (on), EZ_BUILD_DIR (build/, Release),
 # BENCH_KEEP=1 keeps the stack directory.

@@ -9,7 +9,7 @@
 # The first run builds every hash (Redis empty but for the ceiling's key); later runs find
 # them and patch (compare field by field, write the difference). EZ_BENCH_COLD=1 empties
 # Redis before every run; EZ_BENCH_BGSAVE=1 starts a BGSAVE right before every run.
-# Target (DESIGN §9): under 3 s. EZ_BENCH_RUNS (3) runs of each; EZ_KEEP_STACK=1
+# Target (docs/architecture.md, "Targets"): under 3 s. EZ_BENCH_RUNS (3) runs of each; EZ_KEEP_STACK=1
 # keeps the stack and its data ($EZ_STACK_DIR) for another run.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"

@@ -16,7 +16,7 @@
 #   logs     wrk on GET /admin/logs first page for one key over 7 days (p50/p99)
 #   export   GET /admin/logs/export (ndjson, csv) of one master over 30 days and of every
 #            row of the last day: rows/s; psql COPY of the day's rows is the baseline
-# Targets (issue 12): usage p99 < 20 ms and >= 100x faster than raw; logs p99 < 20 ms;
+# Targets: usage p99 < 20 ms and >= 100x faster than raw; logs p99 < 20 ms;
 # export >= 200k rows/s. The rollups' cost on ingest is measured by `scripts/bench logs`
 # on a build without them and on this one (docs/benchmarks.md).
 #

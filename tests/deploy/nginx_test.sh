@@ -14,7 +14,7 @@ need nginx envsubst curl openssl
 site_src="$EZ_SOURCE_DIR/nginx/ezapi.conf"
 tls_src="$EZ_SOURCE_DIR/nginx/snippets/ezapi-tls.conf"
 
-# The shipped file must never turn kept FastCGI connections on (DESIGN.md section 1).
+# The shipped file must never turn kept FastCGI connections on (docs/architecture.md, "Shape").
 site_body=$(grep -Ev '^\s*#' "$site_src")
 if grep -Eq 'fastcgi_keep_conn\s+on|^\s*keepalive\s' <<<"$site_body"; then
   fail "nginx/ezapi.conf enables kept FastCGI connections"

@@ -906,7 +906,7 @@ BOOST_AUTO_TEST_CASE(wrong_methods_are_405) {
   expect_error(stack().http("DELETE", "/admin/features"), 405, "method_not_allowed");
 }
 
-// ---- issue 11: input that used to give 5xx or silently do nothing -------------------------
+// ---- input that must not give a 5xx or silently do nothing --- -------------------------
 
 // Masking cut a UTF-8 character in half: 500 and nothing created.
 BOOST_AUTO_TEST_CASE(multibyte_secrets_are_masked_by_character) {

@@ -1,4 +1,4 @@
-// Several hosts (issue 15) on scripts/cluster: two control-plane hosts behind
+// Several hosts on scripts/cluster: two control-plane hosts behind
 // a front nginx, PostgreSQL with a streaming replica, Redis with a replica and
 // three Sentinels. Writes through one host are read through the other, and a
 // steady stream of admin writes and POST /logs survives a PostgreSQL failover,
@@ -360,7 +360,7 @@ BOOST_AUTO_TEST_CASE(reads_go_to_the_replica_and_fall_back_to_the_primary) {
   ez::config::Settings s;
   s.pg_dsn = c.env.at("EZ_PG_DSN");
   s.pg_read_dsn = c.env.at("EZ_PG_READ_DSN");
-  ez::Context with_replica(s);
+  ez::context::Context with_replica(s);
   ez::db::Pg& read = with_replica.pg_read();
   BOOST_TEST(&read != &with_replica.pg());
   {
@@ -368,7 +368,7 @@ BOOST_AUTO_TEST_CASE(reads_go_to_the_replica_and_fall_back_to_the_primary) {
     BOOST_TEST(tx.exec1("SELECT pg_is_in_recovery()")[0].as<bool>());
   }
   s.pg_read_dsn = "host=127.0.0.1 port=1 dbname=ezapi user=ezapi";  // nothing listens there
-  ez::Context replica_down(s);
+  ez::context::Context replica_down(s);
   ez::db::Pg& fallback = replica_down.pg_read();
   BOOST_TEST(&fallback == &replica_down.pg());
   pqxx::nontransaction tx(fallback.conn());

@@ -701,7 +701,7 @@ BOOST_AUTO_TEST_CASE(redis_follows_deletes) {
   }));
 }
 
-// ---- issue 11: rotation of masters, master-managed keys, no-op writes, timestamps ----
+// ---- rotation of masters, master-managed keys, no-op writes, timestamps ----
 
 namespace {
 

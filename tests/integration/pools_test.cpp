@@ -1,4 +1,4 @@
-// Traffic-class pools (issue 14): the master runs an admin pool and an ingest pool, each on
+// Traffic-class pools: the master runs an admin pool and an ingest pool, each on
 // its own socket; nginx sends /logs and /sync/ to ingest and the rest to admin. Both serve,
 // both show in the scoreboard (/admin/status, /metrics), and an ingest pool that is stuck or
 // losing workers does not hold up an admin request.

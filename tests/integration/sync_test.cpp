@@ -1,9 +1,8 @@
-// Snapshot sync against a real stack (DESIGN §6): the Redis shapes against the
-// contract files, the models checksum, refresh events seen by a SUBSCRIBE,
-// revocation visible when the API answers, FLUSHALL + resync byte-identical,
-// convergence after a Redis outage without a resync call, and two control
-// planes (two Contexts of this process, each with its own connections) writing
-// to one PostgreSQL and Redis.
+// Snapshot sync against a real stack (docs/architecture.md, "The Redis contract"): the Redis shapes
+// against the contract files, the models checksum, refresh events seen by a SUBSCRIBE, revocation
+// visible when the API answers, FLUSHALL + resync byte-identical, convergence after a Redis outage
+// without a resync call, and two control planes (two Contexts of this process, each with its own
+// connections) writing to one PostgreSQL and Redis.
 #define BOOST_TEST_MODULE sync
 #include "snapshot/sync.h"
 
@@ -58,13 +57,13 @@ std::map<std::string, std::string> hgetall(const std::string& key) {
 }
 
 // A control plane of its own in this process: own PostgreSQL and Redis connections.
-std::unique_ptr<ez::Context> control_plane() {
+std::unique_ptr<ez::context::Context> control_plane() {
   ez::config::Settings s;
   s.pg_dsn = stack().pg_dsn;
   s.redis_host = "127.0.0.1";
   s.redis_port = stack().redis_port;
   s.outbox_replay_ms = 50;
-  return std::make_unique<ez::Context>(s);
+  return std::make_unique<ez::context::Context>(s);
 }
 
 // A SUBSCRIBE on dp:config:refresh that collects messages in the background.
@@ -307,7 +306,7 @@ BOOST_AUTO_TEST_CASE(flushall_then_resync_gives_identical_hashes) {
   BOOST_TEST(std::stoll(hget("meta:snapshot", "version")) > version_before);
 }
 
-// Issue 14: a resync over a Redis that still holds the hashes compares them
+// A resync over a Redis that still holds the hashes compares them
 // field by field and writes only the difference; a hash it cannot patch (a field
 // too many, another type) is rebuilt. Either way the result is what a FLUSHALL +
 // resync gives.
@@ -388,7 +387,7 @@ BOOST_AUTO_TEST_CASE(lost_redis_data_is_rebuilt_by_the_replay) {
   BOOST_TEST(!hget("meta:snapshot", "version").empty());
 }
 
-// Issue 11: a partial loss keeps meta:snapshot, so the version check alone
+// A partial loss keeps meta:snapshot, so the version check alone
 // cannot see it. The running stack's syncer heals it with nobody calling resync.
 BOOST_AUTO_TEST_CASE(a_deleted_hash_comes_back_on_its_own) {
   const World& w = world();

@@ -1,4 +1,4 @@
-// Usage and log search end to end (issue 12): cost at ingest, rollups exactly in step with
+// Usage and log search end to end: cost at ingest, rollups exactly in step with
 // the raw logs through flusher SIGKILLs and a PostgreSQL restart, /admin/usage equal to a
 // direct SQL computation for every group_by, the rebuild equal to the incremental rollups,
 // keyset-paginated log search, streamed exports with a row limit, a master's own view.
@@ -271,9 +271,9 @@ struct Expected {
 std::optional<long long> reported(const std::string& v, const std::string& max) {
   if (v.empty()) return std::nullopt;
   const long long ms = std::stoll(v), mx = std::stoll(max);
-  const size_t b = ez::usage::latency_bucket(ms);
-  if (b + 1 == ez::usage::kLatencyBuckets) return mx;
-  return std::min<long long>(ez::usage::kLatencyBounds[b], mx);
+  const size_t b = ez::rollup::latency_bucket(ms);
+  if (b + 1 == ez::rollup::kLatencyBuckets) return mx;
+  return std::min<long long>(ez::rollup::kLatencyBounds[b], mx);
 }
 
 std::string group_sql(const std::string& g) {
@@ -390,8 +390,8 @@ void check_usage_matches_raw_logs(const std::string& label) {
   // Every per-master rollup row equals the sum of the full rollup's rows it stands for,
   // counters and histogram alike, for both grains (a missed or doubled batch shows here).
   std::string hist;
-  for (size_t i = 0; i < ez::usage::kLatencyBuckets; ++i)
-    hist += ", sum(" + ez::usage::hist_column(i) + ")";
+  for (size_t i = 0; i < ez::rollup::kLatencyBuckets; ++i)
+    hist += ", sum(" + ez::rollup::hist_column(i) + ")";
   for (const auto& [full, narrow] : {std::pair{"usage_hourly", "usage_master_hourly"},
                                      std::pair{"usage_daily", "usage_master_daily"}}) {
     const std::string sums =
@@ -423,7 +423,7 @@ void check_usage_matches_raw_logs(const std::string& label) {
 // The rollup rows of the window's days, as text, in a fixed order.
 std::vector<std::vector<std::string>> rollup_rows(const World& w) {
   std::vector<std::vector<std::string>> out;
-  for (const auto& t : ez::usage::kRollupTables) {
+  for (const auto& t : ez::rollup::kRollupTables) {
     auto rows =
         stack().sql(std::string("SELECT '") + t.name + "', * FROM " + t.name +
                     " WHERE bucket >= date_bin('1 day', to_timestamp(" + std::to_string(w.from_s) +
@@ -646,7 +646,7 @@ BOOST_AUTO_TEST_CASE(a_master_sees_its_own_usage_and_logs_only) {
       !seen.count(p + "-0/" + scalar("SELECT id FROM logs WHERE request_id = '" + p + "-0'")));
 }
 
-// Issue 13: group_by=key reports each key's quota (its stored fields) beside its usage.
+// group_by=key reports each key's quota (its stored fields) beside its usage.
 BOOST_AUTO_TEST_CASE(key_usage_reports_each_keys_quota) {
   auto& s = stack();
   const World& w = world();
@@ -842,7 +842,7 @@ BOOST_AUTO_TEST_CASE(log_search_reads_only_the_windows_partitions) {
   const int64_t now = now_ms() / 1000;
   auto ts = [](int64_t unix_s) { return "to_timestamp(" + std::to_string(unix_s) + ")"; };
   BOOST_REQUIRE(count("SELECT count(*) FROM pg_inherits WHERE inhparent = 'logs'::regclass") >= 4);
-  auto plan = s.sql("PREPARE ez_plan_check AS " + ez::db::logs_search_sql() +
+  auto plan = s.sql("PREPARE ez_plan_check AS " + ez::usage::logs_search_sql() +
                     "; EXPLAIN EXECUTE ez_plan_check(" + ts(now - 1800) + ", " + ts(now + 60) +
                     ", NULL, 7, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 51)");
   std::string text;

@@ -115,7 +115,7 @@ int usage_command(const ez::config::Settings& settings,
                                     ": raw logs older than log.retention_days are gone, and "
                                     "rebuilding those days would empty their rollups");
       pqxx::connection conn(settings.pg_dsn);
-      const auto r = ez::db::rebuild_usage(conn, *from, *to);
+      const auto r = ez::usage::rebuild_usage(conn, *from, *to);
       std::cout << "rebuilt usage rollups for " << ez::db::rfc3339_from_micros(r.from_us) << " .. "
                 << ez::db::rfc3339_from_micros(r.to_us) << ": " << r.hourly_rows << " hourly rows, "
                 << r.daily_rows << " daily rows, " << r.master_hourly_rows
@@ -125,7 +125,7 @@ int usage_command(const ez::config::Settings& settings,
     const ez::usage::UsageQuery q = ez::usage::parse_usage_query(req.query, scope);
     pqxx::connection conn(settings.pg_dsn);
     pqxx::read_transaction tx(conn);
-    std::cout << ez::api::usage_table(ez::db::query_usage(tx, q), q);
+    std::cout << ez::api::usage_table(ez::usage::query_usage(tx, q), q);
     return 0;
   } catch (const ez::http::ApiError& e) {
     std::string opt = e.field() == "group_by" ? "--group-by" : "--" + e.field();
@@ -316,7 +316,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "sync") {
-      ez::Context ctx(loaded.settings);
+      ez::context::Context ctx(loaded.settings);
       const auto report = retrying("sync", [&] {
         ctx.mark_pg_broken();  // a retry starts on a fresh connection
         return ez::snapshot::resync(ctx);
@@ -328,7 +328,7 @@ int main(int argc, char** argv) {
     if (cmd == "import") {
       if (import_file.empty()) return usage();
       const MappedFile file(import_file);
-      ez::Context ctx(loaded.settings);
+      ez::context::Context ctx(loaded.settings);
       ez::importer::ImportOptions options;
       options.dry_run = dry_run;
       options.type_map = type_map;

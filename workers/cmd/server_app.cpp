@@ -24,14 +24,14 @@ class ApiHandler final : public prefork::RequestHandler {
   }
 
  private:
-  Context& init(const prefork::WorkerEnv& env) {
+  context::Context& init(const prefork::WorkerEnv& env) {
     ctx_.runtime = env.runtime;
     ctx_.log_queue = env.log_queue;
     ctx_.worker_slot = env.slot;
     return ctx_;
   }
 
-  Context ctx_;
+  context::Context ctx_;
   api::FastcgiServer server_;
 };
 
@@ -50,7 +50,7 @@ std::unique_ptr<prefork::RequestHandler> ServerApp::make_handler(const prefork::
 
 void ServerApp::run_background(const config::Settings& settings, Runtime* runtime,
                                const std::function<bool()>& stop) {
-  Context ctx(settings);
+  context::Context ctx(settings);
   ctx.runtime = runtime;
   snapshot::run_replay_loop(ctx, stop);
 }

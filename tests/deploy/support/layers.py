@@ -8,6 +8,13 @@
 * No include cycle between folders, inside a layer too (e.g. http/ <-> api/), which
   the compiler cannot see.
 * The README's layer table names exactly the layers and folders that exist.
+* A namespace is its folder's name: code in workers/<layer>/<folder>/ is in
+  ez::<folder> (or nested inside it). Another ez namespace may be opened only to
+  forward-declare a class; base/common/ is the root namespace `ez` (the vocabulary every
+  layer speaks: ez::Error, ez::log, ...). Namespaces of other libraries (pqxx::internal
+  trait specialisations) are theirs.
+* A comment that names a source path (`db/errors.h`, `workers/...`, `docs/...`) names a
+  file that exists, and no comment cites an issue number or a file outside the repository.
 
 Usage: layers.py SOURCE_DIR. Exit 1 with one line per problem.
 """
@@ -117,6 +124,131 @@ else:
     for layer in documented:
         if layer not in deps and layer != "cmd":
             problems.append(f"README layer table names '{layer}', which CMake does not build")
+
+
+# --- namespaces and comments, file by file -------------------------------------------------
+def strip_code(text):
+    """(code, comments): the text with comments and string/char literals blanked, and the
+    text with everything but comments blanked (newlines kept in both)."""
+    out, com, i, n = [], [], 0, len(text)
+    blank = lambda s: re.sub(r"[^\n]", " ", s)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i)); com.append(text[i:j]); i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(blank(text[i:j])); com.append(text[i:j]); i = j
+        elif text.startswith('R"', i):
+            m = re.match(r'R"([^(]*)\(', text[i:])
+            end = text.find(")" + m.group(1) + '"', i) if m else -1
+            j = n if end < 0 else end + len(m.group(1)) + 2
+            out.append(blank(text[i:j])); com.append(blank(text[i:j])); i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(blank(text[i:j + 1])); com.append(blank(text[i:j + 1])); i = j + 1
+        else:
+            out.append(c); com.append(c if c == "\n" else " "); i += 1
+    return "".join(out), "".join(com)
+
+
+ns_open = re.compile(r"\bnamespace\s+([A-Za-z_][\w:]*)\s*\{")
+forward_only = re.compile(r"^\s*((class|struct)\s+\w+\s*;\s*)*$")
+path_re = re.compile(r"(?<![\w./-])((?:\.\./)*[a-z_][\w-]*(?:/[\w.-]+)+\.(?:h|cpp|sql|sh|md|ya?ml|json|conf|lua|py|mjs|js))\b")
+issue_re = re.compile(r"\b[Ii]ssues?\s+#?\d+|\bDESIGN(\.md)?\s*(§|section)|\.\./shared\b")
+
+
+def path_exists(path, here):
+    if path.startswith("../"):
+        return False  # outside the repository
+    candidates = [os.path.join(root, path), os.path.join(here, path)]
+    candidates += [os.path.join(workers, layer, path) for layer in deps]
+    # include roots: workers/, tests/ and the test trees' own (support/...)
+    candidates += [os.path.join(root, d, path)
+                   for d in ("workers", "tests", "tests/unit", "tests/integration")]
+    return any(os.path.exists(c) for c in candidates)
+
+
+source_files = []
+for dirpath, _, names in os.walk(workers):
+    source_files += [os.path.join(dirpath, n) for n in names if n.endswith((".h", ".cpp"))]
+for dirpath, _, names in os.walk(os.path.join(root, "tests")):
+    source_files += [os.path.join(dirpath, n) for n in names if n.endswith((".h", ".cpp"))]
+
+for path in sorted(source_files):
+    rel = os.path.relpath(path, root)
+    text = open(path, encoding="utf-8").read()
+    code, comments = strip_code(text)
+    parts = rel.split(os.sep)
+    if parts[0] == "workers" and len(parts) == 4:
+        folder = parts[2]
+        own = "ez" if (parts[1], folder) == ("base", "common") else f"ez::{folder}"
+        depth, i = 0, 0
+        for m in re.finditer(r"[{}]|\bnamespace\s+[A-Za-z_][\w:]*\s*\{", code):
+            tok = m.group(0)
+            if tok == "{":
+                depth += 1
+            elif tok == "}":
+                depth -= 1
+            else:
+                name = ns_open.match(tok).group(1)
+                top = depth == 0
+                depth += 1
+                if not top or not (name == "ez" or name.startswith("ez::")):
+                    continue
+                if name == own or name.startswith(own + "::") or (own == "ez"):
+                    continue
+                # the block's body: up to the matching brace
+                level, j = 1, m.end()
+                while j < len(code) and level:
+                    level += {"{": 1, "}": -1}.get(code[j], 0)
+                    j += 1
+                if not forward_only.match(code[m.end():j - 1]):
+                    line = code.count("\n", 0, m.start()) + 1
+                    problems.append(f"{rel}:{line}: namespace {name} in {folder}/ (expected {own})")
+    # Comments only: what remains of each line after its code.
+    for lineno, comment in enumerate(comments.split("\n"), 1):
+        if not comment.strip():
+            continue
+        for pm in path_re.finditer(comment):
+            if not path_exists(pm.group(1), os.path.dirname(path)):
+                problems.append(f"{rel}:{lineno}: comment names {pm.group(1)}, which does not exist")
+        if issue_re.search(comment):
+            problems.append(f"{rel}:{lineno}: comment cites an issue or a file outside the repository")
+
+# Scripts and configuration: no issue numbers or outside design files in their comments
+# either (whole lines starting with '#'; this file's own pattern is exempt).
+# The docs speak in the present tense about the code: no issue numbers there either.
+for doc in ["README.md"] + [os.path.join("docs", n) for n in sorted(os.listdir(os.path.join(root, "docs")))]:
+    if doc.endswith(".md"):
+        for lineno, line in enumerate(open(os.path.join(root, doc), encoding="utf-8"), 1):
+            # (../shared is named where the docs explain the contracts' drift check)
+            if issue_re.search(line.replace("../shared", "")):
+                problems.append(f"{doc}:{lineno}: cites an issue number or a document outside "
+                                "the repository")
+
+for top in ("scripts", "tests", "nginx", "conf", "systemd", "ansible", "console/src", "console/test"):
+    for dirpath, dirs, names in os.walk(os.path.join(root, top)):
+        dirs[:] = [d for d in dirs if d != "node_modules"]
+        for n in names:
+            path = os.path.join(dirpath, n)
+            if path == os.path.abspath(__file__) or n.endswith((".h", ".cpp", ".json")) or n in (
+                    "contracts-drift", "contracts_drift_test.sh"):  # comparing with ../shared is their job
+                continue
+            try:
+                lines = open(path, encoding="utf-8").read().split("\n")
+            except (UnicodeDecodeError, OSError):
+                continue
+            for lineno, line in enumerate(lines, 1):
+                s = line.strip()
+                if (s.startswith(("#", "//", "--", "*")) and not s.startswith("#!")) and issue_re.search(s):
+                    problems.append(f"{os.path.relpath(path, root)}:{lineno}: comment cites an issue "
+                                    "or a file outside the repository")
 
 for p in problems:
     print(p)

@@ -65,7 +65,7 @@ const std::vector<KeySpec> kSpecs = {
      "networks allowed to reach /logs and /sync/ (nginx allow list)"},
     {"sync.outbox_replay_ms", "EZ_OUTBOX_REPLAY_MS", "1000", false,
      "how often a worker retries pushing the Redis outbox"},
-    // usage and log search (issue 12)
+    // usage and log search
     {"log.rollup_retention_days", "EZ_LOG_ROLLUP_RETENTION_DAYS", "400", false,
      "usage rollup rows older than this are deleted (separate from raw-log retention)"},
     {"usage.max_window_days", "EZ_USAGE_MAX_WINDOW_DAYS", "400", false,

@@ -9,35 +9,18 @@
 
 #include "common/log.h"
 #include "logq/entry.h"
+#include "pgcopy/copy_in.h"
+#include "pgcopy/copy_text.h"
 #include "rollup/ingest.h"
 #include "rollup/partials.h"
 #include "rollup/rollup_sql.h"
-
-namespace ez::flusher::detail {
-// One whole COPY row, already escaped into PostgreSQL's text format by us.
-struct CopyLine {
-  std::string text;
-};
-}  // namespace ez::flusher::detail
-
-namespace pqxx::internal {
-// pqxx::stream_to escapes each field through this functor, one std::string at a time, and
-// that was most of the flusher's CPU time (profiled: pqxx's escape() alone ~1/3, the copies
-// around it another third). A CopyLine is one pre-escaped row: hand it through unchanged, so
-// stream_to only frames it and sends it. (pqxx does the same for nullptr_t just above.)
-template <>
-inline std::string TypedCopyEscaper::operator()<ez::flusher::detail::CopyLine>(
-    const ez::flusher::detail::CopyLine* line) const {
-  return line->text;
-}
-}  // namespace pqxx::internal
 
 namespace ez::flusher {
 
 namespace {
 
-using detail::CopyLine;
-using Row = std::tuple<CopyLine>;
+using pgcopy::CopyIn;
+using pgcopy::CopyRow;
 
 const std::vector<std::string>& columns() {
   static const std::vector<std::string> cols(logq::kLogColumns.begin(), logq::kLogColumns.end());
@@ -49,32 +32,6 @@ const std::vector<std::string>& columns() {
 bool row_at_fault(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
   return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
-}
-
-// COPY text format: fields separated by tabs, NULL as \N, and backslash, tab, newline and
-// carriage return escaped with a backslash (the rest, UTF-8 included, goes as it is).
-void append_escaped(std::string& out, std::string_view v) {
-  for (;;) {
-    const size_t at = v.find_first_of("\\\t\n\r");
-    out.append(v.substr(0, at));
-    if (at == std::string_view::npos) return;
-    out += '\\';
-    switch (v[at]) {
-      case '\t':
-        out += 't';
-        break;
-      case '\n':
-        out += 'n';
-        break;
-      case '\r':
-        out += 'r';
-        break;
-      default:
-        out += '\\';
-        break;
-    }
-    v.remove_prefix(at + 1);
-  }
 }
 
 constexpr size_t column(std::string_view name) {
@@ -101,16 +58,9 @@ struct Decoded {
 };
 
 // The entry as one COPY line.
-void to_row(const Decoded& d, Row& row) {
-  std::string& line = std::get<0>(row).text;
-  line.clear();
-  for (size_t i = 0; i < d.fields.size(); ++i) {
-    if (i) line += '\t';
-    if (auto v = d.get(i))
-      append_escaped(line, *v);
-    else
-      line += "\\N";
-  }
+void to_row(const Decoded& d, CopyRow& row) {
+  row.clear();
+  for (size_t i = 0; i < d.fields.size(); ++i) row.optional_text(d.get(i));
 }
 
 int64_t int_or_zero(const std::optional<std::string_view>& v) {
@@ -119,12 +69,12 @@ int64_t int_or_zero(const std::optional<std::string_view>& v) {
   return n;
 }
 
-// Decodes every entry and prices those without a cost (usage/ingest.h), in `tx`: the
+// Decodes every entry and prices those without a cost (rollup/ingest.h), in `tx`: the
 // prices are read in the batch's own transaction.
 std::vector<Decoded> decode_and_price(pqxx::work& tx,
                                       std::span<const logq::Consumer::Entry> entries) {
   std::vector<Decoded> out(entries.size());
-  usage::ArrayLiteral masters, nss, models, prompts, completions, cached, idx;
+  rollup::ArrayLiteral masters, nss, models, prompts, completions, cached, idx;
   size_t to_price = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     Decoded& d = out[i];
@@ -132,7 +82,7 @@ std::vector<Decoded> decode_and_price(pqxx::work& tx,
     if (!d.ok || d.fields[kCost] || !d.fields[kModel]) continue;
     const int64_t prompt = int_or_zero(d.fields[kPrompt]);
     int64_t cache = 0;
-    if (d.fields[kExtra]) cache = usage::cache_read_tokens(*d.fields[kExtra]).value_or(0);
+    if (d.fields[kExtra]) cache = rollup::cache_read_tokens(*d.fields[kExtra]).value_or(0);
     cache = std::min(cache, prompt);
     masters.add(d.fields[kMaster]);
     nss.add(d.fields[kNs]);
@@ -160,7 +110,7 @@ void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector
   // Folded into partial sums first (rollup/partials.h) when every value allows it: the
   // statement then parses one array element per partial instead of eleven per row (it was
   // a third of the landing transaction); else row by row, as the rebuild does.
-  std::vector<usage::RollupRow> in;
+  std::vector<rollup::RollupRow> in;
   in.reserve(written.size());
   for (size_t i : written) {
     const Decoded& d = rows[i];
@@ -168,8 +118,8 @@ void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector
                   d.get(kStatus), d.get(kPrompt), d.get(kCompletion), d.get(kTotal), d.get(kCost),
                   d.get(kLatency)});
   }
-  if (const auto folded = usage::fold(in)) {
-    std::array<usage::ArrayLiteral, usage::Partials::kColumns> a;
+  if (const auto folded = rollup::fold(in)) {
+    std::array<rollup::ArrayLiteral, rollup::Partials::kColumns> a;
     for (size_t c = 0; c < a.size(); ++c)
       for (const auto& v : folded->columns[c])
         a[c].add(v ? std::optional<std::string_view>(*v) : std::nullopt);
@@ -182,7 +132,7 @@ void roll_up(pqxx::work& tx, const std::vector<Decoded>& rows, const std::vector
   constexpr std::array<size_t, 11> kCols = {kTs,       kMaster, kKey,    kModel,
                                             kProvider, kStatus, kPrompt, kCompletion,
                                             kTotal,    kCost,   kLatency};
-  std::array<usage::ArrayLiteral, kCols.size()> arrays;
+  std::array<rollup::ArrayLiteral, kCols.size()> arrays;
   for (size_t i : written)
     for (size_t c = 0; c < kCols.size(); ++c) arrays[c].add(rows[i].get(kCols[c]));
   tx.exec_prepared("ez_flusher_rollup", arrays[0].finish(), arrays[1].finish(), arrays[2].finish(),
@@ -243,9 +193,9 @@ pqxx::connection& PgSink::conn() {
   dsn = dsn_with(dsn, "keepalives_idle", "30");
   auto c = std::make_unique<pqxx::connection>(dsn);
   c->prepare("ez_flusher_advance", kAdvance);
-  c->prepare("ez_flusher_price", usage::price_sql());
-  c->prepare("ez_flusher_rollup", usage::batch_rollup_sql());
-  c->prepare("ez_flusher_rollup_partials", usage::partials_rollup_sql());
+  c->prepare("ez_flusher_price", rollup::price_sql());
+  c->prepare("ez_flusher_rollup", rollup::batch_rollup_sql());
+  c->prepare("ez_flusher_rollup_partials", rollup::partials_rollup_sql());
   {
     pqxx::nontransaction tx(*c);
     // A hung statement must not hang the flusher (SIGTERM drains only between batches).
@@ -285,15 +235,15 @@ WriteResult PgSink::write(uint64_t ring_id, uint64_t expected,
     std::vector<size_t> undecodable, written;
     written.reserve(entries.size());
     {
-      pqxx::stream_to copy(tx, "logs", columns());
-      Row row;
+      CopyIn copy(tx, "logs", columns());
+      CopyRow row;
       for (size_t i = 0; i < entries.size(); ++i) {
         if (!decoded[i].ok) {
           undecodable.push_back(i);
           continue;
         }
         to_row(decoded[i], row);
-        copy << row;
+        copy.write(row.line());
         written.push_back(i);
       }
       copy.complete();
@@ -320,7 +270,7 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
   tx.exec(kUsageLock);
   const std::vector<Decoded> decoded = decode_and_price(tx, entries);
   std::vector<size_t> written;
-  Row row;
+  CopyRow row;
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     if (!decoded[i].ok) {
@@ -333,8 +283,8 @@ WriteResult PgSink::write_one_by_one(uint64_t ring_id, uint64_t expected,
     try {
       pqxx::subtransaction sub(tx, "log_row");
       {
-        pqxx::stream_to copy(sub, "logs", columns());
-        copy << row;
+        CopyIn copy(sub, "logs", columns());
+        copy.write(row.line());
         copy.complete();
       }
       sub.commit();

@@ -16,7 +16,7 @@ class PgSink : public Sink {
  public:
   // `host` is recorded in log_flusher_state (which machine's queue a row belongs to).
   // Each batch also gets its cost at ingest and is added to the usage rollups in the same
-  // transaction (usage/ingest.h, usage/rollup_sql.h); maintain() drops rollups older than
+  // transaction (rollup/ingest.h, rollup/rollup_sql.h); maintain() drops rollups older than
   // `rollup_retention_days`.
   PgSink(std::string dsn, std::string host, int rollup_retention_days = 400);
   ~PgSink() override;

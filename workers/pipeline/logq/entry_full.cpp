@@ -294,7 +294,7 @@ void parse_json(std::string_view text, Json::Value& out, long index, const std::
 // top-level commas + 1 (so a trailing comma counts: "[a,]" has 2). It stops at the comma
 // that starts element limit + 1 and does not validate anything: a huge body over the limit
 // costs a fast scan of its first `limit` elements, not a JSON tree of all of it (the flood of
-// 8 MB bodies in issue 14 cost a worker 0.5 s each before its 413).
+// 8 MB bodies cost a worker 0.5 s each before its 413).
 bool more_elements_than(std::string_view body, size_t limit) {
   size_t p = body.find_first_not_of(" \t\r\n");
   if (p == std::string_view::npos || body[p] != '[') return false;

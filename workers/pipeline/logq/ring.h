@@ -5,7 +5,7 @@
 // word; the single consumer (the log flusher) reads header words with acquire loads.
 // Nothing here takes a lock, so a process killed at any instruction cannot block the others.
 //
-// Properties the rest of the log path relies on (DESIGN.md section 8):
+// Properties the rest of the log path relies on (docs/architecture.md, "Logs path"):
 //  * All or nothing: one request's entries go into ONE record, claimed with one CAS, so
 //    either every entry of a request is queued or none is.
 //  * Sequences: every entry gets a 64-bit sequence number, dense and growing in queue order

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cstdint>
 
-namespace ez::usage {
+namespace ez::rollup {
 
 std::optional<std::string> normalize_decimal(std::string_view s, size_t max_integer_digits,
                                              size_t max_fraction_digits) {
@@ -63,4 +63,4 @@ std::string shortest(double v) {
   return std::string(buf, r.ptr);
 }
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

@@ -1,12 +1,12 @@
 // Decimal text for prices and costs: they are stored as PostgreSQL numeric and must never
-// pass through a binary fraction on the way (issue 11: no 2.5000000000000002e-06).
+// pass through a binary fraction on the way (no 2.5000000000000002e-06).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace ez::usage {
+namespace ez::rollup {
 
 // "2.5e-06" -> "0.0000025", "007.50" -> "7.5", "1E3" -> "1000". Accepts an optional
 // leading '+', digits with an optional fraction, and an optional exponent; refuses signs
@@ -20,4 +20,4 @@ namespace ez::usage {
 // A double as the shortest text that reads back as the same double ("2.5e-06", "0.1").
 [[nodiscard]] std::string shortest(double v);
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

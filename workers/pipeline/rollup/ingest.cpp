@@ -5,7 +5,7 @@
 
 #include <memory>
 
-namespace ez::usage {
+namespace ez::rollup {
 
 std::optional<int64_t> cache_read_tokens(std::string_view extra_json) {
   // Most entries have no extra, or no such field: skip the parser.
@@ -35,4 +35,4 @@ const char* price_sql() {
          "WHERE m.input_price IS NOT NULL AND m.output_price IS NOT NULL";
 }
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-namespace ez::usage {
+namespace ez::rollup {
 
 // extra.cache_read_tokens when it is a non-negative integer, else nullopt.
 [[nodiscard]] std::optional<int64_t> cache_read_tokens(std::string_view extra_json);
@@ -32,4 +32,4 @@ namespace ez::usage {
 // produce no row.
 [[nodiscard]] const char* price_sql();
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

@@ -7,7 +7,7 @@
 
 #include "rollup/rollup_sql.h"
 
-namespace ez::usage {
+namespace ez::rollup {
 namespace {
 
 bool all_digits(std::string_view s) {
@@ -174,4 +174,4 @@ std::optional<Partials> fold(const std::vector<RollupRow>& rows) {
   return out;
 }
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

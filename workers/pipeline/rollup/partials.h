@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ez::usage {
+namespace ez::rollup {
 
 // One written row's rollup inputs (views into the queue entry; nullopt = NULL).
 struct RollupRow {
@@ -47,4 +47,4 @@ struct Partials {
 // number of fraction digits (as numeric's sum does); nullopt if either is not of that form.
 [[nodiscard]] std::optional<std::string> add_decimals(std::string_view a, std::string_view b);
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string_view>
 
-namespace ez::usage {
+namespace ez::rollup {
 
 size_t latency_bucket(int64_t ms) {
   return static_cast<size_t>(std::upper_bound(kLatencyBounds.begin(), kLatencyBounds.end(), ms) -
@@ -208,4 +208,4 @@ void ArrayLiteral::add(const std::optional<std::string_view>& v) {
   text_ += '"';
 }
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

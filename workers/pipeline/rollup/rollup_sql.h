@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace ez::usage {
+namespace ez::rollup {
 
 // Histogram bucket upper bounds in ms (exclusive): bucket i holds latencies with
 // kLatencyBounds[i-1] <= ms < kLatencyBounds[i]; the last bucket is open. Must equal the
@@ -88,4 +88,4 @@ class ArrayLiteral {
   std::string text_;
 };
 
-}  // namespace ez::usage
+}  // namespace ez::rollup

@@ -1,4 +1,4 @@
-// The traffic-class pools the master supervises (issue 14). A flood of balancer traffic must
+// The traffic-class pools the master supervises. A flood of balancer traffic must
 // not queue admin requests behind it, so each class has its own workers, FastCGI socket and
 // request timeout; nginx routes /logs and /sync/ to `ingest` and everything else to `admin`.
 // Pure: the master reads its pools from the settings through this, and tests do the same.

@@ -18,7 +18,7 @@ class Application;
 class Scoreboard;
 
 struct WorkerSpec {
-  const config::Settings* settings = nullptr;  // copied into the worker's Context
+  const config::Settings* settings = nullptr;  // copied into the worker's context::Context
   int listen_fd = -1;                          // inherited from the master
   Scoreboard* scoreboard = nullptr;            // inherited mapping
   int slot = -1;

@@ -2,7 +2,7 @@
 
 #include "common/error.h"
 
-namespace ez {
+namespace ez::context {
 
 Context::Context(config::Settings settings)
     : settings_(std::move(settings)),
@@ -27,4 +27,4 @@ void Context::mark_pg_broken() {
   if (pg_read_) pg_read_->mark_broken();
 }
 
-}  // namespace ez
+}  // namespace ez::context

@@ -13,7 +13,7 @@ namespace ez::logq {
 class Ring;
 }
 
-namespace ez {
+namespace ez::context {
 
 class Context {
  public:
@@ -45,4 +45,4 @@ class Context {
   redisx::Redis redis_;
 };
 
-}  // namespace ez
+}  // namespace ez::context

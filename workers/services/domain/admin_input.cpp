@@ -71,12 +71,12 @@ std::optional<std::optional<std::string>> get_price(const Json::Value& body, con
   if (v.isNull()) return std::optional<std::string>();  // clears the price
   std::optional<std::string> text;
   if (v.isString()) {
-    text = usage::normalize_decimal(v.asString());
+    text = rollup::normalize_decimal(v.asString());
   } else if (v.isNumeric()) {
     const double d = v.asDouble();
     // The shortest round-trip text of the double is the decimal the client wrote (for up to
     // 15 significant digits); a decimal string carries more.
-    if (std::isfinite(d) && d >= 0) text = usage::normalize_decimal(usage::shortest(d));
+    if (std::isfinite(d) && d >= 0) text = rollup::normalize_decimal(rollup::shortest(d));
   } else {
     invalid(field, std::string(field) + " must be a number, a decimal string or null");
   }

@@ -72,7 +72,7 @@ void delete_binding(WriteUnit& w, int64_t id) {
   });
 }
 
-ResolvedBinding get_binding(Context& ctx, int64_t id) {
+ResolvedBinding get_binding(context::Context& ctx, int64_t id) {
   return db::translate_errors([&] {
     pqxx::nontransaction tx(ctx.pg().conn());
     auto row = db::find_binding(tx, id);
@@ -82,7 +82,7 @@ ResolvedBinding get_binding(Context& ctx, int64_t id) {
   });
 }
 
-BindingPage list_bindings(Context& ctx, const db::BindingFilter& filter, int64_t after,
+BindingPage list_bindings(context::Context& ctx, const db::BindingFilter& filter, int64_t after,
                           int64_t fetch_limit) {
   return db::translate_errors([&] {
     pqxx::nontransaction tx(ctx.pg_read().conn());
@@ -96,7 +96,7 @@ BindingPage list_bindings(Context& ctx, const db::BindingFilter& filter, int64_t
   });
 }
 
-BindingReport resolve_binding(Context& ctx, const db::BindingValues& v) {
+BindingReport resolve_binding(context::Context& ctx, const db::BindingValues& v) {
   return db::translate_errors([&] {
     pqxx::read_transaction tx(ctx.pg().conn());
     return resolve_one(tx, v);

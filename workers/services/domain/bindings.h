@@ -41,16 +41,16 @@ struct ResolvedBinding {
 void delete_binding(WriteUnit& w, int64_t id);
 
 // One binding, from the primary (404 when there is none).
-[[nodiscard]] ResolvedBinding get_binding(Context& ctx, int64_t id);
+[[nodiscard]] ResolvedBinding get_binding(context::Context& ctx, int64_t id);
 // A page of bindings with id > after (up to fetch_limit), from the read replica if any;
 // reports[i] is rows[i]'s.
 struct BindingPage {
   std::vector<db::BindingRow> rows;
   std::vector<BindingReport> reports;
 };
-[[nodiscard]] BindingPage list_bindings(Context& ctx, const db::BindingFilter& filter,
+[[nodiscard]] BindingPage list_bindings(context::Context& ctx, const db::BindingFilter& filter,
                                         int64_t after, int64_t fetch_limit);
 // What a binding with these values would resolve to, storing nothing.
-[[nodiscard]] BindingReport resolve_binding(Context& ctx, const db::BindingValues& v);
+[[nodiscard]] BindingReport resolve_binding(context::Context& ctx, const db::BindingValues& v);
 
 }  // namespace ez::domain

@@ -38,7 +38,7 @@ Json::Value update_features(WriteUnit& w, const std::vector<FeatureChange>& chan
   });
 }
 
-Json::Value all_features(Context& ctx) {
+Json::Value all_features(context::Context& ctx) {
   return db::translate_errors([&] {
     pqxx::nontransaction tx(ctx.pg().conn());
     return db::all_features(tx);

@@ -28,6 +28,6 @@ struct FeaturePlan {
 [[nodiscard]] Json::Value update_features(WriteUnit& w, const std::vector<FeatureChange>& changes);
 
 // Every flag as one JSON object, from the primary.
-[[nodiscard]] Json::Value all_features(Context& ctx);
+[[nodiscard]] Json::Value all_features(context::Context& ctx);
 
 }  // namespace ez::domain

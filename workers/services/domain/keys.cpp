@@ -1,6 +1,10 @@
 #include "domain/keys.h"
 
+#include <pqxx/pqxx>
+
 #include "common/error.h"
+#include "context/context.h"
+#include "db/errors.h"
 #include "db/masters_repo.h"
 #include "domain/key_rules.h"
 
@@ -101,6 +105,67 @@ void delete_child_key(WriteUnit& w, const db::KeyRow& key) {
   w.changed(snapshot::Resource::key, std::to_string(key.id), key.token_hash);
   w.audit("delete", "key", std::to_string(key.id), db::to_json(key), Json::Value());
   db::delete_key(w.tx(), key.id);
+}
+
+IssuedKey rotate_child_key(WriteUnit& w, const db::KeyRow& before) {
+  const IssuedSecret s = new_client_key();
+  IssuedKey k{db::set_key_token(w.tx(), before.id, s.hash, s.prefix), s.secret};
+  w.changed(snapshot::Resource::key, std::to_string(before.id), before.token_hash);
+  w.audit("rotate", "key", std::to_string(before.id), db::to_json(before), db::to_json(k.row));
+  return k;
+}
+
+db::KeyRow lock_key(WriteUnit& w, int64_t id) {
+  pqxx::work& tx = w.tx();
+  auto key = db::find_key(tx, id);
+  if (!key) not_found("key " + std::to_string(id));
+  if (!db::find_master(tx, key->master_id, db::Lock::share)) not_found("key " + std::to_string(id));
+  key = db::find_key(tx, id, /*for_update=*/true);
+  if (!key) not_found("key " + std::to_string(id));
+  return *key;
+}
+
+db::KeyRow lock_own_key(WriteUnit& w, int64_t id, int64_t master_id) {
+  pqxx::work& tx = w.tx();
+  if (!db::find_owned_key(tx, id, master_id)) not_found("key " + std::to_string(id));
+  if (!db::find_master(tx, master_id, db::Lock::share)) not_found("key " + std::to_string(id));
+  auto key = db::find_owned_key(tx, id, master_id, /*for_update=*/true);
+  if (!key) not_found("key " + std::to_string(id));
+  return *key;
+}
+
+std::vector<db::KeyRow> list_keys(context::Context& ctx, const db::KeyFilter& filter, int64_t after,
+                                  int64_t limit) {
+  pqxx::read_transaction tx(ctx.pg_read().conn());
+  return db::list_keys(tx, filter, after, limit);
+}
+
+db::KeyRow get_key(context::Context& ctx, int64_t id) {
+  pqxx::read_transaction tx(ctx.pg().conn());
+  auto k = db::find_key(tx, id);
+  if (!k) not_found("key " + std::to_string(id));
+  return *k;
+}
+
+db::KeyRow get_own_key(context::Context& ctx, int64_t id, int64_t master_id) {
+  pqxx::read_transaction tx(ctx.pg().conn());
+  auto k = db::find_owned_key(tx, id, master_id);
+  if (!k) not_found("key " + std::to_string(id));
+  return *k;
+}
+
+void require_master_exists(context::Context& ctx, int64_t id) {
+  pqxx::read_transaction tx(ctx.pg().conn());
+  if (!db::find_master(tx, id)) not_found("master " + std::to_string(id));
+}
+
+std::optional<db::MasterRow> find_master_by_key_hash(context::Context& ctx,
+                                                     const std::string& token_hash) {
+  // Translated here: the caller (authentication) tells a lost session from a missing key.
+  return db::translate_errors([&] {
+    pqxx::read_transaction tx(ctx.pg().conn());
+    return db::find_master_by_key_hash(tx, token_hash);
+  });
 }
 
 }  // namespace ez::domain

@@ -9,11 +9,17 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "db/keys_repo.h"
 #include "domain/key_rules.h"
 #include "domain/write_unit.h"
+
+namespace ez::context {
+class Context;
+}
 
 namespace ez::domain {
 
@@ -45,5 +51,31 @@ struct IssuedKey {
 // Deletes `key` (already looked up, locked FOR UPDATE): outbox with its hash so
 // the balancer drops it, audit row, then the DELETE.
 void delete_child_key(WriteUnit& w, const db::KeyRow& key);
+
+// A new secret for `before` (locked FOR UPDATE): the token row, the outbox change carrying
+// the old hash (so the push removes the old secret's field and it stops working as soon
+// as the push lands) and the audit row. The caller commits `w`.
+[[nodiscard]] IssuedKey rotate_child_key(WriteUnit& w, const db::KeyRow& before);
+
+// The key `id` locked for a write, in the lock order above: the master's share lock,
+// then the key's row lock. 404 when the key does not exist or vanished with its master
+// in between. The `own` form is scoped to one master: another master's key is a 404, like
+// a missing one.
+[[nodiscard]] db::KeyRow lock_key(WriteUnit& w, int64_t id);
+[[nodiscard]] db::KeyRow lock_own_key(WriteUnit& w, int64_t id, int64_t master_id);
+
+// Reads. A page of keys after id `after` (at most `limit` rows), from the read connection
+// (a list may lag the primary by the replication delay); one key from the primary, so
+// that a client reads its own write. get_own_key is scoped to one master.
+[[nodiscard]] std::vector<db::KeyRow> list_keys(context::Context& ctx, const db::KeyFilter& filter,
+                                                int64_t after, int64_t limit);
+[[nodiscard]] db::KeyRow get_key(context::Context& ctx, int64_t id);
+[[nodiscard]] db::KeyRow get_own_key(context::Context& ctx, int64_t id, int64_t master_id);
+// 404 unless master `id` exists (the keys of an unknown master are not an empty list).
+void require_master_exists(context::Context& ctx, int64_t id);
+
+// The active or suspended master whose key hashes to `token_hash`, if any.
+[[nodiscard]] std::optional<db::MasterRow> find_master_by_key_hash(context::Context& ctx,
+                                                                   const std::string& token_hash);
 
 }  // namespace ez::domain

@@ -152,7 +152,7 @@ void delete_master(WriteUnit& w, int64_t id) {
   });
 }
 
-db::MasterRow get_master(Context& ctx, int64_t id) {
+db::MasterRow get_master(context::Context& ctx, int64_t id) {
   return db::translate_errors([&] {
     pqxx::read_transaction tx(ctx.pg().conn());
     auto m = db::find_master(tx, id);
@@ -161,7 +161,7 @@ db::MasterRow get_master(Context& ctx, int64_t id) {
   });
 }
 
-std::vector<db::MasterRow> list_masters(Context& ctx, int64_t after, int64_t fetch_limit) {
+std::vector<db::MasterRow> list_masters(context::Context& ctx, int64_t after, int64_t fetch_limit) {
   return db::translate_errors([&] {
     pqxx::read_transaction tx(ctx.pg_read().conn());
     return db::list_masters(tx, after, fetch_limit);

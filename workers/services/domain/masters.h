@@ -61,9 +61,9 @@ void delete_master(WriteUnit& w, int64_t id);
 // ---- reads ------------------------------------------------------------------------
 
 // One master, from the primary (404 when there is none).
-[[nodiscard]] db::MasterRow get_master(Context& ctx, int64_t id);
+[[nodiscard]] db::MasterRow get_master(context::Context& ctx, int64_t id);
 // A page of masters with id > after (up to fetch_limit), from the read replica if any.
-[[nodiscard]] std::vector<db::MasterRow> list_masters(Context& ctx, int64_t after,
+[[nodiscard]] std::vector<db::MasterRow> list_masters(context::Context& ctx, int64_t after,
                                                       int64_t fetch_limit);
 
 }  // namespace ez::domain

@@ -54,7 +54,7 @@ void delete_model(WriteUnit& w, const std::string& name) {
   });
 }
 
-db::ModelRow get_model(Context& ctx, const std::string& name) {
+db::ModelRow get_model(context::Context& ctx, const std::string& name) {
   return db::translate_errors([&] {
     pqxx::nontransaction tx(ctx.pg().conn());
     auto row = db::find_model(tx, name);
@@ -63,8 +63,8 @@ db::ModelRow get_model(Context& ctx, const std::string& name) {
   });
 }
 
-std::vector<db::ModelRow> list_models(Context& ctx, const db::ModelFilter& filter, int64_t after,
-                                      int64_t fetch_limit) {
+std::vector<db::ModelRow> list_models(context::Context& ctx, const db::ModelFilter& filter,
+                                      int64_t after, int64_t fetch_limit) {
   return db::translate_errors([&] {
     pqxx::nontransaction tx(ctx.pg_read().conn());
     return db::list_models(tx, filter, after, fetch_limit);

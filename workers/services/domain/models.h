@@ -32,9 +32,10 @@ namespace ez::domain {
 void delete_model(WriteUnit& w, const std::string& name);
 
 // One model, from the primary (404 when there is none).
-[[nodiscard]] db::ModelRow get_model(Context& ctx, const std::string& name);
+[[nodiscard]] db::ModelRow get_model(context::Context& ctx, const std::string& name);
 // A page of models with id > after (up to fetch_limit), from the read replica if any.
-[[nodiscard]] std::vector<db::ModelRow> list_models(Context& ctx, const db::ModelFilter& filter,
-                                                    int64_t after, int64_t fetch_limit);
+[[nodiscard]] std::vector<db::ModelRow> list_models(context::Context& ctx,
+                                                    const db::ModelFilter& filter, int64_t after,
+                                                    int64_t fetch_limit);
 
 }  // namespace ez::domain

@@ -63,7 +63,7 @@ void delete_provider(WriteUnit& w, int64_t id) {
   });
 }
 
-db::ProviderRow get_provider(Context& ctx, int64_t id) {
+db::ProviderRow get_provider(context::Context& ctx, int64_t id) {
   return db::translate_errors([&] {
     pqxx::nontransaction tx(ctx.pg().conn());
     auto row = db::find_provider(tx, id);
@@ -72,7 +72,7 @@ db::ProviderRow get_provider(Context& ctx, int64_t id) {
   });
 }
 
-std::vector<db::ProviderRow> list_providers(Context& ctx, const db::ProviderFilter& filter,
+std::vector<db::ProviderRow> list_providers(context::Context& ctx, const db::ProviderFilter& filter,
                                             int64_t after, int64_t fetch_limit) {
   return db::translate_errors([&] {
     pqxx::nontransaction tx(ctx.pg_read().conn());

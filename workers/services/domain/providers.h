@@ -31,9 +31,9 @@ namespace ez::domain {
 void delete_provider(WriteUnit& w, int64_t id);
 
 // One provider, from the primary so a client reads its own write (404 when there is none).
-[[nodiscard]] db::ProviderRow get_provider(Context& ctx, int64_t id);
+[[nodiscard]] db::ProviderRow get_provider(context::Context& ctx, int64_t id);
 // A page of providers with id > after (up to fetch_limit), from the read replica if any.
-[[nodiscard]] std::vector<db::ProviderRow> list_providers(Context& ctx,
+[[nodiscard]] std::vector<db::ProviderRow> list_providers(context::Context& ctx,
                                                           const db::ProviderFilter& filter,
                                                           int64_t after, int64_t fetch_limit);
 

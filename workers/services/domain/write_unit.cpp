@@ -5,7 +5,7 @@
 
 namespace ez::domain {
 
-WriteUnit::WriteUnit(Context& ctx, Author author)
+WriteUnit::WriteUnit(context::Context& ctx, Author author)
     : ctx_(ctx), author_(std::move(author)), tx_(ctx.pg().conn()) {}
 
 void WriteUnit::audit(std::string_view action, std::string_view resource, const std::string& id,

@@ -32,7 +32,7 @@ struct Author {
 
 class WriteUnit {
  public:
-  WriteUnit(Context& ctx, Author author);
+  WriteUnit(context::Context& ctx, Author author);
   WriteUnit(const WriteUnit&) = delete;
   WriteUnit& operator=(const WriteUnit&) = delete;
 
@@ -52,7 +52,7 @@ class WriteUnit {
   void commit();
 
  private:
-  Context& ctx_;
+  context::Context& ctx_;
   Author author_;
   pqxx::work tx_;
   bool recorded_ = false;  // an audit or outbox row was written

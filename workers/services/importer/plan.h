@@ -1,6 +1,6 @@
 // The import plan: what an import of a parsed export file would create, update
 // or skip, given what PostgreSQL already holds. Pure (tests/unit/services/importer/): the
-// database side loads `Existing` and applies the plan (importer/apply.h).
+// database side loads `Existing` and applies the plan (importer/store.h).
 //
 // Identity: providers by original_id (+ multi_key_index from the second key of a
 // multi-key channel on), masters by _source_user_id, keys by _original_id, each

@@ -70,7 +70,8 @@ Json::Value strings(const std::vector<std::string>& items, size_t max) {
 
 }  // namespace
 
-Json::Value run_import(Context& ctx, std::string_view file_text, const ImportOptions& options) {
+Json::Value run_import(context::Context& ctx, std::string_view file_text,
+                       const ImportOptions& options) {
   Json::Value timings(Json::objectValue);
   auto t = Clock::now();
   ParseOptions parse_options;

@@ -1,4 +1,4 @@
-// The import of a New API export (issue 13), one entry point for both callers:
+// The import of a New API export, one entry point for both callers:
 // POST /admin/import (api/import.cpp) and `ezapi-ctl import FILE`.
 //
 //   parse + validate (export_file.h) -> refuse unknown provider types ->
@@ -17,7 +17,7 @@
 
 #include "importer/export_file.h"
 
-namespace ez {
+namespace ez::context {
 class Context;
 }
 
@@ -35,7 +35,7 @@ struct ImportOptions {
 // "skipped"}, ...}, "exporter_warnings", "warnings", "warning_count",
 // "unknown_field_count", "snapshot" (a real run that changed something),
 // "timings_ms", "write_ms" (real run: the write stage per table)}.
-[[nodiscard]] Json::Value run_import(Context& ctx, std::string_view file_text,
+[[nodiscard]] Json::Value run_import(context::Context& ctx, std::string_view file_text,
                                      const ImportOptions& options);
 
 }  // namespace ez::importer

@@ -7,7 +7,8 @@
 
 #include "common/json_text.h"
 #include "db/pg.h"
-#include "importer/copy_text.h"
+#include "pgcopy/copy_in.h"
+#include "pgcopy/copy_text.h"
 #include "snapshot/sync.h"
 
 namespace ez::importer {
@@ -137,26 +138,8 @@ Json::Value strings(const std::vector<std::string>& items) {
   return a;
 }
 
-// COPY ... FROM STDIN of rows this file formats itself (copy_text.h). The rows
-// go to libpqxx's stream_to as one pre-formatted field, which the escaper
-// specialization below passes through unchanged.
-struct CopyLine {
-  const std::string* text;
-};
-
-}  // namespace
-}  // namespace ez::importer
-
-namespace pqxx::internal {
-template <>
-inline std::string TypedCopyEscaper::operator()<ez::importer::CopyLine>(
-    const ez::importer::CopyLine* line) const {
-  return *line->text;
-}
-}  // namespace pqxx::internal
-
-namespace ez::importer {
-namespace {
+using pgcopy::CopyIn;
+using pgcopy::CopyRow;
 
 template <size_t N>
 std::vector<std::string> column_list(const char* const (&columns)[N], bool with_id) {
@@ -171,13 +154,13 @@ std::vector<std::string> column_list(const char* const (&columns)[N], bool with_
 template <typename Fill>
 size_t copy_rows(pqxx::transaction_base& tx, const std::string& table,
                  const std::vector<std::string>& columns, Fill fill) {
-  pqxx::stream_to copy(tx, table, columns);
+  CopyIn copy(tx, table, columns);
   CopyRow row;
   size_t n = 0;
   for (;;) {
     row.clear();
     if (!fill(row)) break;
-    copy << std::make_tuple(CopyLine{&row.line()});
+    copy.write(row.line());
     ++n;
   }
   copy.complete();

@@ -17,7 +17,7 @@ const db::Statement kBacklog{
 
 }  // namespace
 
-std::optional<OutboxBacklog> outbox_backlog(Context& ctx) noexcept {
+std::optional<OutboxBacklog> outbox_backlog(context::Context& ctx) noexcept {
   try {
     pqxx::nontransaction tx(ctx.pg().conn());
     const auto row = tx.exec_prepared1(kBacklog.name());

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace ez {
+namespace ez::context {
 class Context;
 }
 
@@ -20,7 +20,7 @@ struct OutboxBacklog {
 
 // std::nullopt when PostgreSQL cannot be asked (down, not migrated): the scrape still
 // answers, without the outbox families. Never throws.
-[[nodiscard]] std::optional<OutboxBacklog> outbox_backlog(Context& ctx) noexcept;
+[[nodiscard]] std::optional<OutboxBacklog> outbox_backlog(context::Context& ctx) noexcept;
 
 // ezapi_outbox_pending_rows and ezapi_outbox_oldest_age_seconds.
 void append_outbox_metrics(const OutboxBacklog& backlog, std::string& out);

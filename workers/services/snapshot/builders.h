@@ -1,5 +1,5 @@
-// The JSON the balancer reads from Redis (DESIGN §6, tests/contracts/*.json),
-// built from rows read out of PostgreSQL. Pure: no I/O, so the shapes, the
+// The JSON the balancer reads from Redis (docs/architecture.md "The Redis contract",
+// tests/contracts/*.json), built from rows read out of PostgreSQL. Pure: no I/O, so the shapes, the
 // selector resolution and the checksum are unit-tested without servers, and
 // the incremental push and the full resync share one builder per shape (a
 // FLUSHALL + resync gives byte-identical hashes).

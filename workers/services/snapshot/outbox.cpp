@@ -19,8 +19,8 @@
 namespace ez::snapshot {
 namespace {
 
-namespace layout = redisx::layout;
-using redisx::Argv;
+namespace layout = snapshot::layout;
+using snapshot::Argv;
 
 const db::Statement kRecord{
     "sync_record",
@@ -64,7 +64,7 @@ std::vector<T> vec(const std::set<T>& s) {
 
 struct Plan {
   std::vector<Argv> commands;
-  std::vector<redisx::Event> events;
+  std::vector<snapshot::Event> events;
   void touched(const char* resource, std::string_view key) {
     for (const auto& e : events)
       if (e.resource == resource) return;
@@ -181,7 +181,7 @@ Plan plan_batch(pqxx::transaction_base& tx, const std::vector<OutboxRow>& rows, 
 enum class BatchResult { done, pushed, stale, retry };
 
 // One batch under the sync lock; `pushed` counts the rows it cleared.
-BatchResult push_batch(Context& ctx, size_t& pushed) {
+BatchResult push_batch(context::Context& ctx, size_t& pushed) {
   pqxx::work tx(ctx.pg().conn());
   tx.exec(std::string("SET LOCAL lock_timeout = '") + kLockTimeout + "'");
   tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSyncLock) + ")");
@@ -197,13 +197,13 @@ BatchResult push_batch(Context& ctx, size_t& pushed) {
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   Plan plan = plan_batch(tx, rows, version, now);
 
-  redisx::Publisher pub(ctx.redis());
+  snapshot::Publisher pub(ctx.redis());
   switch (pub.apply(plan.commands, plan.events, version, min_version, now)) {
-    case redisx::ApplyResult::stale:
+    case snapshot::ApplyResult::stale:
       return BatchResult::stale;  // tx rolls back: rows stay
-    case redisx::ApplyResult::aborted:
+    case snapshot::ApplyResult::aborted:
       return BatchResult::retry;
-    case redisx::ApplyResult::applied:
+    case snapshot::ApplyResult::applied:
       break;
   }
   std::vector<int64_t> ids;
@@ -224,7 +224,7 @@ void record_change(pqxx::transaction_base& tx, Resource resource, const std::str
   tx.exec_prepared(kRecord.name(), resource_name(resource), id, old_hash);
 }
 
-size_t push_outbox(Context& ctx) {
+size_t push_outbox(context::Context& ctx) {
   size_t pushed = 0;
   int retries = 0;
   for (;;) {
@@ -251,7 +251,7 @@ size_t push_outbox(Context& ctx) {
   }
 }
 
-void push_pending(Context& ctx) noexcept {
+void push_pending(context::Context& ctx) noexcept {
   try {
     (void)push_outbox(ctx);
   } catch (const std::exception& e) {

@@ -8,7 +8,7 @@
 #include <pqxx/pqxx>
 #include <string>
 
-namespace ez {
+namespace ez::context {
 class Context;
 }
 
@@ -37,6 +37,6 @@ void record_change(pqxx::transaction_base& tx, Resource resource, const std::str
 
 // After commit: push every pending outbox row to Redis, oldest first, and
 // publish refresh events. Never throws; on failure the rows stay for replay.
-void push_pending(Context& ctx) noexcept;
+void push_pending(context::Context& ctx) noexcept;
 
 }  // namespace ez::snapshot

@@ -5,7 +5,7 @@
 #include "common/log.h"
 #include "snapshot/builders.h"
 
-namespace ez::redisx {
+namespace ez::snapshot {
 namespace {
 
 // KEYS[1] = meta:snapshot, ARGV = version, updated_at. Raises the version only
@@ -40,25 +40,25 @@ std::string reply_text(const redisReply* r) {
   return r && r->str ? std::string(r->str, r->len) : std::string();
 }
 
-void expect_not_error(const Reply& r, std::string_view what) {
+void expect_not_error(const redisx::Reply& r, std::string_view what) {
   if (r->type == REDIS_REPLY_ERROR)
-    throw RedisError(std::string(what) + ": " + reply_text(r.get()));
+    throw redisx::RedisError(std::string(what) + ": " + reply_text(r.get()));
 }
 
 // Reads the replies of MULTI ... EXEC appended as `queued` commands in between
 // (all of them, before judging any, so the connection stays in step). Returns
 // the EXEC reply (nil when a WATCHed key changed).
-Reply read_transaction(Redis& redis, size_t queued) {
-  Reply multi = redis.read_reply();
+redisx::Reply read_transaction(redisx::Redis& redis, size_t queued) {
+  redisx::Reply multi = redis.read_reply();
   std::string first_error;
   for (size_t i = 0; i < queued; ++i) {
-    Reply q = redis.read_reply();
+    redisx::Reply q = redis.read_reply();
     if (q->type == REDIS_REPLY_ERROR && first_error.empty()) first_error = reply_text(q.get());
   }
-  Reply exec = redis.read_reply();
+  redisx::Reply exec = redis.read_reply();
   expect_not_error(multi, "MULTI");
   // A command refused while queueing makes EXEC fail as a whole (EXECABORT).
-  if (!first_error.empty()) throw RedisError("command refused: " + first_error);
+  if (!first_error.empty()) throw redisx::RedisError("command refused: " + first_error);
   expect_not_error(exec, "EXEC");
   return exec;
 }
@@ -66,7 +66,7 @@ Reply read_transaction(Redis& redis, size_t queued) {
 // Runs `f`; when it throws half-way through a pipeline or a WATCH, the
 // connection's state is unknown: drop it so the next user starts clean.
 template <typename F>
-auto on_connection(Redis& redis, F&& f) -> decltype(f()) {
+auto on_connection(redisx::Redis& redis, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (...) {
@@ -78,7 +78,7 @@ auto on_connection(Redis& redis, F&& f) -> decltype(f()) {
 }  // namespace
 
 RedisState Publisher::state() {
-  Reply r = redis_.command({"HGET", std::string(layout::snapshot), "version"});
+  redisx::Reply r = redis_.command({"HGET", std::string(layout::snapshot), "version"});
   expect_not_error(r, "HGET meta:snapshot");
   RedisState s;
   if (r->type == REDIS_REPLY_STRING) {
@@ -95,9 +95,9 @@ std::pair<RedisState, std::vector<int64_t>> Publisher::field_counts(
     redis_.append({"HGET", std::string(layout::snapshot), "version"});
     for (const auto& k : keys) redis_.append({"HLEN", k});
     redis_.append({"EXEC"});
-    Reply exec = read_transaction(redis_, keys.size() + 1);
+    redisx::Reply exec = read_transaction(redis_, keys.size() + 1);
     if (exec->type != REDIS_REPLY_ARRAY || exec->elements != keys.size() + 1)
-      throw RedisError("EXEC: unexpected reply");
+      throw redisx::RedisError("EXEC: unexpected reply");
     std::pair<RedisState, std::vector<int64_t>> out;
     const redisReply* v = exec->element[0];
     if (v->type == REDIS_REPLY_STRING) {
@@ -106,7 +106,7 @@ std::pair<RedisState, std::vector<int64_t>> Publisher::field_counts(
     }
     for (size_t i = 1; i < exec->elements; ++i) {
       const redisReply* n = exec->element[i];
-      if (n->type != REDIS_REPLY_INTEGER) throw RedisError("HLEN: unexpected reply");
+      if (n->type != REDIS_REPLY_INTEGER) throw redisx::RedisError("HLEN: unexpected reply");
       out.second.push_back(n->integer);
     }
     return out;
@@ -122,11 +122,11 @@ ApplyResult Publisher::apply(const std::vector<Argv>& commands, const std::vecto
 ApplyResult Publisher::apply_watched(const std::vector<Argv>& commands,
                                      const std::vector<Event>& events, int64_t version,
                                      int64_t min_version, int64_t now_unix) {
-  Reply w = redis_.command({"WATCH", std::string(layout::snapshot)});
+  redisx::Reply w = redis_.command({"WATCH", std::string(layout::snapshot)});
   expect_not_error(w, "WATCH");
   const RedisState s = state();
   if (!s.present || s.version < min_version) {
-    Reply u = redis_.command({"UNWATCH"});
+    redisx::Reply u = redis_.command({"UNWATCH"});
     return ApplyResult::stale;
   }
   redis_.append({"MULTI"});
@@ -134,16 +134,16 @@ ApplyResult Publisher::apply_watched(const std::vector<Argv>& commands,
   redis_.append(version_bump(version, now_unix));
   for (const auto& e : events) redis_.append(publish(e, version, now_unix));
   redis_.append({"EXEC"});
-  Reply exec = read_transaction(redis_, commands.size() + 1 + events.size());
+  redisx::Reply exec = read_transaction(redis_, commands.size() + 1 + events.size());
   if (exec->type == REDIS_REPLY_NIL) return ApplyResult::aborted;
-  if (exec->type != REDIS_REPLY_ARRAY) throw RedisError("EXEC: unexpected reply");
+  if (exec->type != REDIS_REPLY_ARRAY) throw redisx::RedisError("EXEC: unexpected reply");
   for (size_t i = 0; i < exec->elements; ++i) {
     const redisReply* e = exec->element[i];
-    if (e->type == REDIS_REPLY_ERROR) throw RedisError("in EXEC: " + reply_text(e));
+    if (e->type == REDIS_REPLY_ERROR) throw redisx::RedisError("in EXEC: " + reply_text(e));
   }
   const redisReply* bumped = exec->element[commands.size()];
   if (bumped->type == REDIS_REPLY_INTEGER && bumped->integer == 0)
-    log::warn("snapshot: Redis already holds a version above " + std::to_string(version));
+    log::warn("snapshot: redisx::Redis already holds a version above " + std::to_string(version));
   return ApplyResult::applied;
 }
 
@@ -156,16 +156,17 @@ void Publisher::drop_temporaries() {
   // SCAN over it is cheap.
   std::string cursor = "0";
   do {
-    Reply r = redis_.command(
+    redisx::Reply r = redis_.command(
         {"SCAN", cursor, "MATCH", "*" + std::string(kTempMarker) + "*", "COUNT", "1000"});
     expect_not_error(r, "SCAN");
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw RedisError("SCAN: bad reply");
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+      throw redisx::RedisError("SCAN: bad reply");
     cursor = reply_text(r->element[0]);
     const redisReply* names = r->element[1];
     if (names->elements == 0) continue;
     Argv unlink{"UNLINK"};
     for (size_t i = 0; i < names->elements; ++i) unlink.push_back(reply_text(names->element[i]));
-    Reply u = redis_.command(unlink);
+    redisx::Reply u = redis_.command(unlink);
     expect_not_error(u, "UNLINK");
   } while (cursor != "0");
 }
@@ -184,7 +185,7 @@ void Publisher::swap_unguarded(const std::vector<Swap>& swaps, const std::vector
   Argv watch{"WATCH", std::string(layout::snapshot)};
   for (const auto& s : swaps)
     if (!s.temporary.empty()) watch.push_back(s.temporary);
-  Reply w = redis_.command(watch);
+  redisx::Reply w = redis_.command(watch);
   expect_not_error(w, "WATCH");
   // RENAME live -> aside fails harmlessly (inside EXEC) when live does not exist.
   std::vector<std::string> aside;
@@ -214,26 +215,27 @@ void Publisher::swap_unguarded(const std::vector<Swap>& swaps, const std::vector
     ++queued;
   }
   redis_.append({"EXEC"});
-  Reply exec = read_transaction(redis_, queued);
+  redisx::Reply exec = read_transaction(redis_, queued);
   if (exec->type == REDIS_REPLY_NIL)
-    throw RedisError("resync swap: Redis was reset or changed during the build");
-  if (exec->type != REDIS_REPLY_ARRAY) throw RedisError("EXEC: unexpected reply");
+    throw redisx::RedisError("resync swap: redisx::Redis was reset or changed during the build");
+  if (exec->type != REDIS_REPLY_ARRAY) throw redisx::RedisError("EXEC: unexpected reply");
   for (size_t i : must_succeed) {
     const redisReply* e = exec->element[i];
     // A temporary that vanished (FLUSHALL during the build) leaves that key
     // empty: report it, the next replay tick sees the gap and resyncs.
-    if (e->type == REDIS_REPLY_ERROR) throw RedisError("resync swap: " + reply_text(e));
+    if (e->type == REDIS_REPLY_ERROR) throw redisx::RedisError("resync swap: " + reply_text(e));
   }
   if (aside.empty()) return;
   Argv unlink{"UNLINK"};
   unlink.insert(unlink.end(), aside.begin(), aside.end());
-  Reply u = redis_.command(unlink);
+  redisx::Reply u = redis_.command(unlink);
   expect_not_error(u, "UNLINK");
 }
 
 // ---------- HashLoader ----------
 
-HashLoader::HashLoader(Redis& redis, std::string key, size_t chunk_fields, size_t max_in_flight)
+HashLoader::HashLoader(redisx::Redis& redis, std::string key, size_t chunk_fields,
+                       size_t max_in_flight)
     : redis_(redis),
       key_(std::move(key)),
       chunk_fields_(chunk_fields),
@@ -276,11 +278,11 @@ void HashLoader::send() {
 }
 
 void HashLoader::read_one() {
-  Reply r = redis_.read_reply();
+  redisx::Reply r = redis_.read_reply();
   --in_flight_;
   if (r->type == REDIS_REPLY_ERROR) {
     redis_.mark_broken();  // replies of other chunks are still on the wire
-    throw RedisError("HSET " + key_ + ": " + reply_text(r.get()));
+    throw redisx::RedisError("HSET " + key_ + ": " + reply_text(r.get()));
   }
 }
 
@@ -292,14 +294,14 @@ size_t HashLoader::finish() {
 
 // ---------- HashPatcher ----------
 
-int64_t HashPatcher::live_fields(Redis& redis, const std::string& key) {
-  Reply r = redis.command({"HLEN", key});
+int64_t HashPatcher::live_fields(redisx::Redis& redis, const std::string& key) {
+  redisx::Reply r = redis.command({"HLEN", key});
   if (r->type == REDIS_REPLY_INTEGER) return r->integer;
   return -1;  // WRONGTYPE: not a hash
 }
 
-HashPatcher::HashPatcher(Redis& redis, std::string key, size_t max_changes, size_t max_bytes,
-                         size_t chunk_fields, size_t max_in_flight)
+HashPatcher::HashPatcher(redisx::Redis& redis, std::string key, size_t max_changes,
+                         size_t max_bytes, size_t chunk_fields, size_t max_in_flight)
     : redis_(redis),
       key_(std::move(key)),
       max_changes_(max_changes),
@@ -309,7 +311,7 @@ HashPatcher::HashPatcher(Redis& redis, std::string key, size_t max_changes, size
   // Before the first read: a write to the hash after it (nobody else should
   // write it while the sync lock is held) makes the resync's EXEC do nothing
   // instead of applying a patch computed from what Redis held before.
-  Reply w = redis_.command({"WATCH", key_});
+  redisx::Reply w = redis_.command({"WATCH", key_});
   expect_not_error(w, "WATCH");
   // Counted after the WATCH, so it describes the state the patch applies to.
   live_fields_ = live_fields(redis_, key_);
@@ -340,7 +342,7 @@ void HashPatcher::send() {
 }
 
 void HashPatcher::read_one() {
-  Reply r = redis_.read_reply();
+  redisx::Reply r = redis_.read_reply();
   Chunk chunk = std::move(in_flight_.front());
   in_flight_.pop_front();
   if (r->type != REDIS_REPLY_ARRAY || r->elements != chunk.at.size()) {
@@ -402,4 +404,4 @@ bool HashPatcher::finish() {
   return usable_ && static_cast<int64_t>(present_) == live_fields_;
 }
 
-}  // namespace ez::redisx
+}  // namespace ez::snapshot

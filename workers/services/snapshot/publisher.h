@@ -1,7 +1,6 @@
-// The Redis side of the snapshot (DESIGN §6): the key layout, the atomic
-// incremental apply, the bulk loader used by a resync and the atomic swap.
-// What goes INTO the hashes is built by snapshot/; this file only knows how to
-// get it into Redis safely:
+// The Redis side of the snapshot (docs/architecture.md, "The Redis contract"): the key layout, the
+// atomic incremental apply, the bulk loader used by a resync and the atomic swap. What goes INTO
+// the hashes is built by snapshot/; this file only knows how to get it into Redis safely:
 //  - a batch is one MULTI/EXEC (a reader sees all of it or none of it), watched
 //    on meta:snapshot so that a FLUSHALL between the check and the write
 //    aborts it instead of writing a partial state into an empty Redis;
@@ -19,7 +18,7 @@
 
 #include "redisx/redis.h"
 
-namespace ez::redisx {
+namespace ez::snapshot {
 
 namespace layout {
 inline constexpr std::string_view providers = "config:providers";
@@ -56,7 +55,7 @@ enum class ApplyResult {
 
 class Publisher {
  public:
-  explicit Publisher(Redis& redis) : redis_(redis) {}
+  explicit Publisher(redisx::Redis& redis) : redis_(redis) {}
 
   [[nodiscard]] RedisState state();
   // meta:snapshot's version and the HLEN of each of `keys`, read in one
@@ -100,7 +99,7 @@ class Publisher {
   void swap_unguarded(const std::vector<Swap>& swaps, const std::vector<Patch>& patches,
                       const std::vector<Event>& events, int64_t version, int64_t now_unix);
 
-  Redis& redis_;
+  redisx::Redis& redis_;
 };
 
 // Where a resync sends the fields of one hash: into a new temporary hash
@@ -117,7 +116,8 @@ class FieldSink {
 // producer.
 class HashLoader : public FieldSink {
  public:
-  HashLoader(Redis& redis, std::string key, size_t chunk_fields = 1000, size_t max_in_flight = 4);
+  HashLoader(redisx::Redis& redis, std::string key, size_t chunk_fields = 1000,
+             size_t max_in_flight = 4);
   HashLoader(const HashLoader&) = delete;
   HashLoader& operator=(const HashLoader&) = delete;
 
@@ -130,7 +130,7 @@ class HashLoader : public FieldSink {
   void send();
   void read_one();
 
-  Redis& redis_;
+  redisx::Redis& redis_;
   std::string key_;
   size_t chunk_fields_, max_in_flight_;
   std::string body_;   // the field/value pairs of the current HSET, in RESP
@@ -149,11 +149,11 @@ class HashPatcher : public FieldSink {
  public:
   // The live hash's field count (HLEN); 0 when it is missing, -1 when `key` is
   // not a hash. Patching is only worth trying on a hash with fields.
-  [[nodiscard]] static int64_t live_fields(Redis& redis, const std::string& key);
+  [[nodiscard]] static int64_t live_fields(redisx::Redis& redis, const std::string& key);
 
   // Sends WATCH `key` at once. Stops collecting (the patch becomes unusable) past
   // `max_changes` changed fields or `max_bytes` of them, so memory stays bounded.
-  HashPatcher(Redis& redis, std::string key, size_t max_changes, size_t max_bytes,
+  HashPatcher(redisx::Redis& redis, std::string key, size_t max_changes, size_t max_bytes,
               size_t chunk_fields = 1000, size_t max_in_flight = 4);
   HashPatcher(const HashPatcher&) = delete;
   HashPatcher& operator=(const HashPatcher&) = delete;
@@ -177,7 +177,7 @@ class HashPatcher : public FieldSink {
   void keep(std::string_view field, std::string_view value);
   void close_command();
 
-  Redis& redis_;
+  redisx::Redis& redis_;
   std::string key_;
   int64_t live_fields_ = 0;
   size_t max_changes_, max_bytes_, chunk_fields_, max_in_flight_;
@@ -190,4 +190,4 @@ class HashPatcher : public FieldSink {
   std::vector<std::string> commands_;
 };
 
-}  // namespace ez::redisx
+}  // namespace ez::snapshot

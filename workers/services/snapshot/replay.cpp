@@ -17,7 +17,7 @@
 namespace ez::snapshot {
 namespace {
 
-namespace layout = redisx::layout;
+namespace layout = snapshot::layout;
 
 // One statement, so the counts, the version and the outbox describe one
 // snapshot of PostgreSQL. The keys table is the one that can be large: it is
@@ -43,7 +43,7 @@ const std::vector<std::string>& fingerprint_keys() {
   return keys;
 }
 
-Fingerprint postgres_fingerprint(Context& ctx, bool exact_keys) {
+Fingerprint postgres_fingerprint(context::Context& ctx, bool exact_keys) {
   pqxx::nontransaction tx(ctx.pg().conn());
   const auto row = tx.exec_prepared1(kTick.name(), exact_keys);
   Fingerprint fp;
@@ -56,9 +56,9 @@ Fingerprint postgres_fingerprint(Context& ctx, bool exact_keys) {
   return fp;
 }
 
-Fingerprint redis_fingerprint(Context& ctx) {
+Fingerprint redis_fingerprint(context::Context& ctx) {
   const auto& keys = fingerprint_keys();
-  auto [state, counts] = redisx::Publisher(ctx.redis()).field_counts(keys);
+  auto [state, counts] = snapshot::Publisher(ctx.redis()).field_counts(keys);
   Fingerprint fp;
   fp.present = state.present;
   fp.version = state.version;
@@ -81,7 +81,7 @@ constexpr std::chrono::minutes kHealPause{5};
 std::vector<std::string> g_last_heal;  // what the last heal was for; cleared once counts agree
 std::chrono::steady_clock::time_point g_last_heal_at{};
 
-void heal(Context& ctx, const std::vector<std::string>& lost) {
+void heal(context::Context& ctx, const std::vector<std::string>& lost) {
   auto& last = g_last_heal;
   auto& last_at = g_last_heal_at;
   const auto now = std::chrono::steady_clock::now();
@@ -99,7 +99,7 @@ void heal(Context& ctx, const std::vector<std::string>& lost) {
 
 }  // namespace
 
-void replay_tick(Context& ctx) noexcept {
+void replay_tick(context::Context& ctx) noexcept {
   // Logged once per change of state, not once per tick, while something is down.
   static std::string last_problem;
   static unsigned ticks = 0;
@@ -137,7 +137,7 @@ void replay_tick(Context& ctx) noexcept {
   }
 }
 
-void run_replay_loop(Context& ctx, const std::function<bool()>& stop) {
+void run_replay_loop(context::Context& ctx, const std::function<bool()>& stop) {
   const auto period = std::chrono::milliseconds(ctx.settings().outbox_replay_ms);
   const auto step = std::min(period, std::chrono::milliseconds(100));
   while (!stop()) {

@@ -18,7 +18,7 @@
 namespace ez::snapshot {
 namespace {
 
-namespace layout = redisx::layout;
+namespace layout = snapshot::layout;
 
 // A resync of a million keys holds the lock for a few seconds; a second one
 // (another host, or an operator) waits for it rather than failing.
@@ -96,7 +96,7 @@ Json::Value ResyncReport::to_json() const {
 namespace {
 
 // `only`: null for everything, else the live keys to rebuild.
-ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>* only) {
+ResyncReport rebuild(context::Context& ctx, ResyncMode mode, const std::set<std::string>* only) {
   const auto started = std::chrono::steady_clock::now();
   ResyncReport report;
   auto& conn = ctx.pg().conn();
@@ -106,7 +106,7 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
     // First statement: fixes the snapshot everything below reads.
     const int64_t pushed = tx.exec1("SELECT pushed_version FROM sync_state")[0].as<int64_t>();
     redisx::Redis& redis = ctx.redis();
-    redisx::Publisher pub(redis);
+    snapshot::Publisher pub(redis);
     if (mode == ResyncMode::if_stale) {
       const auto state = pub.state();
       if (state.present && state.version >= pushed) {
@@ -122,8 +122,8 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     pub.drop_temporaries();
 
-    std::vector<redisx::Publisher::Swap> swaps;
-    std::vector<redisx::Publisher::Patch> patches;
+    std::vector<snapshot::Publisher::Swap> swaps;
+    std::vector<snapshot::Publisher::Patch> patches;
     WatchGuard watching(redis);
     // `fill` may run twice (a patch that turns out unusable, then the rebuild):
     // it reads PostgreSQL again in the same REPEATABLE READ snapshot.
@@ -132,9 +132,9 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
       const auto t0 = std::chrono::steady_clock::now();
       const std::string live_key(live);
       bool done = false;
-      if (redisx::HashPatcher::live_fields(redis, live_key) > 0) {
-        redisx::HashPatcher patcher(redis, live_key, kPatchMaxFields, kPatchMaxBytes);
-        fill(static_cast<redisx::FieldSink&>(patcher));
+      if (snapshot::HashPatcher::live_fields(redis, live_key) > 0) {
+        snapshot::HashPatcher patcher(redis, live_key, kPatchMaxFields, kPatchMaxBytes);
+        fill(static_cast<snapshot::FieldSink&>(patcher));
         if (patcher.finish()) {
           report.counts[name] = patcher.count();
           report.patched[name] = patcher.changed();
@@ -143,9 +143,9 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
         }
       }
       if (!done) {
-        const std::string tmp = redisx::Publisher::temporary(live, version);
-        redisx::HashLoader loader(redis, tmp);
-        fill(static_cast<redisx::FieldSink&>(loader));
+        const std::string tmp = snapshot::Publisher::temporary(live, version);
+        snapshot::HashLoader loader(redis, tmp);
+        fill(static_cast<snapshot::FieldSink&>(loader));
         const size_t n = loader.finish();
         report.counts[name] = n;
         swaps.push_back({live_key, n ? tmp : std::string()});
@@ -160,16 +160,16 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
       // Scoped: the provider rows are gone before the million keys stream
       // (a worker serves POST /sync/snapshot within its RSS budget).
       const auto providers = db::load_providers(tx, std::nullopt);
-      load(layout::providers, "providers", [&](redisx::FieldSink& l) {
+      load(layout::providers, "providers", [&](snapshot::FieldSink& l) {
         for (const auto& p : providers) l.add(std::to_string(p.id), provider_json(p));
       });
       indexes = source::group_indexes(providers);
     }
     const auto masters = source::masters_by_id(db::load_masters(tx, std::nullopt));
-    load(layout::masters, "masters", [&](redisx::FieldSink& l) {
+    load(layout::masters, "masters", [&](snapshot::FieldSink& l) {
       for (const auto& [id, m] : masters) l.add(std::to_string(id), master_json(m));
     });
-    load(layout::keys, "keys", [&](redisx::FieldSink& l) {
+    load(layout::keys, "keys", [&](snapshot::FieldSink& l) {
       (void)source::stream_keys(tx, masters, [&](const KeyRow& k, const MasterRow& m) {
         l.add(k.token_hash, key_json(k, m));
       });
@@ -177,19 +177,19 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
     std::map<std::string, std::string> model_payloads;
     for (const auto& m : db::load_models(tx, std::nullopt))
       model_payloads.emplace(m.v.name, model_json(m));
-    load(layout::models, "models", [&](redisx::FieldSink& l) {
+    load(layout::models, "models", [&](snapshot::FieldSink& l) {
       for (const auto& [name, payload] : model_payloads) l.add(name, payload);
     });
-    load(layout::models_meta, "models_meta", [&](redisx::FieldSink& l) {
+    load(layout::models_meta, "models_meta", [&](snapshot::FieldSink& l) {
       for (const auto& [f, v] : models_meta_fields(model_payloads, version, now)) l.add(f, v);
     });
-    load(layout::bindings, "bindings", [&](redisx::FieldSink& l) {
+    load(layout::bindings, "bindings", [&](snapshot::FieldSink& l) {
       std::map<std::string, std::vector<BindingRow>> by_field;
       for (auto& b : db::load_bindings(tx, std::nullopt))
         by_field[binding_field(b)].push_back(std::move(b));
       for (auto& [field, rows] : by_field) l.add(field, binding_json(std::move(rows), indexes));
     });
-    load(layout::features, "features", [&](redisx::FieldSink& l) {
+    load(layout::features, "features", [&](snapshot::FieldSink& l) {
       for (const auto& [name, value] : source::features(tx, std::nullopt)) l.add(name, value);
     });
 
@@ -230,11 +230,11 @@ ResyncReport rebuild(Context& ctx, ResyncMode mode, const std::set<std::string>*
 
 }  // namespace
 
-ResyncReport resync(Context& ctx, ResyncMode mode) {
+ResyncReport resync(context::Context& ctx, ResyncMode mode) {
   return rebuild(ctx, mode, nullptr);
 }
 
-ResyncReport resync_keys(Context& ctx, const std::vector<std::string>& keys) {
+ResyncReport resync_keys(context::Context& ctx, const std::vector<std::string>& keys) {
   const std::set<std::string> only(keys.begin(), keys.end());
   return rebuild(ctx, ResyncMode::always, &only);
 }

@@ -1,5 +1,6 @@
 // Binding selectors exactly as the balancer evaluates them. The balancer is
-// written in Go, so every step here reproduces a Go function (DESIGN §6):
+// written in Go, so every step here reproduces a Go function (docs/architecture.md, "The Redis
+// contract"):
 //  - values are trimmed with strings.TrimSpace (Unicode White_Space, not only ASCII);
 //  - normalize_exact lower-cases with strings.ToLower (Unicode simple case
 //    mapping, rune by rune) and keeps what follows the last '/';

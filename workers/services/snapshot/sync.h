@@ -1,7 +1,6 @@
-// Keeping Redis equal to PostgreSQL (DESIGN §6): the outbox push, the full
-// resync and the background replay. Handlers only use outbox.h; this is the
-// surface for POST /sync/snapshot, `ezapi-ctl sync` and the process that runs
-// the replay loop.
+// Keeping Redis equal to PostgreSQL (docs/architecture.md, "The Redis contract"): the outbox push,
+// the full resync and the background replay. Handlers only use outbox.h; this is the surface for
+// POST /sync/snapshot, `ezapi-ctl sync` and the process that runs the replay loop.
 //
 // Ordering: every push and every resync holds one PostgreSQL advisory lock
 // (kSyncLock) while it reads the rows and writes Redis, and takes its version
@@ -21,7 +20,7 @@
 #include <string>
 #include <vector>
 
-namespace ez {
+namespace ez::context {
 class Context;
 }
 
@@ -52,26 +51,26 @@ enum class ResyncMode {
 // field and only what differs is written (in that same MULTI/EXEC); a missing
 // hash, or one too different, is built into a temporary key and renamed over. Throws on failure
 // (RedisError, pqxx errors, Error(unavailable) when PostgreSQL is down).
-[[nodiscard]] ResyncReport resync(Context& ctx, ResyncMode mode = ResyncMode::always);
+[[nodiscard]] ResyncReport resync(context::Context& ctx, ResyncMode mode = ResyncMode::always);
 
 // Rebuilds only the live keys named in `keys` (e.g. {"config:keys"} after it
 // was deleted), the same way and with the same atomic swap; the other hashes
 // and the outbox are left alone. What the syncer does for a partial loss.
-[[nodiscard]] ResyncReport resync_keys(Context& ctx, const std::vector<std::string>& keys);
+[[nodiscard]] ResyncReport resync_keys(context::Context& ctx, const std::vector<std::string>& keys);
 
 // Pushes every pending outbox row, oldest first, in batches; returns how many
 // rows were pushed. Resyncs first when Redis lost data. Throws on failure; the
 // rows that were not pushed stay in the outbox.
-size_t push_outbox(Context& ctx);
+size_t push_outbox(context::Context& ctx);
 
 // One round of the background replay: resync when Redis lost data (this is
 // also the start-up resync when Redis is empty), then push what is pending.
 // Cheap when there is nothing to do: one small SELECT and one HGET. Never throws.
-void replay_tick(Context& ctx) noexcept;
+void replay_tick(context::Context& ctx) noexcept;
 
 // replay_tick every settings().outbox_replay_ms until `stop()` returns true
 // (checked at least every 100 ms). Meant for a process of its own — see the
 // note in replay.cpp on where to run it.
-void run_replay_loop(Context& ctx, const std::function<bool()>& stop);
+void run_replay_loop(context::Context& ctx, const std::function<bool()>& stop);
 
 }  // namespace ez::snapshot

@@ -1,6 +1,6 @@
 // The query strings of /admin/usage, /master/usage, /admin/logs, /master/logs and their
 // exports: parsed and validated here, purely (tests/unit/services/usage/query_test.cpp), into the
-// values the repository (db/usage_repo.h) turns into SQL.
+// values the repository (usage/usage_repo.h) turns into SQL.
 //
 // Rules (docs/openapi.yaml says the same):
 //  * Times (`from`, `to`) are RFC 3339 or unix seconds. `to` defaults to now, `from` to

@@ -1,5 +1,5 @@
-// A key's quota as the usage API reports it beside the key's usage (issue 13: "the usage API
-// reports each key's consumption against its quota"). The numbers are the key's own fields
+// A key's quota as the usage API reports it beside the key's usage (the usage API
+// reports each key's consumption against its quota). The numbers are the key's own fields
 // (sql/007: set by the import from New API and by the key API), in the source system's
 // quota units; the gateway does not convert its cost into those units (README: "Usage").
 #pragma once

@@ -9,7 +9,7 @@
 #include "db/json_columns.h"
 #include "logq/entry.h"
 
-namespace ez::db {
+namespace ez::usage {
 
 namespace {
 
@@ -70,14 +70,14 @@ constexpr std::array<const char*, 7> kSummed = {
     "requests", "errors", "unpriced", "prompt_tokens", "completion_tokens", "total_tokens", "cost"};
 
 std::string usage_sql(const UsageShape& s) {
-  const std::string hourly = usage::rollup_table(usage::Grain::hour, s.narrow).name;
-  const std::string daily = usage::rollup_table(usage::Grain::day, s.narrow).name;
+  const std::string hourly = rollup::rollup_table(rollup::Grain::hour, s.narrow).name;
+  const std::string daily = rollup::rollup_table(rollup::Grain::day, s.narrow).name;
   const std::string filter = s.narrow ? kMasterFilter : kUsageFilter;
   // Only the columns both kinds of table have (the narrow ones lack key_id ... status_class).
   std::string cols =
       "bucket, master_id, requests, errors, unpriced, prompt_tokens, "
       "completion_tokens, total_tokens, cost, latency_max";
-  for (size_t i = 0; i < usage::kLatencyBuckets; ++i) cols += ", " + usage::hist_column(i);
+  for (size_t i = 0; i < rollup::kLatencyBuckets; ++i) cols += ", " + rollup::hist_column(i);
   if (!s.narrow) cols += ", key_id, model, provider_id";
   const std::string select = "SELECT " + cols + " FROM ";
   std::string source;
@@ -98,8 +98,8 @@ std::string usage_sql(const UsageShape& s) {
     total_sums += std::string(", sum(") + c + ")";
   }
   std::string hist_out;
-  for (size_t i = 0; i < usage::kLatencyBuckets; ++i) {
-    const std::string h = usage::hist_column(i);
+  for (size_t i = 0; i < rollup::kLatencyBuckets; ++i) {
+    const std::string h = rollup::hist_column(i);
     sums += ", sum(" + h + ") AS " + h;
     total_sums += ", sum(" + h + ")";
     hist_out += ", coalesce(" + h + ", 0)::bigint";
@@ -162,7 +162,7 @@ UsageMetrics metrics_of(const pqxx::row& r) {
   m.total_tokens = r[7].as<std::string>();
   if (!r[8].is_null()) m.cost = r[8].as<std::string>();
   if (!r[9].is_null()) m.latency_max = r[9].as<int64_t>();
-  for (size_t i = 0; i < usage::kLatencyBuckets; ++i)
+  for (size_t i = 0; i < rollup::kLatencyBuckets; ++i)
     m.hist[i] = r[static_cast<pqxx::row::size_type>(10 + i)].as<int64_t>();
   return m;
 }
@@ -252,7 +252,7 @@ constexpr const char* kKeyQuotas =
 
 // The quota fields of the keys the rows name (rows of deleted keys keep none).
 void attach_key_quotas(pqxx::transaction_base& tx, UsageResult& out) {
-  usage::ArrayLiteral ids;
+  rollup::ArrayLiteral ids;
   bool any = false;
   for (const auto& row : out.rows)
     if (row.group) {
@@ -319,7 +319,7 @@ Json::Value log_json(const LogCells& cells) {
         j[col.name] = Json::Int64(std::stoll(*v));
         break;
       case LogColumn::time:
-        j[col.name] = rfc3339_from_micros(std::stoll(*v));
+        j[col.name] = db::rfc3339_from_micros(std::stoll(*v));
         break;
       case LogColumn::boolean:
         j[col.name] = *v == "t";
@@ -440,16 +440,16 @@ RebuildResult rebuild_usage(pqxx::connection& conn, int64_t from_us, int64_t to_
   pqxx::work tx(conn);
   tx.exec("SELECT pg_advisory_xact_lock(ez_usage_lock_key())");
   const std::string from = ts_param(out.from_us), to = ts_param(out.to_us);
-  for (const auto& t : usage::kRollupTables) {
+  for (const auto& t : rollup::kRollupTables) {
     tx.exec_params(std::string("DELETE FROM ") + t.name +
                        " WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz",
                    from, to);
     const auto n =
-        static_cast<int64_t>(tx.exec_params(usage::rebuild_sql(t), from, to).affected_rows());
+        static_cast<int64_t>(tx.exec_params(rollup::rebuild_sql(t), from, to).affected_rows());
     if (t.per_master)
-      (t.grain == usage::Grain::hour ? out.master_hourly_rows : out.master_daily_rows) = n;
+      (t.grain == rollup::Grain::hour ? out.master_hourly_rows : out.master_daily_rows) = n;
     else
-      (t.grain == usage::Grain::hour ? out.hourly_rows : out.daily_rows) = n;
+      (t.grain == rollup::Grain::hour ? out.hourly_rows : out.daily_rows) = n;
   }
   tx.commit();
   return out;
@@ -459,4 +459,4 @@ usage::LogCursor cursor_of(const LogCells& cells) {
   return {std::stoll(cells.at(1).value_or("0")), std::stoll(cells.at(0).value_or("0"))};
 }
 
-}  // namespace ez::db
+}  // namespace ez::usage

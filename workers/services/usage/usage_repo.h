@@ -17,14 +17,14 @@
 #include "usage/query.h"
 #include "usage/quota.h"
 
-namespace ez::db {
+namespace ez::usage {
 
 struct UsageMetrics {
   int64_t requests = 0, errors = 0, unpriced = 0;
   std::string prompt_tokens = "0", completion_tokens = "0", total_tokens = "0";  // numeric
   std::optional<std::string> cost;  // numeric; null when nothing in the group was priced
   std::optional<int64_t> latency_max;
-  std::array<int64_t, usage::kLatencyBuckets> hist{};
+  std::array<int64_t, rollup::kLatencyBuckets> hist{};
 };
 
 struct UsageRow {
@@ -88,7 +88,7 @@ struct RebuildResult {
 };
 // Re-derives usage_hourly, usage_daily and the per-master rollups (sql/008) for [from, to) (widened
 // to whole days) from the raw logs, in one transaction: deletes the window's rollup rows, then
-// aggregates the logs with the flusher's own statement (usage/rollup_sql.h). Holds the usage lock
+// aggregates the logs with the flusher's own statement (rollup/rollup_sql.h). Holds the usage lock
 // exclusively, so no flusher batch lands half inside it. Raw logs past retention are gone:
 // rebuilding such a window leaves it empty.
 [[nodiscard]] RebuildResult rebuild_usage(pqxx::connection& conn, int64_t from_us, int64_t to_us);
@@ -96,4 +96,4 @@ struct RebuildResult {
 // Position of the log cursor for the row (ts_us is cell 1, id cell 0).
 [[nodiscard]] usage::LogCursor cursor_of(const LogCells& cells);
 
-}  // namespace ez::db
+}  // namespace ez::usage

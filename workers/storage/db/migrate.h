@@ -1,4 +1,4 @@
-// Ordered SQL migrations (sql/NNN_name.sql), each applied once, in its own
+// Ordered SQL migrations (sql/, NNN_name.sql), each applied once, in its own
 // transaction, recorded in schema_migrations. A session advisory lock makes two
 // hosts running `ezapi-ctl migrate` at once take turns instead of racing.
 #pragma once

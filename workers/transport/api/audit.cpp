@@ -1,6 +1,6 @@
 // GET /admin/audit: the audit trail, newest first, filtered by resource, actor,
 // resource_id and time range, paginated (the cursor walks towards older rows).
-#include "db/audit.h"
+#include "domain/audit.h"
 
 #include "api/auth.h"
 #include "api/pagination.h"
@@ -14,13 +14,12 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 
 namespace {
 
-http::Response list(Context& ctx, http::Request& req) {
+http::Response list(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = audit_filter(req.query);
   const auto page = parse_page(req);
-  pqxx::nontransaction tx(ctx.pg_read().conn());
   // page.after is the last (oldest) id shown; 0 starts from the newest row.
-  const auto rows = db::audit::list(tx, filter, page.after, page.fetch_limit());
+  const auto rows = list_audit(ctx, filter, page.after, page.fetch_limit());
   return http::json(
       200, page_json(rows, page, audit_json, [](const db::audit::Row& r) { return r.id; }));
 }

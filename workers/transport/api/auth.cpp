@@ -146,7 +146,7 @@ bool looks_like_jwt(const std::string& t) {
 
 }  // namespace
 
-Actor require_admin(Context& ctx, const http::Request& req) {
+Actor require_admin(context::Context& ctx, const http::Request& req) {
   const auto token = req.bearer_token();
   if (!token) throw ApiError(ErrorCode::unauthorized, "missing bearer token");
   const auto& s = ctx.settings();
@@ -161,7 +161,7 @@ Actor require_admin(Context& ctx, const http::Request& req) {
   throw ApiError(ErrorCode::unauthorized, "invalid admin credentials");
 }
 
-Actor require_internal(Context& ctx, const http::Request& req) {
+Actor require_internal(context::Context& ctx, const http::Request& req) {
   const auto token = req.bearer_token();
   if (!token) throw ApiError(ErrorCode::unauthorized, "missing bearer token");
   const auto& s = ctx.settings();
@@ -180,7 +180,7 @@ Actor require_internal(Context& ctx, const http::Request& req) {
   throw ApiError(ErrorCode::unauthorized, "invalid internal credentials");
 }
 
-Actor require_admin_or_internal(Context& ctx, const http::Request& req) {
+Actor require_admin_or_internal(context::Context& ctx, const http::Request& req) {
   const auto token = req.bearer_token();
   if (token && !ctx.settings().internal_token.empty() &&
       equal_secret(*token, ctx.settings().internal_token))

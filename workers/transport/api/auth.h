@@ -24,9 +24,9 @@ struct Actor {
 [[nodiscard]] bool equal_secret(const std::string& a, const std::string& b);
 
 // 401 when missing/bad, 403 when valid credentials of another kind.
-[[nodiscard]] Actor require_admin(Context& ctx, const http::Request& req);
-[[nodiscard]] Actor require_internal(Context& ctx, const http::Request& req);
-[[nodiscard]] Actor require_admin_or_internal(Context& ctx, const http::Request& req);
+[[nodiscard]] Actor require_admin(context::Context& ctx, const http::Request& req);
+[[nodiscard]] Actor require_internal(context::Context& ctx, const http::Request& req);
+[[nodiscard]] Actor require_admin_or_internal(context::Context& ctx, const http::Request& req);
 
 // Mints an admin JWT (ezapi-ctl token). Pure.
 [[nodiscard]] std::string mint_admin_jwt(const std::string& secret, const std::string& subject,

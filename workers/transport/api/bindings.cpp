@@ -25,7 +25,7 @@ Json::Value binding_answer(ResolvedBinding&& b, bool with_warnings) {
   return out;
 }
 
-http::Response create(Context& ctx, http::Request& req) {
+http::Response create(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const db::BindingValues v = binding_values(req.json_body(), nullptr);
   WriteUnit w(ctx, {actor.name, req.request_id});
@@ -37,7 +37,7 @@ http::Response create(Context& ctx, http::Request& req) {
   return resp;
 }
 
-http::Response list(Context& ctx, http::Request& req) {
+http::Response list(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = binding_filter(req.query);
   const auto page = parse_page(req);
@@ -56,13 +56,13 @@ http::Response list(Context& ctx, http::Request& req) {
                [](const db::BindingRow& r) { return r.id; }));
 }
 
-http::Response get(Context& ctx, http::Request& req) {
+http::Response get(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "binding");
   return http::json(200, binding_answer(domain::get_binding(ctx, id), false));
 }
 
-http::Response update(Context& ctx, http::Request& req) {
+http::Response update(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "binding");
   const Json::Value body = req.json_body();
@@ -74,7 +74,7 @@ http::Response update(Context& ctx, http::Request& req) {
 
 // What a binding with this body would resolve to, without storing anything:
 // the console calls it while an admin edits a selector.
-http::Response resolve(Context& ctx, http::Request& req) {
+http::Response resolve(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const db::BindingValues v = binding_values(req.json_body(), nullptr);
   const BindingReport report = domain::resolve_binding(ctx, v);
@@ -85,7 +85,7 @@ http::Response resolve(Context& ctx, http::Request& req) {
   return http::json(200, out);
 }
 
-http::Response remove(Context& ctx, http::Request& req) {
+http::Response remove(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "binding");
   WriteUnit w(ctx, {actor.name, req.request_id});

@@ -12,7 +12,7 @@ namespace ez::api {
 using http::ApiError;
 using http::ErrorCode;
 
-Outcome dispatch(Context& ctx, const http::Router& router, http::Request& request) {
+Outcome dispatch(context::Context& ctx, const http::Router& router, http::Request& request) {
   const http::Match m = router.match(request);
   return dispatch(ctx, m, request);
 }
@@ -31,7 +31,8 @@ ApiError unavailable(const char* what) {
 // Runs the handler. A pqxx exception that escaped it (a service translates its own; a
 // handler that reads directly, or a COMMIT, may not) is translated here by the same table,
 // so every storage failure reaches the answer below as a db::StorageError.
-http::Response run_translated(Context& ctx, const http::Route& route, http::Request& request) {
+http::Response run_translated(context::Context& ctx, const http::Route& route,
+                              http::Request& request) {
   return db::translate_errors([&] { return route.handler(ctx, request); });
 }
 
@@ -40,7 +41,8 @@ http::Response run_translated(Context& ctx, const http::Route& route, http::Requ
 // (to the new primary after a failover) and runs it once more. Safe because a
 // handler commits at most once and as its last database action: everything it
 // did before the loss was rolled back with the session.
-http::Response run_with_reconnect(Context& ctx, const http::Route& route, http::Request& request) {
+http::Response run_with_reconnect(context::Context& ctx, const http::Route& route,
+                                  http::Request& request) {
   try {
     return run_translated(ctx, route, request);
   } catch (const db::StorageError& e) {
@@ -54,7 +56,7 @@ http::Response run_with_reconnect(Context& ctx, const http::Route& route, http::
 
 // What a storage failure leaves to do besides answering: a dead session is dropped (the
 // next request reconnects), and the server's own words go to the log, never to the client.
-void note_storage_failure(Context& ctx, const db::StorageError& e) {
+void note_storage_failure(context::Context& ctx, const db::StorageError& e) {
   switch (e.failure()) {
     case db::Failure::connection_lost:
       // Still lost after the one reconnect (e.g. only a standby is reachable).
@@ -88,7 +90,7 @@ http::Response answer(const ApiError& e) {
 
 }  // namespace
 
-Outcome dispatch(Context& ctx, const http::Match& m, http::Request& request) {
+Outcome dispatch(context::Context& ctx, const http::Match& m, http::Request& request) {
   Outcome out;
   out.route = "unmatched";
   try {

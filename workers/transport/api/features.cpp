@@ -14,12 +14,12 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 
 namespace {
 
-http::Response get(Context& ctx, http::Request& req) {
+http::Response get(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   return http::json(200, domain::all_features(ctx));
 }
 
-http::Response put(Context& ctx, http::Request& req) {
+http::Response put(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const auto changes = feature_changes(req.json_body());
   WriteUnit w(ctx, {actor.name, req.request_id});

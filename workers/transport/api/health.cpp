@@ -9,13 +9,13 @@ namespace ez::api {
 
 namespace {
 
-http::Response healthz(Context&, http::Request&) {
+http::Response healthz(context::Context&, http::Request&) {
   Json::Value body(Json::objectValue);
   body["status"] = "ok";
   return http::json(200, body);
 }
 
-http::Response readyz(Context& ctx, http::Request&) {
+http::Response readyz(context::Context& ctx, http::Request&) {
   Json::Value body(Json::objectValue);
   Json::Value checks(Json::objectValue);
   std::string why;

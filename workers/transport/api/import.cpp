@@ -22,7 +22,7 @@ bool flag(const http::Request& req, const char* name) {
   http::fail(http::ErrorCode::bad_request, std::string(name) + " must be true or false", name);
 }
 
-http::Response import_export(Context& ctx, http::Request& req) {
+http::Response import_export(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   // A typo ("dryrun=true") must not turn a rehearsal into a real import.
   check_query_params(req.query, {"dry_run", "map_type"});

@@ -1,24 +1,16 @@
 // Client keys, admin side: /keys CRUD + rotation and the per-master issuance
 // route /admin/masters/{id}/keys. The master self-service side is in
 // master_self.cpp; both issue keys through issue_child_key() only.
-//
-// Lock order, the same in every write so that no two writes can deadlock:
-// the master row first (FOR UPDATE to issue, FOR SHARE otherwise), then the
-// key row (FOR UPDATE).
+// The writes, their locks and their lock order are the key service's (domain/keys.h).
 #include "api/keys.h"
-
-#include <pqxx/pqxx>
 
 #include "api/pagination.h"
 #include "api/routes.h"
 #include "context/context.h"
-#include "db/audit.h"
-#include "db/masters_repo.h"
 #include "domain/validate.h"
 #include "domain/write_unit.h"
 #include "http/error.h"
 #include "http/response.h"
-#include "snapshot/outbox.h"
 
 namespace ez::api {
 
@@ -27,19 +19,6 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 using http::ErrorCode;
 
 namespace {
-
-// Looks the key up, takes the master's share lock, then the key's row lock
-// (see the lock order above). 404 when the key does not exist (or vanished
-// with its master in between).
-db::KeyRow lock_key(pqxx::transaction_base& tx, int64_t id) {
-  auto key = db::find_key(tx, id);
-  if (!key) http::not_found("key " + std::to_string(id));
-  if (!db::find_master(tx, key->master_id, db::Lock::share))
-    http::not_found("key " + std::to_string(id));
-  key = db::find_key(tx, id, /*for_update=*/true);
-  if (!key) http::not_found("key " + std::to_string(id));
-  return *key;
-}
 
 http::Response created(const IssuedKey& k) {
   http::Response r = http::json(201, key_json_with_secret(k));
@@ -50,7 +29,7 @@ http::Response created(const IssuedKey& k) {
 
 // ---- handlers ---------------------------------------------------------------
 
-http::Response create_key(Context& ctx, http::Request& req) {
+http::Response create_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_admin);
   WriteUnit w(ctx, {actor.name, req.request_id});
@@ -59,7 +38,7 @@ http::Response create_key(Context& ctx, http::Request& req) {
   return created(k);
 }
 
-http::Response create_key_for_master(Context& ctx, http::Request& req) {
+http::Response create_key_for_master(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t master_id = parse_id(req.param("id"), "master");
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
@@ -69,15 +48,14 @@ http::Response create_key_for_master(Context& ctx, http::Request& req) {
   return created(k);
 }
 
-Json::Value list_page(Context& ctx, const db::KeyFilter& filter, const PageRequest& page) {
-  pqxx::read_transaction tx(ctx.pg_read().conn());
-  auto rows = db::list_keys(tx, filter, page.after, page.fetch_limit());
+Json::Value list_page(context::Context& ctx, const db::KeyFilter& filter, const PageRequest& page) {
+  const auto rows = domain::list_keys(ctx, filter, page.after, page.fetch_limit());
   return page_json(
       rows, page, [](const db::KeyRow& k) { return db::to_json(k); },
       [](const db::KeyRow& k) { return k.id; });
 }
 
-http::Response list_keys(Context& ctx, http::Request& req) {
+http::Response list_keys(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   check_query_params(req.query, {"master_id", "status"});
   const PageRequest page = parse_page(req);
@@ -93,7 +71,7 @@ http::Response list_keys(Context& ctx, http::Request& req) {
   return http::json(200, list_page(ctx, filter, page));
 }
 
-http::Response list_keys_of_master(Context& ctx, http::Request& req) {
+http::Response list_keys_of_master(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t master_id = parse_id(req.param("id"), "master");
   check_query_params(req.query, {"status"});
@@ -102,29 +80,22 @@ http::Response list_keys_of_master(Context& ctx, http::Request& req) {
   filter.master_id = master_id;
   if (auto s = req.query_param("status"))
     filter.status = check_enum(*s, "status", {"active", "disabled"});
-  {
-    pqxx::read_transaction tx(ctx.pg().conn());
-    if (!db::find_master(tx, master_id)) http::not_found("master " + std::to_string(master_id));
-  }
+  require_master_exists(ctx, master_id);
   return http::json(200, list_page(ctx, filter, page));
 }
 
-http::Response get_key(Context& ctx, http::Request& req) {
+http::Response get_key(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
-  pqxx::read_transaction tx(ctx.pg().conn());
-  auto k = db::find_key(tx, id);
-  if (!k) http::not_found("key " + std::to_string(id));
-  return http::json(200, db::to_json(*k));
+  return http::json(200, db::to_json(domain::get_key(ctx, id)));
 }
 
-http::Response update_key(Context& ctx, http::Request& req) {
+http::Response update_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::update);
   WriteUnit w(ctx, {actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  const db::KeyRow before = lock_key(tx, id);
+  const db::KeyRow before = lock_key(w, id);
   if (f.master_id && *f.master_id != before.master_id)
     http::invalid("master_id", "a key cannot move to another master; issue a new key instead");
   const db::KeyRow after = update_child_key(w, before, f);
@@ -132,29 +103,21 @@ http::Response update_key(Context& ctx, http::Request& req) {
   return http::json(200, key_write_json(after));
 }
 
-http::Response delete_key(Context& ctx, http::Request& req) {
+http::Response delete_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   WriteUnit w(ctx, {actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  const db::KeyRow key = lock_key(tx, id);
+  const db::KeyRow key = lock_key(w, id);
   delete_child_key(w, key);
   w.commit();
   return http::no_content();
 }
 
-http::Response rotate_key(Context& ctx, http::Request& req) {
+http::Response rotate_key(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   WriteUnit w(ctx, {actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  const db::KeyRow before = lock_key(tx, id);
-  const IssuedSecret s = new_client_key();
-  IssuedKey k{db::set_key_token(tx, id, s.hash, s.prefix), s.secret};
-  // The old hash goes with the change so the pusher removes its config:keys
-  // field: the old secret stops working as soon as the push lands.
-  w.changed(snapshot::Resource::key, std::to_string(id), before.token_hash);
-  w.audit("rotate", "key", std::to_string(id), db::to_json(before), db::to_json(k.row));
+  const IssuedKey k = rotate_child_key(w, lock_key(w, id));
   w.commit();
   http::Response r = http::json(200, key_json_with_secret(k));
   r.header("Cache-Control", "no-store");

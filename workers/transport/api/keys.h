@@ -6,7 +6,6 @@
 #include <json/value.h>
 
 #include <cstdint>
-#include <pqxx/pqxx>
 #include <string>
 
 #include "api/auth.h"

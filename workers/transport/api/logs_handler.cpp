@@ -59,7 +59,7 @@ bool is_ndjson(const http::Request& req) {
   throw ApiError(ErrorCode::bad_request, e.what(), field);
 }
 
-http::Response post_logs(Context& ctx, http::Request& req) {
+http::Response post_logs(context::Context& ctx, http::Request& req) {
   (void)require_internal(ctx, req);
   return accept_logs(ctx.log_queue, req,
                      std::chrono::milliseconds{ctx.settings().log_enqueue_wait_ms},

@@ -1,10 +1,11 @@
 #include "api/master_auth.h"
 
 #include <algorithm>
-#include <pqxx/pqxx>
 
 #include "common/log.h"
+#include "db/errors.h"
 #include "domain/key_rules.h"
+#include "domain/keys.h"
 #include "http/error.h"
 
 namespace ez::api {
@@ -16,15 +17,14 @@ using http::ErrorCode;
 
 namespace {
 
-std::optional<db::MasterRow> lookup(Context& ctx, const std::string& token) {
+std::optional<db::MasterRow> lookup(context::Context& ctx, const std::string& token) {
   if (!looks_like_master_key(token)) return std::nullopt;
-  pqxx::read_transaction tx(ctx.pg().conn());
-  return db::find_master_by_key_hash(tx, sha256_hex(token));
+  return domain::find_master_by_key_hash(ctx, sha256_hex(token));
 }
 
 }  // namespace
 
-MasterPrincipal require_master(Context& ctx, const http::Request& req) {
+MasterPrincipal require_master(context::Context& ctx, const http::Request& req) {
   const auto token = req.bearer_token();
   if (!token) throw ApiError(ErrorCode::unauthorized, "missing bearer token");
   const auto& s = ctx.settings();
@@ -51,11 +51,12 @@ MasterPrincipal master_principal(std::optional<db::MasterRow> master) {
   return p;
 }
 
-bool is_master_key(Context& ctx, const std::string& token) {
+bool is_master_key(context::Context& ctx, const std::string& token) {
   try {
     return lookup(ctx, token).has_value();
-  } catch (const pqxx::broken_connection&) {
-    ctx.pg().mark_broken();
+  } catch (const db::StorageError& e) {
+    if (e.session_lost()) ctx.mark_pg_broken();
+    log::warn(std::string("master key lookup failed: ") + e.what());
   } catch (const std::exception& e) {
     log::warn(std::string("master key lookup failed: ") + e.what());
   }

@@ -25,7 +25,7 @@ struct MasterPrincipal {
 
 // 401 / 403 as above. The master row is read in its own short transaction;
 // writes re-check the status under their row lock.
-[[nodiscard]] MasterPrincipal require_master(Context& ctx, const http::Request& req);
+[[nodiscard]] MasterPrincipal require_master(context::Context& ctx, const http::Request& req);
 
 // The decision once the key was looked up, pure: no master -> 401, a suspended one -> 403,
 // an active one -> its principal.
@@ -34,6 +34,6 @@ struct MasterPrincipal {
 // True when `token` is the key of an existing master (any status). Never
 // throws: a database failure reads as "no", so a bad admin token still gets 401
 // rather than 503. Tokens that cannot be master keys skip the database.
-[[nodiscard]] bool is_master_key(Context& ctx, const std::string& token);
+[[nodiscard]] bool is_master_key(context::Context& ctx, const std::string& token);
 
 }  // namespace ez::api

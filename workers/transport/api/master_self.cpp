@@ -2,20 +2,17 @@
 // reads itself and manages its own keys. Every lookup is scoped to the calling
 // master, so another master's key id is indistinguishable from a missing one
 // (404). Keys issued here carry issued_by = "master".
-#include <pqxx/pqxx>
-
 #include "api/keys.h"
 #include "api/master_auth.h"
 #include "api/pagination.h"
 #include "api/routes.h"
 #include "context/context.h"
 #include "db/keys_repo.h"
-#include "db/masters_repo.h"
+#include "domain/keys.h"
 #include "domain/validate.h"
 #include "domain/write_unit.h"
 #include "http/error.h"
 #include "http/response.h"
-#include "snapshot/outbox.h"
 
 namespace ez::api {
 
@@ -23,12 +20,12 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 
 namespace {
 
-http::Response get_self(Context& ctx, http::Request& req) {
+http::Response get_self(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   return http::json(200, db::to_json(p.master));
 }
 
-http::Response list_own_keys(Context& ctx, http::Request& req) {
+http::Response list_own_keys(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   check_query_params(req.query, {"status"});
   const PageRequest page = parse_page(req);
@@ -36,23 +33,19 @@ http::Response list_own_keys(Context& ctx, http::Request& req) {
   filter.master_id = p.master.id;
   if (auto s = req.query_param("status"))
     filter.status = check_enum(*s, "status", {"active", "disabled"});
-  pqxx::read_transaction tx(ctx.pg().conn());
-  auto rows = db::list_keys(tx, filter, page.after, page.fetch_limit());
+  const auto rows = domain::list_keys(ctx, filter, page.after, page.fetch_limit());
   return http::json(200, page_json(
                              rows, page, [](const db::KeyRow& k) { return db::to_json(k); },
                              [](const db::KeyRow& k) { return k.id; }));
 }
 
-http::Response get_own_key(Context& ctx, http::Request& req) {
+http::Response get_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
-  pqxx::read_transaction tx(ctx.pg().conn());
-  auto k = db::find_owned_key(tx, id, p.master.id);
-  if (!k) http::not_found("key " + std::to_string(id));
-  return http::json(200, db::to_json(*k));
+  return http::json(200, db::to_json(domain::get_own_key(ctx, id, p.master.id)));
 }
 
-http::Response create_own_key(Context& ctx, http::Request& req) {
+http::Response create_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::create_for_master);
   // A master does not grant itself quota: quotas are an admin's decision.
@@ -68,37 +61,24 @@ http::Response create_own_key(Context& ctx, http::Request& req) {
   return r;
 }
 
-// Same lock order as the admin routes: master (share), then the key. Another
-// master's key is a 404, like a missing one.
-db::KeyRow lock_own_key(pqxx::transaction_base& tx, int64_t id, int64_t master_id) {
-  if (!db::find_owned_key(tx, id, master_id)) http::not_found("key " + std::to_string(id));
-  if (!db::find_master(tx, master_id, db::Lock::share))
-    http::not_found("key " + std::to_string(id));
-  auto key = db::find_owned_key(tx, id, master_id, /*for_update=*/true);
-  if (!key) http::not_found("key " + std::to_string(id));
-  return *key;
-}
-
 // A master may rename, disable/enable and re-limit its own keys; what they may reach
 // (group, namespaces, scopes, networks, expiry) stays the admin's.
-http::Response update_own_key(Context& ctx, http::Request& req) {
+http::Response update_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   const KeyFields f = parse_key_fields(req.json_body(), KeyBody::update_by_master);
   WriteUnit w(ctx, {p.actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  const db::KeyRow before = lock_own_key(tx, id, p.master.id);
-  const db::KeyRow after = update_child_key(w, before, f);
+  const db::KeyRow after = update_child_key(w, lock_own_key(w, id, p.master.id), f);
   w.commit();
-  return http::json(200, db::to_json(after));
+  // The same answer as the admin route's (warnings included): one view of a key write.
+  return http::json(200, key_write_json(after));
 }
 
-http::Response delete_own_key(Context& ctx, http::Request& req) {
+http::Response delete_own_key(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   const int64_t id = parse_id(req.param("id"), "key");
   WriteUnit w(ctx, {p.actor.name, req.request_id});
-  pqxx::work& tx = w.tx();
-  const db::KeyRow key = lock_own_key(tx, id, p.master.id);
+  const db::KeyRow key = lock_own_key(w, id, p.master.id);
   delete_child_key(w, key);
   w.commit();
   return http::no_content();

@@ -30,7 +30,7 @@ http::Response with_secret(int status, const IssuedMaster& m) {
 
 // ---- handlers ---------------------------------------------------------------
 
-http::Response create_master(Context& ctx, http::Request& req) {
+http::Response create_master(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const MasterFields f = parse_master_fields(req.json_body(), /*create=*/true);
   const db::MasterValues v = new_master_values(f);
@@ -40,7 +40,7 @@ http::Response create_master(Context& ctx, http::Request& req) {
   return with_secret(201, m);
 }
 
-http::Response list_masters(Context& ctx, http::Request& req) {
+http::Response list_masters(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   check_query_params(req.query, {});
   const PageRequest page = parse_page(req);
@@ -50,13 +50,13 @@ http::Response list_masters(Context& ctx, http::Request& req) {
                              [](const db::MasterRow& m) { return m.id; }));
 }
 
-http::Response get_master(Context& ctx, http::Request& req) {
+http::Response get_master(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "master");
   return http::json(200, db::to_json(domain::get_master(ctx, id)));
 }
 
-http::Response update_master(Context& ctx, http::Request& req) {
+http::Response update_master(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "master");
   const MasterFields f = parse_master_fields(req.json_body(), /*create=*/false);
@@ -68,7 +68,7 @@ http::Response update_master(Context& ctx, http::Request& req) {
 
 // A leaked master key: a new one, shown once; the old one stops at commit (master auth
 // looks the hash up in PostgreSQL on every request). Child keys are untouched.
-http::Response rotate_master(Context& ctx, http::Request& req) {
+http::Response rotate_master(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "master");
   WriteUnit w(ctx, {actor.name, req.request_id});
@@ -77,7 +77,7 @@ http::Response rotate_master(Context& ctx, http::Request& req) {
   return with_secret(200, m);
 }
 
-http::Response delete_master(Context& ctx, http::Request& req) {
+http::Response delete_master(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "master");
   WriteUnit w(ctx, {actor.name, req.request_id});

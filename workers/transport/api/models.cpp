@@ -25,7 +25,7 @@ const std::string& path_name(const http::Request& req) {
   return name;
 }
 
-http::Response create(Context& ctx, http::Request& req) {
+http::Response create(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const db::ModelValues v = model_values(req.json_body(), nullptr);
   WriteUnit w(ctx, {actor.name, req.request_id});
@@ -36,7 +36,7 @@ http::Response create(Context& ctx, http::Request& req) {
   return resp;
 }
 
-http::Response list(Context& ctx, http::Request& req) {
+http::Response list(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = model_filter(req.query);
   const auto page = parse_page(req);
@@ -45,13 +45,13 @@ http::Response list(Context& ctx, http::Request& req) {
                     page_json(rows, page, model_json, [](const db::ModelRow& r) { return r.id; }));
 }
 
-http::Response get(Context& ctx, http::Request& req) {
+http::Response get(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const std::string& name = path_name(req);
   return http::json(200, model_json(domain::get_model(ctx, name)));
 }
 
-http::Response update(Context& ctx, http::Request& req) {
+http::Response update(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const std::string& name = path_name(req);
   const Json::Value body = req.json_body();
@@ -61,7 +61,7 @@ http::Response update(Context& ctx, http::Request& req) {
   return http::json(200, model_json(row));
 }
 
-http::Response remove(Context& ctx, http::Request& req) {
+http::Response remove(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const std::string& name = path_name(req);
   WriteUnit w(ctx, {actor.name, req.request_id});

@@ -16,7 +16,7 @@ using namespace ez::domain;  // validation and domain rules (services/domain)
 
 namespace {
 
-http::Response create(Context& ctx, http::Request& req) {
+http::Response create(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const db::ProviderValues v = provider_values(req.json_body(), nullptr);
   WriteUnit w(ctx, {actor.name, req.request_id});
@@ -27,7 +27,7 @@ http::Response create(Context& ctx, http::Request& req) {
   return resp;
 }
 
-http::Response list(Context& ctx, http::Request& req) {
+http::Response list(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const auto filter = provider_filter(req.query);
   const auto page = parse_page(req);
@@ -37,13 +37,13 @@ http::Response list(Context& ctx, http::Request& req) {
                              [](const db::ProviderRow& r) { return r.id; }));
 }
 
-http::Response get(Context& ctx, http::Request& req) {
+http::Response get(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "provider");
   return http::json(200, provider_json(domain::get_provider(ctx, id)));
 }
 
-http::Response update(Context& ctx, http::Request& req) {
+http::Response update(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "provider");
   const Json::Value body = req.json_body();
@@ -53,7 +53,7 @@ http::Response update(Context& ctx, http::Request& req) {
   return http::json(200, provider_json(row));
 }
 
-http::Response remove(Context& ctx, http::Request& req) {
+http::Response remove(context::Context& ctx, http::Request& req) {
   const Actor actor = require_admin(ctx, req);
   const int64_t id = parse_id(req.param("id"), "provider");
   WriteUnit w(ctx, {actor.name, req.request_id});

@@ -8,7 +8,7 @@
 
 namespace ez::api {
 
-FastcgiServer::FastcgiServer(Context& ctx) : ctx_(ctx), router_(build_router()) {}
+FastcgiServer::FastcgiServer(context::Context& ctx) : ctx_(ctx), router_(build_router()) {}
 
 ServeResult FastcgiServer::serve(FCGX_Request& fcgi, const OnRouted& on_routed) noexcept {
   ServeResult result;

@@ -26,7 +26,7 @@ class FastcgiServer {
   // request in flight).
   using OnRouted = std::function<void(const std::string& method, const std::string& route)>;
 
-  explicit FastcgiServer(Context& ctx);
+  explicit FastcgiServer(context::Context& ctx);
 
   // Never throws; the caller finishes the request (FCGX_Finish_r).
   [[nodiscard]] ServeResult serve(FCGX_Request& request, const OnRouted& on_routed) noexcept;
@@ -34,7 +34,7 @@ class FastcgiServer {
   [[nodiscard]] const http::Router& router() const { return router_; }
 
  private:
-  Context& ctx_;
+  context::Context& ctx_;
   http::Router router_;
 };
 

@@ -32,7 +32,7 @@ namespace {
 // emitted while PostgreSQL cannot be read: a missing series, not a false 0.
 constexpr auto kBrokenBindingsTtl = std::chrono::seconds(15);
 
-void append_broken_bindings(Context& ctx, std::string& body) {
+void append_broken_bindings(context::Context& ctx, std::string& body) {
   static std::optional<int64_t> cached;
   static std::chrono::steady_clock::time_point computed_at;
   const auto now = std::chrono::steady_clock::now();
@@ -55,7 +55,7 @@ void append_broken_bindings(Context& ctx, std::string& body) {
   prometheus::append_sample(body, "ezapi_bindings_broken", "", std::to_string(*cached));
 }
 
-http::Response metrics(Context& ctx, http::Request&) {
+http::Response metrics(context::Context& ctx, http::Request&) {
   std::string body;
   if (ctx.runtime) {
     body = ctx.runtime->metrics_text();  // the pools and the process counters
@@ -75,10 +75,10 @@ http::Response metrics(Context& ctx, http::Request&) {
 
 // The snapshot version Redis holds (meta:snapshot), so an operator sees whether the
 // balancer's copy is there and moving. Redis being down is a status, not an error.
-Json::Value sync_status(Context& ctx) {
+Json::Value sync_status(context::Context& ctx) {
   Json::Value out(Json::objectValue);
   try {
-    const redisx::RedisState st = redisx::Publisher(ctx.redis()).state();
+    const snapshot::RedisState st = snapshot::Publisher(ctx.redis()).state();
     out["redis_snapshot_present"] = st.present;
     out["redis_version"] = st.present ? Json::Value(Json::Int64(st.version)) : Json::Value();
   } catch (const std::exception&) {
@@ -89,7 +89,7 @@ Json::Value sync_status(Context& ctx) {
   return out;
 }
 
-http::Response admin_status(Context& ctx, http::Request& req) {
+http::Response admin_status(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   if (!ctx.runtime) http::fail(http::ErrorCode::unavailable, "not running under the ezapi master");
   Json::Value doc = ctx.runtime->status();

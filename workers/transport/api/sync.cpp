@@ -13,7 +13,7 @@ namespace ez::api {
 
 namespace {
 
-http::Response sync_snapshot(Context& ctx, http::Request& req) {
+http::Response sync_snapshot(context::Context& ctx, http::Request& req) {
   (void)require_admin_or_internal(ctx, req);
   try {
     return http::json(200, snapshot::resync(ctx).to_json());

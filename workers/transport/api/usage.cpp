@@ -1,5 +1,5 @@
-// Usage statistics and log search (issue 12): thin handlers over usage/query.h (parsing),
-// db/usage_repo.h (SQL) and api/usage_view.h (shapes).
+// Usage statistics and log search: thin handlers over usage/query.h (parsing),
+// usage/usage_repo.h (SQL) and api/usage_view.h (shapes).
 //   GET /admin/usage, /admin/usage/export, /master/usage
 //   GET /admin/logs, /admin/logs/export, /admin/logs/{request_id}, /master/logs
 // Exports stream (http::Response::stream): rows go out as they are fetched from a
@@ -24,25 +24,25 @@ namespace ez::api {
 
 namespace {
 
-usage::Scope usage_scope(Context& ctx, std::optional<int64_t> master, bool is_export) {
+usage::Scope usage_scope(context::Context& ctx, std::optional<int64_t> master, bool is_export) {
   return {master, is_export, ctx.settings().usage_max_window_days, unix_now_us()};
 }
-usage::Scope logs_scope(Context& ctx, std::optional<int64_t> master, bool is_export) {
+usage::Scope logs_scope(context::Context& ctx, std::optional<int64_t> master, bool is_export) {
   return {master, is_export, ctx.settings().usage_logs_max_window_days, unix_now_us()};
 }
 
-http::Response usage_answer(Context& ctx, const usage::UsageQuery& q) {
+http::Response usage_answer(context::Context& ctx, const usage::UsageQuery& q) {
   pqxx::read_transaction tx(ctx.pg_read().conn());
-  return http::json(200, usage_json(db::query_usage(tx, q), q));
+  return http::json(200, usage_json(usage::query_usage(tx, q), q));
 }
 
-http::Response admin_usage(Context& ctx, http::Request& req) {
+http::Response admin_usage(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   return usage_answer(ctx,
                       usage::parse_usage_query(req.query, usage_scope(ctx, std::nullopt, false)));
 }
 
-http::Response master_usage(Context& ctx, http::Request& req) {
+http::Response master_usage(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   return usage_answer(ctx,
                       usage::parse_usage_query(req.query, usage_scope(ctx, p.master.id, false)));
@@ -68,16 +68,16 @@ std::string limit_message(int64_t max_rows) {
          "filters";
 }
 
-http::Response admin_usage_export(Context& ctx, http::Request& req) {
+http::Response admin_usage_export(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const usage::UsageQuery q =
       usage::parse_usage_query(req.query, usage_scope(ctx, std::nullopt, true));
   // The groups of a window are few (rollups): computed before the headers, so a database
   // error is still a proper error answer; then written out line by line.
-  auto result = std::make_shared<db::UsageResult>();
+  auto result = std::make_shared<usage::UsageResult>();
   {
     pqxx::read_transaction tx(ctx.pg_read().conn());
-    *result = db::query_usage(tx, q);
+    *result = usage::query_usage(tx, q);
   }
   const int64_t max_rows = ctx.settings().usage_export_max_rows;
   http::Response r = streamed(q.format, "usage");
@@ -96,33 +96,33 @@ http::Response admin_usage_export(Context& ctx, http::Request& req) {
   return r;
 }
 
-Json::Value logs_page(Context& ctx, const usage::LogsQuery& q) {
+Json::Value logs_page(context::Context& ctx, const usage::LogsQuery& q) {
   pqxx::read_transaction tx(ctx.pg_read().conn());
-  const auto rows = db::query_logs(tx, q, q.limit + 1);
+  const auto rows = usage::query_logs(tx, q, q.limit + 1);
   Json::Value items(Json::arrayValue);
   const size_t shown = std::min(rows.size(), static_cast<size_t>(q.limit));
-  for (size_t i = 0; i < shown; ++i) items.append(db::log_json(rows[i]));
+  for (size_t i = 0; i < shown; ++i) items.append(usage::log_json(rows[i]));
   Json::Value out(Json::objectValue);
   out["items"] = std::move(items);
-  out["next_cursor"] = rows.size() > shown
-                           ? Json::Value(usage::encode_log_cursor(db::cursor_of(rows[shown - 1])))
-                           : Json::Value(Json::nullValue);
+  out["next_cursor"] =
+      rows.size() > shown ? Json::Value(usage::encode_log_cursor(usage::cursor_of(rows[shown - 1])))
+                          : Json::Value(Json::nullValue);
   return out;
 }
 
-http::Response admin_logs(Context& ctx, http::Request& req) {
+http::Response admin_logs(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   return http::json(200,
                     logs_page(ctx, usage::parse_logs_query(req.query, logs_scope(ctx, {}, false))));
 }
 
-http::Response master_logs(Context& ctx, http::Request& req) {
+http::Response master_logs(context::Context& ctx, http::Request& req) {
   const MasterPrincipal p = require_master(ctx, req);
   return http::json(
       200, logs_page(ctx, usage::parse_logs_query(req.query, logs_scope(ctx, p.master.id, false))));
 }
 
-http::Response admin_log(Context& ctx, http::Request& req) {
+http::Response admin_log(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const std::string& id = req.param("request_id");
   if (id.size() > 128) http::not_found("log");
@@ -130,28 +130,28 @@ http::Response admin_log(Context& ctx, http::Request& req) {
   const int64_t from =
       unix_now_us() - int64_t{ctx.settings().log_retention_days + 1} * usage::kDayUs;
   pqxx::read_transaction tx(ctx.pg_read().conn());
-  const auto rows = db::logs_by_request_id(tx, id, std::nullopt, from);
+  const auto rows = usage::logs_by_request_id(tx, id, std::nullopt, from);
   if (rows.empty()) http::not_found("log");
   // Several entries may share a request id (a retried delivery): the newest answers,
   // all of them are listed.
-  Json::Value out = db::log_json(rows.front());
+  Json::Value out = usage::log_json(rows.front());
   if (rows.size() > 1) {
     Json::Value all(Json::arrayValue);
-    for (const auto& r : rows) all.append(db::log_json(r));
+    for (const auto& r : rows) all.append(usage::log_json(r));
     out["entries"] = std::move(all);
   }
   return http::json(200, out);
 }
 
-http::Response admin_logs_export(Context& ctx, http::Request& req) {
+http::Response admin_logs_export(context::Context& ctx, http::Request& req) {
   (void)require_admin(ctx, req);
   const usage::LogsQuery q = usage::parse_logs_query(req.query, logs_scope(ctx, {}, true));
   const int64_t max_rows = ctx.settings().usage_export_max_rows;
   // Declared now, so that a database that is down is a 503, not a broken body.
   auto tx = std::make_shared<pqxx::read_transaction>(ctx.pg_read().conn());
-  db::declare_logs_cursor(*tx, q, max_rows);
+  usage::declare_logs_cursor(*tx, q, max_rows);
   http::Response r = streamed(q.format, "logs");
-  Context* c = &ctx;
+  context::Context* c = &ctx;
   // The master kills a worker past workers.request_timeout_ms, which cut exports off
   // without an error line (a client took them for complete): stop first, and say so.
   const auto deadline =
@@ -164,9 +164,9 @@ http::Response admin_logs_export(Context& ctx, http::Request& req) {
       if (q.format == usage::Format::csv) put(logs_csv_header());
       std::string chunk;
       bool more = false;
-      (void)db::fetch_logs(
+      (void)usage::fetch_logs(
           *tx, max_rows,
-          [&](const db::LogCells& cells) {
+          [&](const usage::LogCells& cells) {
             // Written straight into the chunk: no JSON tree per row (docs/benchmarks.md).
             if (q.format == usage::Format::csv)
               chunk += logs_csv_line(cells);

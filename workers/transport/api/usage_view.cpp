@@ -31,7 +31,7 @@ std::string bucket_text(const std::string& micros) {
   return db::rfc3339_from_micros(std::stoll(micros));
 }
 
-std::string group_text(const db::UsageRow& row, GroupBy g) {
+std::string group_text(const usage::UsageRow& row, GroupBy g) {
   if (!row.group) return "";
   if (g == GroupBy::hour || g == GroupBy::day) return bucket_text(*row.group);
   return *row.group;
@@ -70,7 +70,7 @@ Json::Value key_quota_json(const std::optional<usage::KeyQuota>& q) {
   return j;
 }
 
-Json::Value usage_metrics_json(const db::UsageMetrics& m) {
+Json::Value usage_metrics_json(const usage::UsageMetrics& m) {
   Json::Value j(Json::objectValue);
   j["requests"] = Json::Int64(m.requests);
   j["errors"] = Json::Int64(m.errors);
@@ -80,13 +80,13 @@ Json::Value usage_metrics_json(const db::UsageMetrics& m) {
   j["cost"] =
       m.cost ? Json::Value(std::strtod(m.cost->c_str(), nullptr)) : Json::Value(Json::nullValue);
   j["unpriced_requests"] = Json::Int64(m.unpriced);
-  j["latency_p50_ms"] = opt_int(usage::percentile_ms(m.hist, 0.50, m.latency_max));
-  j["latency_p95_ms"] = opt_int(usage::percentile_ms(m.hist, 0.95, m.latency_max));
-  j["latency_p99_ms"] = opt_int(usage::percentile_ms(m.hist, 0.99, m.latency_max));
+  j["latency_p50_ms"] = opt_int(rollup::percentile_ms(m.hist, 0.50, m.latency_max));
+  j["latency_p95_ms"] = opt_int(rollup::percentile_ms(m.hist, 0.95, m.latency_max));
+  j["latency_p99_ms"] = opt_int(rollup::percentile_ms(m.hist, 0.99, m.latency_max));
   return j;
 }
 
-Json::Value usage_row_json(const db::UsageRow& row, GroupBy g) {
+Json::Value usage_row_json(const usage::UsageRow& row, GroupBy g) {
   Json::Value j(Json::objectValue);
   j["group"] = group_text(row, g);
   const char* dim = usage_dimension_field(g);
@@ -104,7 +104,7 @@ Json::Value usage_row_json(const db::UsageRow& row, GroupBy g) {
   return j;
 }
 
-Json::Value usage_json(const db::UsageResult& r, const usage::UsageQuery& q) {
+Json::Value usage_json(const usage::UsageResult& r, const usage::UsageQuery& q) {
   Json::Value j(Json::objectValue);
   j["from"] = db::rfc3339_from_micros(q.from_us);
   j["to"] = db::rfc3339_from_micros(q.to_us);
@@ -122,22 +122,22 @@ std::string usage_csv_header(GroupBy g) {
          "latency_p50_ms,latency_p95_ms,latency_p99_ms\r\n";
 }
 
-std::string usage_csv_line(const db::UsageRow& row, GroupBy g) {
+std::string usage_csv_line(const usage::UsageRow& row, GroupBy g) {
   const auto& m = row.m;
   const std::string group = group_text(row, g);
   std::string line = usage::csv_field(group) + "," + usage::csv_field(group);
   for (const std::string& v :
        {std::to_string(m.requests), std::to_string(m.errors), m.prompt_tokens, m.completion_tokens,
         m.total_tokens, m.cost.value_or(""), std::to_string(m.unpriced),
-        opt_text(usage::percentile_ms(m.hist, 0.50, m.latency_max)),
-        opt_text(usage::percentile_ms(m.hist, 0.95, m.latency_max)),
-        opt_text(usage::percentile_ms(m.hist, 0.99, m.latency_max))})
+        opt_text(rollup::percentile_ms(m.hist, 0.50, m.latency_max)),
+        opt_text(rollup::percentile_ms(m.hist, 0.95, m.latency_max)),
+        opt_text(rollup::percentile_ms(m.hist, 0.99, m.latency_max))})
     line += "," + usage::csv_field(v);
   return line + "\r\n";
 }
 
-void append_log_ndjson(std::string& out, const db::LogCells& cells) {
-  const auto& cols = db::log_columns();
+void append_log_ndjson(std::string& out, const usage::LogCells& cells) {
+  const auto& cols = usage::log_columns();
   out += '{';
   for (size_t i = 0; i < cols.size(); ++i) {
     if (i) out += ',';
@@ -150,24 +150,24 @@ void append_log_ndjson(std::string& out, const db::LogCells& cells) {
     }
     const std::string& v = *cells[i];
     switch (cols[i].kind) {
-      case db::LogColumn::integer:
-      case db::LogColumn::json:  // PostgreSQL's int8 and jsonb text are JSON already
+      case usage::LogColumn::integer:
+      case usage::LogColumn::json:  // PostgreSQL's int8 and jsonb text are JSON already
         out += v;
         break;
-      case db::LogColumn::time:
+      case usage::LogColumn::time:
         append_json_string(out, db::rfc3339_from_micros(std::stoll(v)));
         break;
-      case db::LogColumn::boolean:
+      case usage::LogColumn::boolean:
         out += v == "t" ? "true" : "false";
         break;
-      case db::LogColumn::number: {
+      case usage::LogColumn::number: {
         // As the JSON answers print it: the double, in its shortest round-trip form.
         char buf[40];
         const auto r = std::to_chars(buf, buf + sizeof buf, std::strtod(v.c_str(), nullptr));
         out.append(buf, r.ptr);
         break;
       }
-      case db::LogColumn::text:
+      case usage::LogColumn::text:
         append_json_string(out, v);
         break;
     }
@@ -175,7 +175,7 @@ void append_log_ndjson(std::string& out, const db::LogCells& cells) {
   out += "}\n";
 }
 
-std::string log_ndjson_line(const db::LogCells& cells) {
+std::string log_ndjson_line(const usage::LogCells& cells) {
   std::string out;
   append_log_ndjson(out, cells);
   return out;
@@ -183,17 +183,18 @@ std::string log_ndjson_line(const db::LogCells& cells) {
 
 std::string logs_csv_header() {
   std::string line;
-  for (const auto& c : db::log_columns()) line += (line.empty() ? "" : ",") + std::string(c.name);
+  for (const auto& c : usage::log_columns())
+    line += (line.empty() ? "" : ",") + std::string(c.name);
   return line + "\r\n";
 }
 
-std::string logs_csv_line(const db::LogCells& cells) {
+std::string logs_csv_line(const usage::LogCells& cells) {
   std::string line;
-  const auto& cols = db::log_columns();
+  const auto& cols = usage::log_columns();
   for (size_t i = 0; i < cols.size() && i < cells.size(); ++i) {
     if (i) line += ',';
     if (!cells[i]) continue;  // NULL: an empty field
-    if (cols[i].kind == db::LogColumn::time)
+    if (cols[i].kind == usage::LogColumn::time)
       line += db::rfc3339_from_micros(std::stoll(*cells[i]));
     else
       line += usage::csv_field(*cells[i]);
@@ -201,18 +202,18 @@ std::string logs_csv_line(const db::LogCells& cells) {
   return line + "\r\n";
 }
 
-std::string usage_table(const db::UsageResult& r, const usage::UsageQuery& q) {
+std::string usage_table(const usage::UsageResult& r, const usage::UsageQuery& q) {
   std::vector<std::vector<std::string>> cells;
   cells.push_back({usage::group_by_name(q.group_by), "requests", "errors", "prompt_tok",
                    "completion_tok", "total_tok", "cost", "unpriced", "p50_ms", "p95_ms",
                    "p99_ms"});
-  auto line = [&](const std::string& group, const db::UsageMetrics& m) {
+  auto line = [&](const std::string& group, const usage::UsageMetrics& m) {
     cells.push_back({group, std::to_string(m.requests), std::to_string(m.errors), m.prompt_tokens,
                      m.completion_tokens, m.total_tokens, m.cost.value_or("-"),
                      std::to_string(m.unpriced),
-                     opt_text(usage::percentile_ms(m.hist, 0.50, m.latency_max)),
-                     opt_text(usage::percentile_ms(m.hist, 0.95, m.latency_max)),
-                     opt_text(usage::percentile_ms(m.hist, 0.99, m.latency_max))});
+                     opt_text(rollup::percentile_ms(m.hist, 0.50, m.latency_max)),
+                     opt_text(rollup::percentile_ms(m.hist, 0.95, m.latency_max)),
+                     opt_text(rollup::percentile_ms(m.hist, 0.99, m.latency_max))});
   };
   for (const auto& row : r.rows) line(row.group ? group_text(row, q.group_by) : "(none)", row.m);
   line("TOTAL", r.totals);

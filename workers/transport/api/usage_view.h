@@ -22,27 +22,27 @@ namespace ez::api {
 // The typed dimension field of a row: master_id, key_id, model, provider_id or bucket.
 [[nodiscard]] const char* usage_dimension_field(usage::GroupBy g);
 
-[[nodiscard]] Json::Value usage_metrics_json(const db::UsageMetrics& m);
+[[nodiscard]] Json::Value usage_metrics_json(const usage::UsageMetrics& m);
 // A key's quota: {"unlimited","limit","used","remaining" (null when unlimited)}; null: none.
 [[nodiscard]] Json::Value key_quota_json(const std::optional<usage::KeyQuota>& q);
-[[nodiscard]] Json::Value usage_row_json(const db::UsageRow& row, usage::GroupBy g);
-[[nodiscard]] Json::Value usage_json(const db::UsageResult& r, const usage::UsageQuery& q);
+[[nodiscard]] Json::Value usage_row_json(const usage::UsageRow& row, usage::GroupBy g);
+[[nodiscard]] Json::Value usage_json(const usage::UsageResult& r, const usage::UsageQuery& q);
 
 // CSV: a header line, then one line per row (no totals: they are the column sums).
 [[nodiscard]] std::string usage_csv_header(usage::GroupBy g);
-[[nodiscard]] std::string usage_csv_line(const db::UsageRow& row, usage::GroupBy g);
+[[nodiscard]] std::string usage_csv_line(const usage::UsageRow& row, usage::GroupBy g);
 
 // One NDJSON line of a log export, written straight from the cells (no JSON tree: the
-// export's per-row cost). The same JSON value as db::log_json (keys in column order; `extra`
+// export's per-row cost). The same JSON value as usage::log_json (keys in column order; `extra`
 // is PostgreSQL's jsonb text as it is, which is JSON).
-[[nodiscard]] std::string log_ndjson_line(const db::LogCells& cells);
-void append_log_ndjson(std::string& out, const db::LogCells& cells);
+[[nodiscard]] std::string log_ndjson_line(const usage::LogCells& cells);
+void append_log_ndjson(std::string& out, const usage::LogCells& cells);
 
 [[nodiscard]] std::string logs_csv_header();
-[[nodiscard]] std::string logs_csv_line(const db::LogCells& cells);
+[[nodiscard]] std::string logs_csv_line(const usage::LogCells& cells);
 
 // `ezapi-ctl usage`: an aligned text table (one line per group, then the totals).
-[[nodiscard]] std::string usage_table(const db::UsageResult& r, const usage::UsageQuery& q);
+[[nodiscard]] std::string usage_table(const usage::UsageResult& r, const usage::UsageQuery& q);
 
 // The line that ends an export cut at the row limit, or broken by an error.
 [[nodiscard]] std::string export_error_line(usage::Format f, const std::string& code,

@@ -10,13 +10,13 @@
 #include "http/request.h"
 #include "http/response.h"
 
-namespace ez {
+namespace ez::context {
 class Context;
 }
 
 namespace ez::http {
 
-using Handler = std::function<Response(ez::Context&, Request&)>;
+using Handler = std::function<Response(ez::context::Context&, Request&)>;
 
 struct Route {
   std::string method;

@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(production_refuses_default_secrets) {
 }
 
 // conf/ezapi.env.example as shipped must not start a production server, and each refusal
-// names the key (issue 11).
+// names the key.
 BOOST_AUTO_TEST_CASE(production_refuses_placeholders_short_and_shared_secrets) {
   const Environment good{{"EZ_SERVER_MODE", "production"},
                          {"EZ_AUTH_JWT_SECRET", std::string(32, 'x')},

@@ -4,7 +4,7 @@
 
 #include "rollup/rollup_sql.h"
 
-using namespace ez::usage;
+using namespace ez::rollup;
 
 BOOST_AUTO_TEST_SUITE(usage_partials)
 

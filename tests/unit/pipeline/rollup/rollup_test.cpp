@@ -6,7 +6,7 @@
 #include "rollup/ingest.h"
 #include "rollup/rollup_sql.h"
 
-using namespace ez::usage;
+using namespace ez::rollup;
 
 BOOST_AUTO_TEST_SUITE(usage_rollup)
 

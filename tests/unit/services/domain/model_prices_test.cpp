@@ -1,4 +1,4 @@
-// Model prices (issue 12) and their decimal value (issue 11: no 2.5000000000000002e-06).
+// Model prices and their decimal value (no 2.5000000000000002e-06).
 #include <boost/test/unit_test.hpp>
 
 #include "domain/admin_input.h"

@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(auth_matrix_401_403) {
   s.jwt_secret = kSecret;
   s.admin_token = "admin-token-0123456789";
   s.internal_token = "internal-token-0123456789";
-  ez::Context ctx(s);
+  ez::context::Context ctx(s);
   const long long t = now_s();
   const std::string admin_jwt = jwt_with(t + 300, std::nullopt, t);
   struct Case {
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(admin_or_internal_routes_and_who_the_caller_is) {
   s.jwt_secret = kSecret;
   s.admin_token = "admin-token-0123456789";
   s.internal_token = "internal-token-0123456789";
-  ez::Context ctx(s);
+  ez::context::Context ctx(s);
   const long long t = now_s();
   auto actor = [&](const std::optional<std::string>& authorization) {
     ez::http::Request req;
@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(admin_or_internal_routes_and_who_the_caller_is) {
   ez::config::Settings none = s;
   none.admin_token.clear();
   none.internal_token.clear();
-  ez::Context bare(none);
+  ez::context::Context bare(none);
   ez::http::Request req;
   req.headers["authorization"] = "Bearer " + s.admin_token;
   BOOST_TEST(status_of([&] { (void)ez::api::require_admin(bare, req); }) == 401);

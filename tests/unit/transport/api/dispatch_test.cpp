@@ -29,13 +29,13 @@ namespace {
 
 // A context whose PostgreSQL refuses at once (nothing listens on port 1), so a handler that
 // "loses" its connection is answered after the reconnect budget, never by a real server.
-ez::Context& context() {
-  static std::unique_ptr<ez::Context> ctx = [] {
+ez::context::Context& context() {
+  static std::unique_ptr<ez::context::Context> ctx = [] {
     ez::config::Settings s;
     s.pg_dsn = "host=127.0.0.1 port=1 dbname=none user=none connect_timeout=1";
     s.redis_host = "127.0.0.1";
     s.redis_port = 1;
-    return std::make_unique<ez::Context>(s);
+    return std::make_unique<ez::context::Context>(s);
   }();
   return *ctx;
 }
@@ -57,8 +57,8 @@ struct Answer {
 Answer call(const std::function<Response()>& handler, const std::string& method = "GET",
             const std::string& path = "/things/7") {
   ez::http::Router router;
-  router.add("GET", "/things/{id}", [&](ez::Context&, Request&) { return handler(); });
-  router.add("PUT", "/things/{id}", [&](ez::Context&, Request&) { return handler(); });
+  router.add("GET", "/things/{id}", [&](ez::context::Context&, Request&) { return handler(); });
+  router.add("PUT", "/things/{id}", [&](ez::context::Context&, Request&) { return handler(); });
   Request req;
   req.method = method;
   req.path = path;

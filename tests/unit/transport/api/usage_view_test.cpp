@@ -13,8 +13,8 @@ using usage::GroupBy;
 
 namespace {
 
-db::UsageMetrics metrics() {
-  db::UsageMetrics m;
+usage::UsageMetrics metrics() {
+  usage::UsageMetrics m;
   m.requests = 10;
   m.errors = 2;
   m.unpriced = 1;
@@ -23,8 +23,8 @@ db::UsageMetrics metrics() {
   m.total_tokens = "1500";
   m.cost = "0.0000025";
   m.latency_max = 130;
-  m.hist[usage::latency_bucket(60)] = 6;
-  m.hist[usage::latency_bucket(120)] = 4;
+  m.hist[rollup::latency_bucket(60)] = 6;
+  m.hist[rollup::latency_bucket(120)] = 4;
   return m;
 }
 
@@ -34,7 +34,7 @@ BOOST_AUTO_TEST_SUITE(api_usage_view)
 
 // The shape the web console reads: keep it.
 BOOST_AUTO_TEST_CASE(usage_json_shape) {
-  db::UsageResult r;
+  usage::UsageResult r;
   r.rows.push_back({std::string("12"), metrics()});
   r.rows.push_back({std::nullopt, metrics()});
   r.totals = metrics();
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(usage_json_shape) {
 }
 
 BOOST_AUTO_TEST_CASE(typed_dimension_fields) {
-  db::UsageRow row{std::string("1767225600000000"), metrics()};
+  usage::UsageRow row{std::string("1767225600000000"), metrics()};
   auto j = api::usage_row_json(row, GroupBy::day);
   BOOST_TEST(j["bucket"].asString() == "2026-01-01T00:00:00Z");
   BOOST_TEST(j["group"].asString() == "2026-01-01T00:00:00Z");
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(typed_dimension_fields) {
 }
 
 BOOST_AUTO_TEST_CASE(key_rows_carry_the_quota) {
-  db::UsageRow row{std::string("5"), metrics()};
+  usage::UsageRow row{std::string("5"), metrics()};
   row.quota = usage::KeyQuota{1000, 250, false};
   auto j = api::usage_row_json(row, GroupBy::key);
   BOOST_TEST(j["quota"]["unlimited"].asBool() == false);
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(csv_and_error_lines) {
 }
 
 BOOST_AUTO_TEST_CASE(log_rows_as_json_and_csv) {
-  db::LogCells cells(db::log_columns().size());
+  usage::LogCells cells(usage::log_columns().size());
   cells[0] = "77";                // id
   cells[1] = "1767225600500000";  // ts
   cells[2] = "1767225600600000";  // received_at
@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(log_rows_as_json_and_csv) {
   cells[18] = "0.0000025";        // cost
   cells[20] = "t";                // stream
   cells[23] = R"({"k":[1,2]})";   // extra
-  const Json::Value j = db::log_json(cells);
+  const Json::Value j = usage::log_json(cells);
   BOOST_TEST(j["id"].asInt64() == 77);
   BOOST_TEST(j["ts"].asString() == "2026-01-01T00:00:00.500000Z");
   BOOST_TEST(j["request_id"].asString() == "req,1");
@@ -146,9 +146,9 @@ BOOST_AUTO_TEST_CASE(log_rows_as_json_and_csv) {
   BOOST_TEST(api::logs_csv_header().rfind("id,ts,received_at,request_id,", 0) == 0);
 }
 
-// The export's NDJSON writer says the same as db::log_json (what GET /admin/logs answers).
+// The export's NDJSON writer says the same as usage::log_json (what GET /admin/logs answers).
 BOOST_AUTO_TEST_CASE(ndjson_export_lines_equal_the_json_answer) {
-  db::LogCells cells(db::log_columns().size());
+  usage::LogCells cells(usage::log_columns().size());
   cells[0] = "77";
   cells[1] = "1767225600500000";
   cells[2] = "1767225600000000";
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(ndjson_export_lines_equal_the_json_answer) {
     std::string errors;
     std::istringstream in(line);
     BOOST_REQUIRE_MESSAGE(Json::parseFromStream(b, in, &parsed, &errors), line << errors);
-    const Json::Value want = db::log_json(cells);
+    const Json::Value want = usage::log_json(cells);
     // Compared as printed by the API's writer (keys sorted, numbers in shortest form): a
     // whole cost is the double 12.0 in log_json and the number 12 in the line, both "12".
     BOOST_TEST(http::to_json(parsed) == http::to_json(want));
@@ -178,7 +178,7 @@ BOOST_AUTO_TEST_CASE(ndjson_export_lines_equal_the_json_answer) {
 }
 
 BOOST_AUTO_TEST_CASE(terminal_table) {
-  db::UsageResult r;
+  usage::UsageResult r;
   r.rows.push_back({std::string("12"), metrics()});
   r.totals = metrics();
   usage::UsageQuery q;

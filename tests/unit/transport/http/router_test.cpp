@@ -9,7 +9,7 @@ using namespace ez::http;
 
 namespace {
 Handler named(int tag) {
-  return [tag](ez::Context&, Request&) {
+  return [tag](ez::context::Context&, Request&) {
     Response r;
     r.status = tag;
     return r;

@@ -1,6 +1,6 @@
-#include "importer/copy_text.h"
+#include "pgcopy/copy_text.h"
 
-namespace ez::importer {
+namespace ez::pgcopy {
 
 namespace {
 
@@ -41,7 +41,7 @@ CopyRow& CopyRow::text(std::string_view v) {
   return *this;
 }
 
-CopyRow& CopyRow::optional_text(const std::optional<std::string>& v) {
+CopyRow& CopyRow::optional_text(std::optional<std::string_view> v) {
   if (!v) {
     separate();
     line_ += "\\N";
@@ -75,4 +75,4 @@ CopyRow& CopyRow::text_array(const std::vector<std::string>& items) {
   return *this;
 }
 
-}  // namespace ez::importer
+}  // namespace ez::pgcopy

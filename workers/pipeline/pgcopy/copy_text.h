@@ -1,6 +1,6 @@
-// One row of PostgreSQL's COPY text format, built field by field (the import
-// writes its rows with COPY ... FROM STDIN, see store.h). Pure: unit-tested in
-// tests/unit/importer/copy_text_test.cpp.
+// One row of PostgreSQL's COPY text format, built field by field: the flusher's log rows
+// and the import's rows are both written with COPY ... FROM STDIN (copy_in.h). Pure:
+// unit-tested in tests/unit/pipeline/pgcopy/copy_text_test.cpp.
 //
 // Format: fields separated by a tab, NULL as \N; in a field, backslash, tab,
 // newline and carriage return are escaped with a backslash (everything else,
@@ -15,12 +15,12 @@
 #include <string_view>
 #include <vector>
 
-namespace ez::importer {
+namespace ez::pgcopy {
 
 class CopyRow {
  public:
   CopyRow& text(std::string_view v);
-  CopyRow& optional_text(const std::optional<std::string>& v);
+  CopyRow& optional_text(std::optional<std::string_view> v);  // nullopt: NULL
   CopyRow& integer(int64_t v);
   CopyRow& boolean(bool v);
   CopyRow& text_array(const std::vector<std::string>& items);
@@ -40,4 +40,4 @@ class CopyRow {
   size_t fields_ = 0;
 };
 
-}  // namespace ez::importer
+}  // namespace ez::pgcopy

@@ -1,10 +1,10 @@
-// The COPY text rows the import writes (importer/copy_text.h): what PostgreSQL
+// The COPY text rows the import writes (pgcopy/copy_text.h): what PostgreSQL
 // reads back must be exactly the value, whatever characters it holds.
-#include "importer/copy_text.h"
+#include "pgcopy/copy_text.h"
 
 #include <boost/test/unit_test.hpp>
 
-using ez::importer::CopyRow;
+using ez::pgcopy::CopyRow;
 
 BOOST_AUTO_TEST_SUITE(importer_copy_text)
 
