@@ -368,3 +368,36 @@ BOOST_AUTO_TEST_CASE(import_while_redis_is_down_reaches_redis_when_it_returns) {
   BOOST_TEST(s().sql("SELECT pushed_version FROM sync_state").at(0).at(0) ==
              s().redis({"HGET", "meta:snapshot", "version"}).at(0));
 }
+
+// A second dry_run, or an empty one, used to import for real (the first value won, and an
+// empty one read as false): now a 400 naming it, and nothing is written.
+BOOST_AUTO_TEST_CASE(an_ambiguous_dry_run_imports_nothing) {
+  const long long audit_before = count("SELECT count(*) FROM audit_log");
+  for (const char* q : {"?dry_run=false&dry_run=true", "?dry_run=", "?dry_run=true&limit=1",
+                        "?map_type=custom:openai&map_type=custom:anthropic"}) {
+    auto r = post_import(fixture_text(), q);
+    BOOST_TEST(r.status == 400, q << ": " << describe(r));
+  }
+  BOOST_TEST(count("SELECT count(*) FROM audit_log") == audit_before);
+}
+
+// The audit row of an import holds the file's unknown fields and exporter_build verbatim;
+// a NUL or a byte that is not UTF-8 there made its INSERT fail (a 500 after all the work).
+// Such characters are stored as U+FFFD.
+BOOST_AUTO_TEST_CASE(nul_or_invalid_utf8_in_the_file_never_fails_the_audit_row) {
+  std::string text = fixture_text();
+  const std::string build = "\"exporter_build\": \"test-fixture\"";
+  const auto at = text.find(build);
+  BOOST_REQUIRE(at != std::string::npos);
+  text.replace(at, build.size(),
+               "\"exporter_build\": \"a\\u0000b\", \"unknown_extra\": \"c\xff"
+               "d\"");
+  auto r = post_import(text, "?map_type=azure:openai");
+  BOOST_TEST(r.status == 200, describe(r));
+  const auto row =
+      s().sql("SELECT after::text FROM audit_log WHERE action = 'import' ORDER BY id DESC LIMIT 1");
+  BOOST_REQUIRE(!row.empty());
+  BOOST_TEST(row[0][0].find("a\xEF\xBF\xBD"
+                            "b") != std::string::npos,
+             row[0][0]);
+}

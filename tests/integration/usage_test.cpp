@@ -855,3 +855,90 @@ BOOST_AUTO_TEST_CASE(log_search_reads_only_the_windows_partitions) {
   BOOST_TEST(partitions.size() <= 2u, text);  // the window may straddle midnight
   BOOST_TEST(text.find("logs_default") == std::string::npos, text);
 }
+
+// Valid extreme input is answered, never a 500: the last representable times, a cursor past
+// them, request ids that are not UTF-8, the ceilings of an entry's numbers; and the bearer
+// scheme in any case (RFC 7235), for admins, masters and the balancer alike.
+BOOST_AUTO_TEST_CASE(extreme_input_is_a_400_naming_it_never_a_500) {
+  auto& s = stack();
+  const Json::Value m = create_master();
+  const std::string key = m["master_key"].asString();
+  auto field_of = [](const HttpResult& r) { return r.json().get("field", "").asString(); };
+  for (const std::string to : {"253402300799", "9999-12-31T23:30:00Z"}) {
+    for (const std::string path : {"/admin/usage?to=", "/admin/usage/export?to="}) {
+      const auto r = s.http("GET", path + to);
+      BOOST_TEST(r.status == 400, path << to << ": " << ez::it::describe(r));
+      BOOST_TEST(field_of(r) == "to", path << to);
+    }
+    const auto r = s.http_token("GET", "/master/usage?to=" + to, key);
+    BOOST_TEST(r.status == 400, ez::it::describe(r));
+    int rc = 0;
+    const std::string out = ctl("usage --to " + to, &rc);
+    BOOST_TEST(rc == 2, out);
+    BOOST_TEST(out.find("--to") != std::string::npos, out);
+  }
+  BOOST_TEST(s.http("GET", "/admin/usage?to=9999-12-31T23:00:00Z").status == 200);
+  for (const char* cursor : {"253402300800000000_1", "999999999999999999_1"}) {
+    const auto r = s.http("GET", std::string("/admin/logs?cursor=") + cursor);
+    BOOST_TEST(r.status == 400, cursor << ": " << ez::it::describe(r));
+    BOOST_TEST(field_of(r) == "cursor");
+  }
+  for (const char* id : {"%ff", "%c3%28"}) {
+    const auto r = s.http("GET", std::string("/admin/logs/") + id);
+    BOOST_TEST(r.status == 400, id << ": " << ez::it::describe(r));
+    BOOST_TEST(field_of(r) == "request_id");
+  }
+  // Ceilings at ingest: the refusal names the entry and the field.
+  const auto big =
+      post_logs(R"([{"request_id":"ok-1","cost":1},{"request_id":"big","cost":1.7e308}])");
+  BOOST_TEST(big.status == 400, ez::it::describe(big));
+  BOOST_TEST(big.body.find("entry 1") != std::string::npos, big.body);
+  BOOST_TEST(post_logs(R"({"request_id":"t","total_tokens":9223372036854775807})").status == 400);
+  // The scheme in lower case.
+  BOOST_TEST(
+      s.http("GET", "/admin/status", "", Auth::none, {{"Authorization", "bearer " + s.admin_token}})
+          .status == 200);
+  BOOST_TEST(
+      s.http("GET", "/master/self", "", Auth::none, {{"Authorization", "BEARER " + key}}).status ==
+      200);
+  BOOST_TEST(s.http("POST", "/logs", R"({"request_id":")" + unique("lower") + R"("})", Auth::none,
+                    {{"Authorization", "bearer " + s.internal_token},
+                     {"Content-Type", "application/json"}})
+                 .status == 202);
+}
+
+// An entry without total_tokens counted 0 (258.1k total beside 471k in and 387k out): it is
+// prompt + completion now, in the raw row and the rollups alike; migration 009 corrects the
+// rows the raw logs still hold, stored before (simulated here by undoing the fix on one row).
+BOOST_AUTO_TEST_CASE(an_absent_total_is_prompt_plus_completion_and_009_corrects_old_rows) {
+  auto& s = stack();
+  const Json::Value m = create_master();
+  const std::string mid = std::to_string(m["id"].asInt64());
+  const std::string id = unique("total");
+  BOOST_REQUIRE(post_logs(R"({"request_id":")" + id + R"(","master_id":)" + mid +
+                          R"(,"prompt_tokens":471,"completion_tokens":387})")
+                    .status == 202);
+  wait_for_flush("total");
+  auto total = [&](const std::string& group_by) {
+    const auto r = get_after_restart("/admin/usage?master_id=" + mid + "&group_by=" + group_by);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, ez::it::describe(r));
+    return r.json()["totals"]["total_tokens"].asInt64();
+  };
+  BOOST_TEST(total("master") == 858);  // the per-master rollups
+  BOOST_TEST(total("key") == 858);     // the full ones
+  BOOST_TEST(scalar("SELECT total_tokens FROM logs WHERE request_id = '" + id + "'") == "858");
+  // What the previous version stored: no total in the row, 0 added to the rollups.
+  (void)s.sql("UPDATE logs SET total_tokens = NULL WHERE request_id = '" + id + "'");
+  for (const auto& t : ez::rollup::kRollupTables)
+    (void)s.sql(std::string("UPDATE ") + t.name + " SET total_tokens = total_tokens - 858 WHERE " +
+                "master_id = " + mid);
+  BOOST_TEST(total("master") == 0);
+  (void)s.sql("DELETE FROM schema_migrations WHERE name LIKE '009%'");
+  int rc = 0;
+  const std::string out = ctl("migrate", &rc);
+  BOOST_REQUIRE_MESSAGE(rc == 0, out);
+  BOOST_TEST(total("master") == 858);
+  BOOST_TEST(total("key") == 858);
+  BOOST_TEST(total("day") == 858);
+  BOOST_TEST(scalar("SELECT total_tokens FROM logs WHERE request_id = '" + id + "'") == "858");
+}

@@ -106,6 +106,9 @@ int usage_command(const ez::config::Settings& settings,
       if (!from || !to || *from >= *to)
         throw std::invalid_argument(
             "--from and --to must be RFC 3339 times or unix seconds, --from before --to");
+      // The rebuild takes whole days: the day after 9999-12-31 is in the year 10000.
+      if (ez::usage::ceil_to(*to, ez::usage::kDayUs) > ez::usage::kMaxTimeUs)
+        throw std::invalid_argument("--to must be at most 9999-12-31T00:00:00Z (whole days)");
       // Days past the raw-log retention have no raw logs left: rebuilding them would
       // replace their rollups (kept longer) with nothing.
       const int64_t oldest_kept = ez::usage::floor_to(scope.now_us, ez::usage::kDayUs) -

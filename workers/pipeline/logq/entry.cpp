@@ -26,6 +26,11 @@ int64_t oldest_kept_us(int64_t now_us, int retention_days) {
 
 void parse_body(std::string_view body, const ParseOptions& options, std::vector<LogEntry>& out) {
   if (!detail::parse_body_fast(body, options, out)) detail::parse_body_full(body, options, out);
+  // An entry that does not say its total has prompt + completion tokens (an absent count is
+  // 0): stored so, the raw row and the rollups the flusher adds it to agree.
+  for (LogEntry& e : out)
+    if (!e.total_tokens && (e.prompt_tokens || e.completion_tokens))
+      e.total_tokens = e.prompt_tokens.value_or(0) + e.completion_tokens.value_or(0);
   if (options.retention_days <= 0) return;
   // "Accepted" must mean "kept for the retention period": an entry the next retention
   // pass would drop is refused here instead of vanishing later.

@@ -11,8 +11,10 @@
 //   namespace, model, upstream_model, provider_type, route_group,
 //   client_ip, error_type                                            strings <= 256 bytes
 //   status_code        integer 100..599
-//   latency_ms, ttft_ms, prompt_tokens, completion_tokens, total_tokens   integers >= 0
-//   cost               number >= 0
+//   latency_ms, ttft_ms                    integers 0..kMaxLatencyMs (one day in ms)
+//   prompt_tokens, completion_tokens, total_tokens   integers 0..kMaxTokens (10^9); an
+//                      absent total_tokens is prompt + completion when either is given
+//   cost               number 0..kMaxCost (10^6, in the model's currency)
 //   stream             boolean
 //   error_message      string; invalid UTF-8 and NUL become U+FFFD, then it is cut to
 //                      kMaxErrorMessageBytes (4096) bytes on a character boundary
@@ -41,6 +43,12 @@ inline constexpr size_t kMaxTextBytes = 256;
 inline constexpr size_t kMaxErrorMessageBytes = 4096;
 inline constexpr size_t kMaxExtraBytes = 8192;
 inline constexpr int64_t kMaxUnixMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
+// Ceilings of one entry's counts and amounts, far above any real request, so that the usage
+// sums stay what a reader parses: int64 token totals (9.2e18 / 1e9 = 9.2e9 entries of the
+// largest kind in one answer) and finite double costs.
+inline constexpr int64_t kMaxTokens = 1000000000;
+inline constexpr int64_t kMaxLatencyMs = 86400000;
+inline constexpr int64_t kMaxCost = 1000000;
 
 // Columns of the logs table, in the order the flusher COPYs them and entries are encoded.
 inline constexpr std::array<const char*, 23> kLogColumns = {

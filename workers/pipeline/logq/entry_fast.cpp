@@ -168,7 +168,8 @@ class FastParser {
       }
       case JsonType::number: {
         double v = 0;
-        if (!number(v) || v < static_cast<double>(rule.min)) return false;
+        if (!number(v) || v < static_cast<double>(rule.min) || v > static_cast<double>(rule.max))
+          return false;
         detail::store(e, rule, v);
         return true;
       }

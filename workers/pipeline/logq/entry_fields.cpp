@@ -14,8 +14,12 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr FieldRule text(std::string_view name, std::optional<std::string> LogEntry::*slot) {
   return {name, JsonType::string, false, 0, static_cast<int64_t>(kMaxTextBytes), false, slot};
 }
-constexpr FieldRule count(std::string_view name, std::optional<int64_t> LogEntry::*slot) {
+constexpr FieldRule id(std::string_view name, std::optional<int64_t> LogEntry::*slot) {
   return {name, JsonType::integer, false, 0, kInt64Max, false, slot};
+}
+constexpr FieldRule count(std::string_view name, std::optional<int64_t> LogEntry::*slot,
+                          int64_t max) {
+  return {name, JsonType::integer, false, 0, max, false, slot};
 }
 
 // The order is the order of the bits the fast parser keeps; it is not visible outside.
@@ -23,9 +27,9 @@ constexpr std::array kRules = {
     FieldRule{"request_id", JsonType::string, true, 1, static_cast<int64_t>(kMaxRequestIdBytes),
               false, &LogEntry::request_id},
     FieldRule{"timestamp", JsonType::time, false, 0, kMaxUnixMs, false, &LogEntry::ts_us},
-    count("master_id", &LogEntry::master_id),
-    count("key_id", &LogEntry::key_id),
-    count("provider_id", &LogEntry::provider_id),
+    id("master_id", &LogEntry::master_id),
+    id("key_id", &LogEntry::key_id),
+    id("provider_id", &LogEntry::provider_id),
     text("namespace", &LogEntry::ns),
     text("model", &LogEntry::model),
     text("upstream_model", &LogEntry::upstream_model),
@@ -34,12 +38,12 @@ constexpr std::array kRules = {
     text("client_ip", &LogEntry::client_ip),
     text("error_type", &LogEntry::error_type),
     FieldRule{"status_code", JsonType::integer, false, 100, 599, false, &LogEntry::status_code},
-    count("latency_ms", &LogEntry::latency_ms),
-    count("ttft_ms", &LogEntry::ttft_ms),
-    count("prompt_tokens", &LogEntry::prompt_tokens),
-    count("completion_tokens", &LogEntry::completion_tokens),
-    count("total_tokens", &LogEntry::total_tokens),
-    FieldRule{"cost", JsonType::number, false, 0, 0, false, &LogEntry::cost},
+    count("latency_ms", &LogEntry::latency_ms, kMaxLatencyMs),
+    count("ttft_ms", &LogEntry::ttft_ms, kMaxLatencyMs),
+    count("prompt_tokens", &LogEntry::prompt_tokens, kMaxTokens),
+    count("completion_tokens", &LogEntry::completion_tokens, kMaxTokens),
+    count("total_tokens", &LogEntry::total_tokens, kMaxTokens),
+    FieldRule{"cost", JsonType::number, false, 0, kMaxCost, false, &LogEntry::cost},
     FieldRule{"stream", JsonType::boolean, false, 0, 0, false, &LogEntry::stream},
     FieldRule{"error_message", JsonType::string, false, 0,
               static_cast<int64_t>(kMaxErrorMessageBytes), true, &LogEntry::error_message},

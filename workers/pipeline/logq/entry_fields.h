@@ -22,7 +22,7 @@ namespace ez::logq::detail {
 enum class JsonType {
   string,   // JSON string: valid UTF-8 without NUL, min..max bytes
   integer,  // JSON integer (no fraction or exponent) in min..max
-  number,   // any finite JSON number >= min
+  number,   // a finite JSON number in min..max
   boolean,  // true or false
   time,     // RFC 3339 string, or integer unix milliseconds 0..max
   object,   // JSON object (extra: merged with the unknown fields)
@@ -43,8 +43,8 @@ struct FieldRule {
   std::string_view name;
   JsonType type;
   bool required = false;  // null or missing => missing_field; otherwise null means absent
-  // string: byte length range; integer: value range; number: smallest value; time: largest
-  // unix milliseconds.
+  // string: byte length range; integer, number: value range; time: largest unix
+  // milliseconds.
   int64_t min = 0;
   int64_t max = 0;
   // string only: invalid UTF-8 and NUL become U+FFFD and the text is cut to max bytes on a

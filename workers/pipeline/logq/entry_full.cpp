@@ -225,8 +225,10 @@ class EntryParser {
       case JsonType::number: {
         if (!v.isNumeric() || v.isBool()) invalid(name, "must be a number");
         const double c = v.asDouble();
-        if (!std::isfinite(c) || c < static_cast<double>(rule.min))
-          invalid(name, "must be a finite number >= " + std::to_string(rule.min));
+        if (!std::isfinite(c) || c < static_cast<double>(rule.min) ||
+            c > static_cast<double>(rule.max))
+          invalid(name, "must be a number from " + std::to_string(rule.min) + " to " +
+                            std::to_string(rule.max));
         detail::store(e, rule, c);
         return;
       }

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/json_scanner.h"
 #include "db/audit.h"
 #include "domain/admin_input.h"
 #include "domain/key_rules.h"
@@ -25,133 +26,6 @@ namespace {
 [[noreturn]] void fail_at(ErrorCode code, const std::string& path, const std::string& what) {
   throw Error(code, path + ": " + what, path);
 }
-
-// ---- the splitter: walks the document without building a tree -------------------
-
-class Scanner {
- public:
-  explicit Scanner(std::string_view text) : s_(text) {
-    Json::CharReaderBuilder builder;
-    Json::CharReaderBuilder::strictMode(&builder.settings_);
-    builder["strictRoot"] = false;  // members such as "version" are scalars
-    builder["collectComments"] = false;
-    builder["stackLimit"] = 64;
-    reader_.reset(builder.newCharReader());
-  }
-
-  void skip_ws() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t'))
-      ++pos_;
-  }
-  bool at_end() {
-    skip_ws();
-    return pos_ >= s_.size();
-  }
-  char peek() {
-    skip_ws();
-    return pos_ < s_.size() ? s_[pos_] : '\0';
-  }
-  void expect(char c, const std::string& path) {
-    if (peek() != c) bad(path, std::string("expected '") + c + "'");
-    ++pos_;
-  }
-  // After a member or an element: true when another follows (',' consumed).
-  bool next(char close, const std::string& path) {
-    const char c = peek();
-    if (c == ',') {
-      ++pos_;
-      return true;
-    }
-    if (c == close) {
-      ++pos_;
-      return false;
-    }
-    bad(path, std::string("expected ',' or '") + close + "'");
-  }
-  bool consume_null() {
-    if (peek() == 'n' && s_.substr(pos_, 4) == "null") {
-      pos_ += 4;
-      return true;
-    }
-    return false;
-  }
-
-  // A member name (a JSON string).
-  std::string key(const std::string& path) {
-    if (peek() != '"') bad(path, "expected a member name");
-    const std::string_view raw = skip_string(path);
-    Json::Value v = parse(raw, path);
-    return v.asString();
-  }
-
-  // The raw text of the next value; its syntax is checked by parse().
-  std::string_view value(const std::string& path) {
-    skip_ws();
-    const size_t start = pos_;
-    if (pos_ >= s_.size()) bad(path, "unexpected end of the file");
-    const char c = s_[pos_];
-    if (c == '"') return skip_string(path);
-    if (c == '{' || c == '[') {
-      size_t depth = 0;
-      while (pos_ < s_.size()) {
-        const char d = s_[pos_];
-        if (d == '"') {
-          (void)skip_string(path);
-          continue;
-        }
-        ++pos_;
-        if (d == '{' || d == '[') ++depth;
-        if ((d == '}' || d == ']') && --depth == 0) return s_.substr(start, pos_ - start);
-      }
-      pos_ = start;
-      bad(path, "unterminated " + std::string(c == '{' ? "object" : "array"));
-    }
-    while (pos_ < s_.size() && !std::strchr(",}] \n\r\t", s_[pos_])) ++pos_;
-    if (pos_ == start) bad(path, "expected a value");
-    return s_.substr(start, pos_ - start);
-  }
-
-  Json::Value parse(std::string_view raw, const std::string& path) {
-    Json::Value v;
-    std::string errors;
-    bool ok = false;
-    try {
-      ok = reader_->parse(raw.data(), raw.data() + raw.size(), &v, &errors);
-    } catch (const Json::Exception& e) {
-      errors = e.what();
-    }
-    if (!ok) {
-      // jsoncpp reports "* Line 1, Column 5\n  Syntax error..."; keep it on one line.
-      std::replace(errors.begin(), errors.end(), '\n', ' ');
-      fail_at(ErrorCode::bad_json, path, "not valid JSON (" + errors + ")");
-    }
-    return v;
-  }
-
-  [[noreturn]] void bad(const std::string& path, const std::string& what) {
-    fail_at(ErrorCode::bad_json, path.empty() ? "(root)" : path,
-            what + " at byte " + std::to_string(pos_));
-  }
-
- private:
-  std::string_view skip_string(const std::string& path) {
-    const size_t start = pos_++;
-    while (pos_ < s_.size()) {
-      const char c = s_[pos_++];
-      if (c == '\\')
-        ++pos_;
-      else if (c == '"')
-        return s_.substr(start, pos_ - start);
-    }
-    pos_ = start;
-    bad(path, "unterminated string");
-  }
-
-  std::string_view s_;
-  size_t pos_ = 0;
-  std::unique_ptr<Json::CharReader> reader_;
-};
 
 // ---- typed access to one record ------------------------------------------------
 
@@ -484,14 +358,20 @@ void parse_type_map(std::string_view text, TypeMap& into) {
     if (std::find(known.begin(), known.end(), to) == known.end())
       fail(ErrorCode::bad_request,
            "map_type: '" + to + "' is not a provider type of the control plane", "map_type");
-    into[std::string(pair.substr(0, sep))] = to;
+    // Repeating a pair is harmless; two targets for one type would import by whichever
+    // came last, so that is the client's mistake to fix.
+    const auto [at, added] = into.emplace(std::string(pair.substr(0, sep)), to);
+    if (!added && at->second != to)
+      fail(ErrorCode::bad_request,
+           "map_type maps '" + at->first + "' to both '" + at->second + "' and '" + to + "'",
+           "map_type");
     start = end + 1;
   }
 }
 
 ExportFile parse_export(std::string_view text, const ParseOptions& options) {
   ExportFile file;
-  Scanner sc(text);
+  JsonScanner sc(text);
   bool have_version = false, have_source = false, have_data = false;
   std::unordered_set<std::string> seen_top;
 

@@ -11,6 +11,8 @@
 #include "context/context.h"
 #include "db/pg.h"
 #include "snapshot/builders.h"
+#include "snapshot/hash_loader.h"
+#include "snapshot/hash_patcher.h"
 #include "snapshot/publisher.h"
 #include "snapshot/source.h"
 #include "snapshot/sync.h"

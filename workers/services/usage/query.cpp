@@ -1,5 +1,6 @@
 #include "usage/query.h"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -50,13 +51,13 @@ std::optional<int64_t> parse_time_param(std::string_view text) {
     int64_t secs = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
     if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-    if (secs > 253402300799) return std::nullopt;  // 9999-12-31T23:59:59Z
+    if (secs > kMaxTimeUs / 1000000) return std::nullopt;  // 9999-12-31T23:59:59Z
     return secs * 1000000;
   }
   auto t = parse_rfc3339(text);
   if (!t) return std::nullopt;
   const int64_t us = t->time_since_epoch().count();
-  if (us < 0 || us > 253402300799LL * 1000000) return std::nullopt;
+  if (us < 0 || us > kMaxTimeUs) return std::nullopt;
   return us;
 }
 
@@ -74,6 +75,8 @@ std::optional<LogCursor> decode_log_cursor(std::string_view text) {
     return ec == std::errc() && p == s.data() + s.size() && out >= 0;
   };
   if (!num(text.substr(0, sep), c.ts_us) || !num(text.substr(sep + 1), c.id)) return std::nullopt;
+  // A time PostgreSQL and the answer can hold; past it the SQL failed (a 500).
+  if (c.ts_us > kMaxTimeUs) return std::nullopt;
   return c;
 }
 
@@ -159,7 +162,8 @@ struct Window {
 
 Window window(const Params& p, const Scope& scope) {
   const int64_t to = p.time("to").value_or(scope.now_us);
-  const int64_t from = p.time("from").value_or(to - kDayUs);
+  // Not before the epoch, the first instant a time parameter takes.
+  const int64_t from = p.time("from").value_or(std::max<int64_t>(0, to - kDayUs));
   if (from >= to) fail(ErrorCode::bad_request, "from must be before to", "from");
   return {from, to};
 }
@@ -191,6 +195,11 @@ UsageQuery parse_usage_query(const QueryParams& query, const Scope& scope) {
   // The rollups' grain is the hour.
   w.from = floor_to(w.from, kHourUs);
   w.to = ceil_to(w.to, kHourUs);
+  // The hour after 9999-12-31T23:00Z is in the year 10000, which neither PostgreSQL nor
+  // RFC 3339 holds.
+  if (w.to > kMaxTimeUs)
+    fail(ErrorCode::bad_request,
+         "to must be at most 9999-12-31T23:00:00Z: usage windows end on a whole hour", "to");
   check_span(w, scope, "usage.max_window_days");
   q.from_us = w.from;
   q.to_us = w.to;

@@ -9,6 +9,8 @@
 //    answer carries the window actually used. Log windows are exact.
 //  * A window longer than the configured maximum (usage.max_window_days,
 //    usage.logs_max_window_days) is a 400 naming `from`.
+//  * Times and cursors fall in 1970-01-01 .. 9999-12-31T23:59:59Z; a usage `to` whose
+//    hour ends past that (in the year 10000) is a 400 naming `to`.
 //  * An unknown parameter, or one given twice, is a 400 naming it.
 //  * `status` on logs: a code (100..599) or a class ("4xx").
 #pragma once
@@ -70,6 +72,9 @@ inline constexpr int64_t kMaxLogsLimit = 500;
 // 400 (bad_request naming the parameter) for anything wrong.
 [[nodiscard]] UsageQuery parse_usage_query(const QueryParams& query, const Scope& scope);
 [[nodiscard]] LogsQuery parse_logs_query(const QueryParams& query, const Scope& scope);
+
+// The last instant a time parameter or cursor takes: 9999-12-31T23:59:59.999999Z.
+inline constexpr int64_t kMaxTimeUs = 253402300799999999;
 
 // RFC 3339 or unix seconds; nullopt otherwise (and before 1970 or after 9999).
 [[nodiscard]] std::optional<int64_t> parse_time_param(std::string_view text);

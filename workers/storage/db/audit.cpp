@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/json_text.h"
+#include "common/text.h"
 #include "db/json_columns.h"
 #include "db/pg.h"
 
@@ -92,11 +93,39 @@ Json::Value mask_secrets(const Json::Value& value) {
   return out;
 }
 
+std::string storable_text(std::string_view text) {
+  if (text.find('\0') == std::string_view::npos && is_valid_utf8(text)) return std::string(text);
+  return sanitize_utf8(text, text.size() * 3);  // U+FFFD is 3 bytes: nothing is cut
+}
+
+Json::Value storable(const Json::Value& value) {
+  if (value.isString()) {
+    const char* begin = nullptr;
+    const char* end = nullptr;
+    value.getString(&begin, &end);
+    return storable_text(std::string_view(begin, static_cast<size_t>(end - begin)));
+  }
+  if (value.isArray()) {
+    Json::Value out(Json::arrayValue);
+    for (const auto& item : value) out.append(storable(item));
+    return out;
+  }
+  if (!value.isObject()) return value;
+  Json::Value out(Json::objectValue);
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const char* end = nullptr;
+    const char* name = it.memberName(&end);
+    out[storable_text(std::string_view(name, static_cast<size_t>(end - name)))] = storable(*it);
+  }
+  return out;
+}
+
 void record(pqxx::transaction_base& tx, const std::string& actor, const std::string& action,
             const std::string& resource, const std::string& resource_id, const Json::Value& before,
             const Json::Value& after, const std::string& request_id) {
-  tx.exec_prepared(kInsertAudit.name(), actor, action, resource, resource_id,
-                   to_text(mask_secrets(before)), to_text(mask_secrets(after)), request_id);
+  tx.exec_prepared(kInsertAudit.name(), storable_text(actor), action, resource,
+                   storable_text(resource_id), to_text(storable(mask_secrets(before))),
+                   to_text(storable(mask_secrets(after))), storable_text(request_id));
 }
 
 std::vector<Row> list(pqxx::transaction_base& tx, const Filter& f, int64_t before_id,

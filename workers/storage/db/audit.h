@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <pqxx/pqxx>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ez::db::audit {
@@ -29,8 +30,14 @@ namespace ez::db::audit {
 // non-string secret becomes "****".
 [[nodiscard]] Json::Value mask_secrets(const Json::Value& value);
 
+// Client text as PostgreSQL stores it: NUL (refused in text, and as \u0000 in jsonb) and
+// invalid UTF-8 become U+FFFD, so an audit row never fails on what a client sent.
+[[nodiscard]] std::string storable_text(std::string_view text);
+// A deep copy of `value` with every string and member name made storable_text.
+[[nodiscard]] Json::Value storable(const Json::Value& value);
+
 // Inserts one audit row. `before`/`after` may be Json::nullValue (create/delete).
-// Both pass through mask_secrets.
+// Both pass through mask_secrets, and every text through storable.
 void record(pqxx::transaction_base& tx, const std::string& actor, const std::string& action,
             const std::string& resource, const std::string& resource_id, const Json::Value& before,
             const Json::Value& after, const std::string& request_id);

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "redisx/redis.h"
 
@@ -21,5 +22,16 @@ namespace ez::redisx {
 [[nodiscard]] bool is_readonly_error(const redisReply* reply);
 // True when PING was answered (status or string); else `why` (if given) says what came back.
 [[nodiscard]] bool ping_reply_ok(const redisReply* reply, std::string* why);
+
+// A reply's text (status, error, string); empty for a null reply or one without text.
+[[nodiscard]] inline std::string reply_text(const redisReply* r) {
+  return r && r->str ? std::string(r->str, r->len) : std::string();
+}
+
+// Throws RedisError "`what`: <the error>" when `r` is an error reply.
+inline void expect_not_error(const Reply& r, std::string_view what) {
+  if (r->type == REDIS_REPLY_ERROR)
+    throw RedisError(std::string(what) + ": " + reply_text(r.get()));
+}
 
 }  // namespace ez::redisx

@@ -27,7 +27,8 @@ http::Response list(context::Context& ctx, http::Request& req) {
 }  // namespace
 
 void register_audit_routes(http::Router& r) {
-  r.add("GET", "/admin/audit", list);
+  r.add("GET", "/admin/audit", list,
+        paged({{"resource"}, {"actor"}, {"resource_id"}, {"since"}, {"until"}}));
 }
 
 }  // namespace ez::api

@@ -99,7 +99,7 @@ http::Response remove(context::Context& ctx, http::Request& req) {
 void register_binding_routes(http::Router& r) {
   r.add("POST", "/admin/bindings", create);
   r.add("POST", "/admin/bindings/resolve", resolve);
-  r.add("GET", "/admin/bindings", list);
+  r.add("GET", "/admin/bindings", list, paged({{"namespace"}, {"public_model"}}));
   r.add("GET", "/admin/bindings/{id}", get);
   r.add("PUT", "/admin/bindings/{id}", update);
   r.add("DELETE", "/admin/bindings/{id}", remove);

@@ -105,6 +105,9 @@ Outcome dispatch(context::Context& ctx, const http::Match& m, http::Request& req
       throw ApiError(ErrorCode::not_found, "no route for " + request.path);
     }
     out.route = m.route->pattern;
+    // The route's declared parameters, checked once for every route: a typo or a second
+    // value never reaches a handler that would read the first one and go on.
+    http::check_params(*m.route, request);
     out.response = run_with_reconnect(ctx, *m.route, request);
   } catch (const db::StorageError& e) {
     note_storage_failure(ctx, e);

@@ -17,7 +17,7 @@ namespace {
 
 bool flag(const http::Request& req, const char* name) {
   auto v = req.query_param(name);
-  if (!v || v->empty() || *v == "false" || *v == "0") return false;
+  if (!v || *v == "false" || *v == "0") return false;
   if (*v == "true" || *v == "1") return true;
   http::fail(http::ErrorCode::bad_request, std::string(name) + " must be true or false", name);
 }
@@ -40,7 +40,8 @@ http::Response import_export(context::Context& ctx, http::Request& req) {
 }  // namespace
 
 void register_import_routes(http::Router& r) {
-  r.add("POST", "/admin/import", import_export);
+  r.add("POST", "/admin/import", import_export,
+        {{"dry_run", http::ParamType::boolean}, {"map_type", http::ParamType::text, true}});
 }
 
 }  // namespace ez::api

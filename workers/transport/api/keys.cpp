@@ -144,13 +144,13 @@ Json::Value key_json_with_secret(const IssuedKey& k) {
 
 void register_key_routes(http::Router& r) {
   r.add("POST", "/keys", create_key);
-  r.add("GET", "/keys", list_keys);
+  r.add("GET", "/keys", list_keys, paged({{"master_id", http::ParamType::integer}, {"status"}}));
   r.add("GET", "/keys/{id}", get_key);
   r.add("PUT", "/keys/{id}", update_key);
   r.add("DELETE", "/keys/{id}", delete_key);
   r.add("POST", "/keys/{id}/rotate", rotate_key);
   r.add("POST", "/admin/masters/{id}/keys", create_key_for_master);
-  r.add("GET", "/admin/masters/{id}/keys", list_keys_of_master);
+  r.add("GET", "/admin/masters/{id}/keys", list_keys_of_master, paged({{"status"}}));
 }
 
 }  // namespace ez::api

@@ -88,7 +88,7 @@ http::Response delete_own_key(context::Context& ctx, http::Request& req) {
 
 void register_self_routes(http::Router& r) {
   r.add("GET", "/master/self", get_self);
-  r.add("GET", "/master/keys", list_own_keys);
+  r.add("GET", "/master/keys", list_own_keys, paged({{"status"}}));
   r.add("POST", "/master/keys", create_own_key);
   r.add("GET", "/master/keys/{id}", get_own_key);
   r.add("DELETE", "/master/keys/{id}", delete_own_key);

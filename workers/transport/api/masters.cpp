@@ -90,7 +90,7 @@ http::Response delete_master(context::Context& ctx, http::Request& req) {
 
 void register_master_routes(http::Router& r) {
   r.add("POST", "/admin/masters", create_master);
-  r.add("GET", "/admin/masters", list_masters);
+  r.add("GET", "/admin/masters", list_masters, paged());
   r.add("GET", "/admin/masters/{id}", get_master);
   r.add("PUT", "/admin/masters/{id}", update_master);
   r.add("DELETE", "/admin/masters/{id}", delete_master);

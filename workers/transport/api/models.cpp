@@ -74,7 +74,7 @@ http::Response remove(context::Context& ctx, http::Request& req) {
 
 void register_model_routes(http::Router& r) {
   r.add("POST", "/models", create);
-  r.add("GET", "/models", list);
+  r.add("GET", "/models", list, paged({{"namespace"}, {"kind"}}));
   r.add("GET", "/models/{name}", get);
   r.add("PUT", "/models/{name}", update);
   r.add("DELETE", "/models/{name}", remove);

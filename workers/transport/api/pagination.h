@@ -18,6 +18,7 @@
 #include <string>
 
 #include "http/request.h"
+#include "http/router.h"
 
 namespace ez::api {
 
@@ -33,6 +34,13 @@ struct PageRequest {
 
 // 400 bad_request (field "limit" or "cursor") for a bad value.
 [[nodiscard]] PageRequest parse_page(const http::Request& req);
+
+// A list route's query parameters: its filters, then `limit` and `cursor`.
+[[nodiscard]] inline http::QuerySpec paged(http::QuerySpec filters = {}) {
+  filters.push_back({"limit", http::ParamType::integer});
+  filters.push_back({"cursor"});
+  return filters;
+}
 
 [[nodiscard]] std::string encode_cursor(int64_t last_id);
 [[nodiscard]] std::optional<int64_t> decode_cursor(const std::string& cursor);

@@ -66,7 +66,7 @@ http::Response remove(context::Context& ctx, http::Request& req) {
 
 void register_provider_routes(http::Router& r) {
   r.add("POST", "/providers", create);
-  r.add("GET", "/providers", list);
+  r.add("GET", "/providers", list, paged({{"group"}, {"type"}, {"status"}}));
   r.add("GET", "/providers/{id}", get);
   r.add("PUT", "/providers/{id}", update);
   r.add("DELETE", "/providers/{id}", remove);

@@ -188,13 +188,15 @@ http::Response admin_logs_export(context::Context& ctx, http::Request& req) {
                             "export stopped after " + std::to_string(sent) +
                                 " rows: it would outlast workers.request_timeout_ms; narrow the "
                                 "window or the filters"));
-    } catch (const pqxx::broken_connection& e) {
-      c->pg().mark_broken();
-      log::warn(std::string("log export: postgres connection lost: ") + e.what());
-      put(export_error_line(q.format, "unavailable", "database unavailable; export incomplete"));
-    } catch (const std::exception& e) {
-      log::error(std::string("log export failed: ") + e.what());
-      put(export_error_line(q.format, "internal", "internal error; export incomplete"));
+    } catch (...) {
+      const ExportFailure f = export_failure(q.format, std::current_exception());
+      if (f.session_lost) {
+        c->pg().mark_broken();
+        log::warn("log export: " + f.detail);
+      } else {
+        log::error("log export failed: " + f.detail);
+      }
+      put(f.line);
     }
   };
   return r;
@@ -203,14 +205,36 @@ http::Response admin_logs_export(context::Context& ctx, http::Request& req) {
 }  // namespace
 
 void register_usage_routes(http::Router& r) {
-  r.add("GET", "/admin/usage", admin_usage);
-  r.add("GET", "/admin/usage/export", admin_usage_export);
-  r.add("GET", "/master/usage", master_usage);
+  using http::ParamType;
+  // What every caller may filter by; an admin also by master, a list also pages, an export
+  // also picks its format (usage/query.cpp reads them).
+  const http::QuerySpec usage = {{"from"},     {"to"},
+                                 {"group_by"}, {"key_id", ParamType::integer},
+                                 {"model"},    {"provider_id", ParamType::integer}};
+  const http::QuerySpec logs = {{"from"},
+                                {"to"},
+                                {"key_id", ParamType::integer},
+                                {"model"},
+                                {"provider_id", ParamType::integer},
+                                {"status"},
+                                {"request_id"},
+                                {"error_type"}};
+  const http::QueryParam master = {"master_id", ParamType::integer};
+  const http::QueryParam format = {"format"};
+  auto with = [](http::QuerySpec spec, std::initializer_list<http::QueryParam> more) {
+    spec.insert(spec.end(), more);
+    return spec;
+  };
+  r.add("GET", "/admin/usage", admin_usage, with(usage, {master}));
+  r.add("GET", "/admin/usage/export", admin_usage_export, with(usage, {master, format}));
+  r.add("GET", "/master/usage", master_usage, usage);
   // Before /admin/logs/{request_id}: the first matching route wins.
-  r.add("GET", "/admin/logs/export", admin_logs_export);
-  r.add("GET", "/admin/logs", admin_logs);
+  r.add("GET", "/admin/logs/export", admin_logs_export, with(logs, {master, format}));
+  r.add("GET", "/admin/logs", admin_logs,
+        with(logs, {master, {"limit", ParamType::integer}, {"cursor"}}));
   r.add("GET", "/admin/logs/{request_id}", admin_log);
-  r.add("GET", "/master/logs", master_logs);
+  r.add("GET", "/master/logs", master_logs,
+        with(logs, {{"limit", ParamType::integer}, {"cursor"}}));
 }
 
 }  // namespace ez::api

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <string_view>
 
 #include "common/json_writer.h"
+#include "db/errors.h"
 #include "db/json_columns.h"
 #include "http/response.h"
 #include "rollup/rollup_sql.h"
@@ -13,14 +16,26 @@ namespace ez::api {
 
 namespace {
 
+// numeric text -> a finite double (jsoncpp prints infinity as 1e+9999, which no reader takes).
+Json::Value finite_json(const std::string& text) {
+  const double d = std::strtod(text.c_str(), nullptr);
+  if (std::isfinite(d)) return d;
+  return std::copysign(std::numeric_limits<double>::max(), d);
+}
+
 using usage::GroupBy;
 
-// numeric text -> an integer when it fits (token sums), else a double.
+// numeric text -> an integer when it is one (token sums), else a double. A client reads these
+// into int64 and float64 (Go's decoder refuses anything else), so a sum past them, which only
+// rows stored before ingest had ceilings can reach, prints as the largest it can read.
 Json::Value number_json(const std::string& text) {
   int64_t n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec == std::errc() && p == text.data() + text.size()) return Json::Int64(n);
-  return std::strtod(text.c_str(), nullptr);
+  if (ec == std::errc::result_out_of_range && p == text.data() + text.size())
+    return Json::Int64(text[0] == '-' ? std::numeric_limits<int64_t>::min()
+                                      : std::numeric_limits<int64_t>::max());
+  return finite_json(text);
 }
 
 Json::Value opt_int(const std::optional<int64_t>& v) {
@@ -77,8 +92,7 @@ Json::Value usage_metrics_json(const usage::UsageMetrics& m) {
   j["prompt_tokens"] = number_json(m.prompt_tokens);
   j["completion_tokens"] = number_json(m.completion_tokens);
   j["total_tokens"] = number_json(m.total_tokens);
-  j["cost"] =
-      m.cost ? Json::Value(std::strtod(m.cost->c_str(), nullptr)) : Json::Value(Json::nullValue);
+  j["cost"] = m.cost ? finite_json(*m.cost) : Json::Value(Json::nullValue);
   j["unpriced_requests"] = Json::Int64(m.unpriced);
   j["latency_p50_ms"] = opt_int(rollup::percentile_ms(m.hist, 0.50, m.latency_max));
   j["latency_p95_ms"] = opt_int(rollup::percentile_ms(m.hist, 0.95, m.latency_max));
@@ -243,6 +257,31 @@ std::string export_error_line(usage::Format f, const std::string& code,
   }
   // CSV has no trailer: a last line no data row can look like (rows never start with #).
   return "#error," + usage::csv_field(code) + "," + usage::csv_field(message) + "\r\n";
+}
+
+ExportFailure export_failure(usage::Format f, std::exception_ptr failure) {
+  ExportFailure out;
+  try {
+    std::rethrow_exception(failure);
+  } catch (...) {
+    // The one table of storage failures (db/errors.h): a lost server is `unavailable`
+    // whether libpqxx says broken_connection or passes on the server's 57P01.
+    if (const auto e = db::translate_current(); e && e->session_lost()) {
+      out.session_lost = true;
+      out.detail = "postgres connection lost: " + e->detail();
+      out.line = export_error_line(f, "unavailable", "database unavailable; export incomplete");
+      return out;
+    }
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      out.detail = e.what();
+    } catch (...) {
+      out.detail = "unknown exception";
+    }
+  }
+  out.line = export_error_line(f, "internal", "internal error; export incomplete");
+  return out;
 }
 
 }  // namespace ez::api

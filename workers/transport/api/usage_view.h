@@ -11,6 +11,7 @@
 
 #include <json/value.h>
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -47,5 +48,15 @@ void append_log_ndjson(std::string& out, const usage::LogCells& cells);
 // The line that ends an export cut at the row limit, or broken by an error.
 [[nodiscard]] std::string export_error_line(usage::Format f, const std::string& code,
                                             const std::string& message);
+
+// How an export stopped by an exception after its headers ends: a lost database is
+// `unavailable` (what a 503 says before the headers; the session is to be dropped), any
+// other failure `internal`. Call inside the catch block with std::current_exception().
+struct ExportFailure {
+  std::string line;           // export_error_line(...)
+  bool session_lost = false;  // the connection is dead: mark it broken
+  std::string detail;         // for the log
+};
+[[nodiscard]] ExportFailure export_failure(usage::Format f, std::exception_ptr failure);
 
 }  // namespace ez::api

@@ -5,6 +5,7 @@
 #include <json/reader.h>
 #include <json/value.h>
 
+#include <cctype>
 #include <charconv>
 #include <memory>
 
@@ -64,10 +65,14 @@ Json::Value Request::json_body() const {
 std::optional<std::string> Request::bearer_token() const {
   auto auth = header("authorization");
   if (!auth) return std::nullopt;
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (auth->size() <= kPrefix.size() || auth->compare(0, kPrefix.size(), kPrefix) != 0)
-    return std::nullopt;
-  return auth->substr(kPrefix.size());
+  // RFC 7235: the scheme is case-insensitive ("bearer", "BEARER"), then one or more spaces.
+  constexpr std::string_view kScheme = "bearer";
+  if (auth->size() <= kScheme.size() || (*auth)[kScheme.size()] != ' ') return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>((*auth)[i])) != kScheme[i]) return std::nullopt;
+  const size_t token = auth->find_first_not_of(' ', kScheme.size());
+  if (token == std::string::npos) return std::nullopt;
+  return auth->substr(token);
 }
 
 std::multimap<std::string, std::string> parse_query(const std::string& raw) {

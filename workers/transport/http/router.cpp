@@ -3,6 +3,12 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include <set>
+
+#include "common/json_text.h"
+#include "common/text.h"
+#include "http/error.h"
+
 namespace ez::http {
 namespace {
 
@@ -24,10 +30,58 @@ bool is_param(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// Client text in a message: printable ASCII only, and short.
+std::string shown(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name.substr(0, 64)) out += (c >= 0x20 && c < 0x7f) ? char(c) : '?';
+  return out;
+}
+
+bool is_text(std::string_view v) {
+  return v.find('\0') == std::string_view::npos && is_valid_utf8(v);
+}
+
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  Route r{std::move(method), std::move(pattern), std::move(handler), {}};
+void check_params(const Route& route, const Request& request) {
+  for (const auto& [name, value] : request.params)
+    if (!is_text(value))
+      fail(ErrorCode::bad_request, "path parameter " + name + " must be UTF-8 text without NUL",
+           name);
+  std::set<std::string> seen;
+  for (const auto& [name, value] : request.query) {
+    const QueryParam* spec = nullptr;
+    for (const auto& p : route.query)
+      if (p.name == name) spec = &p;
+    if (!spec) {
+      std::string known;
+      for (const auto& p : route.query) known += (known.empty() ? "" : ", ") + p.name;
+      fail(ErrorCode::bad_request,
+           "unknown query parameter '" + shown(name) + "' (" +
+               (known.empty() ? std::string("this route takes none") : "known: " + known) + ")",
+           shown(name));
+    }
+    if (!seen.insert(name).second && !spec->repeatable)
+      fail(ErrorCode::bad_request, "query parameter " + name + " is given more than once", name);
+    if (value.empty()) fail(ErrorCode::bad_request, name + " must not be empty", name);
+    if (!is_text(value))
+      fail(ErrorCode::bad_request, name + " must be UTF-8 text without NUL", name);
+    switch (spec->type) {
+      case ParamType::text:
+        break;
+      case ParamType::integer:
+        if (!parse_int64(value)) fail(ErrorCode::bad_request, name + " must be an integer", name);
+        break;
+      case ParamType::boolean:
+        if (value != "true" && value != "false" && value != "1" && value != "0")
+          fail(ErrorCode::bad_request, name + " must be true or false", name);
+        break;
+    }
+  }
+}
+
+void Router::add(std::string method, std::string pattern, Handler handler, QuerySpec query) {
+  Route r{std::move(method), std::move(pattern), std::move(handler), {}, std::move(query)};
   r.segments = split(r.pattern);
   routes_.push_back(std::move(r));
 }

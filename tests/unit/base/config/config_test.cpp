@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 using ez::config::ConfigError;
 using ez::config::Environment;
@@ -299,6 +300,73 @@ BOOST_AUTO_TEST_CASE(multi_host_dsn_is_accepted) {
                    "host=127.0.0.1,127.0.0.1 port=5432,5433 dbname=ezapi "
                    "target_session_attrs=read-write"}};
   BOOST_TEST(resolve(env, std::nullopt, std::nullopt).settings.pg_dsn == env["EZ_PG_DSN"]);
+}
+
+// The configuration tables of README.md (every key) and docs/architecture.md (a selection)
+// are the operator's reference: each row names a key of the code's table, its environment
+// variable and its default (a cell may explain it after the value: "0 (= 1 KiB x capacity)";
+// an empty default reads "(empty)" or "(empty = ...)").
+static std::map<std::string, std::pair<std::string, std::string>> config_table(
+    const std::string& file) {
+  std::ifstream in(std::string(EZ_SOURCE_DIR) + "/" + file);
+  BOOST_REQUIRE(in);
+  std::map<std::string, std::pair<std::string, std::string>> rows;  // key -> env, default
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("| key | env | default | meaning |", 0) == 0) {
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    if (line.empty() || line[0] != '|') break;
+    if (line.rfind("|---", 0) == 0) continue;
+    std::vector<std::string> cells;
+    std::string cur;
+    for (size_t i = 1; i < line.size(); ++i) {
+      if (line[i] != '|') {
+        cur += line[i];
+        continue;
+      }
+      const size_t b = cur.find_first_not_of(' '), e = cur.find_last_not_of(' ');
+      cells.push_back(b == std::string::npos ? "" : cur.substr(b, e - b + 1));
+      cur.clear();
+    }
+    BOOST_REQUIRE_MESSAGE(cells.size() >= 3, line);
+    BOOST_TEST(rows.emplace(cells[0], std::pair{cells[1], cells[2]}).second, "twice: " << line);
+  }
+  BOOST_REQUIRE(!rows.empty());
+  return rows;
+}
+
+static void check_row(const ez::config::KeySpec& spec,
+                      const std::pair<std::string, std::string>& row) {
+  BOOST_TEST(row.first == spec.env);
+  const std::string& cell = row.second;
+  const std::string fallback = spec.fallback;
+  if (fallback.empty())
+    BOOST_TEST(cell.rfind("(empty", 0) == 0u, cell);
+  else
+    BOOST_TEST(cell.substr(0, cell.find(" (")) == fallback);
+}
+
+BOOST_AUTO_TEST_CASE(documented_config_tables_match_the_code) {
+  for (const char* file : {"README.md", "docs/architecture.md"}) {
+    auto rows = config_table(file);
+    for (const auto& spec : ez::config::key_specs()) {
+      BOOST_TEST_CONTEXT(file << ": " << spec.key) {
+        const auto it = rows.find(spec.key);
+        if (it == rows.end()) {
+          BOOST_TEST(std::string(file) != "README.md", "no row for " << spec.key);
+          continue;
+        }
+        check_row(spec, it->second);
+        rows.erase(it);
+      }
+    }
+    for (const auto& [key, _] : rows)
+      BOOST_TEST(false, file << " documents an unknown key " << key);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -187,6 +187,10 @@ BOOST_AUTO_TEST_CASE(type_map_forms) {
   BOOST_TEST(m.at("azure") == "openai");
   expect_error([&] { parse_type_map("azure", m); }, ErrorCode::bad_request, "map_type");
   expect_error([&] { parse_type_map("azure=nope", m); }, ErrorCode::bad_request, "map_type");
+  // The same pair again is fine; a second target for a type is a 400 (it was the last one).
+  parse_type_map("custom=openai", m);
+  expect_error([&] { parse_type_map("custom=anthropic", m); }, ErrorCode::bad_request, "map_type");
+  BOOST_TEST(m.at("custom") == "openai");
   ParseOptions o;
   o.type_map["custom"] = "openai";
   BOOST_TEST(parse_export(fixture(), o).providers[5].values.type == "openai");

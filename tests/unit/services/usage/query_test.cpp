@@ -177,6 +177,41 @@ BOOST_AUTO_TEST_CASE(log_cursor_round_trip) {
     BOOST_TEST(!decode_log_cursor(bad), bad);
 }
 
+// The last instant the API takes is 9999-12-31T23:59:59Z; a usage window is widened to whole
+// hours, so a `to` whose hour ends past it (year 10000, printed as 0000 and refused by
+// PostgreSQL) is a 400 naming `to`, on every usage route and the CLI alike.
+BOOST_AUTO_TEST_CASE(usage_windows_never_leave_the_years_1970_to_9999) {
+  for (const Scope& scope : {admin(), admin(true), Scope{7, false, 400, kNow}})
+    for (const char* to : {"253402300799", "9999-12-31T23:30:00Z", "9999-12-31T23:00:01Z"})
+      expect_error(
+          [&] {
+            (void)parse_usage_query(req({{"to", to}}), scope);
+          },
+          ErrorCode::bad_request, "to");
+  const auto last = parse_usage_query(req({{"to", "9999-12-31T23:00:00Z"}}), admin());
+  BOOST_TEST(last.to_us == 253402297200LL * 1000000);
+  // A `to` at the epoch leaves no earlier day to default `from` to.
+  expect_error(
+      [&] {
+        (void)parse_usage_query(req({{"to", "0"}}), admin());
+      },
+      ErrorCode::bad_request, "from");
+  const auto early = parse_usage_query(req({{"to", "3600"}}), admin());
+  BOOST_TEST(early.from_us == 0);
+}
+
+BOOST_AUTO_TEST_CASE(log_cursors_stay_in_the_years_1970_to_9999) {
+  BOOST_TEST(decode_log_cursor("253402300799999999_1").has_value());
+  for (const char* bad : {"253402300800000000_1", "999999999999999999_1", "9223372036854775807_1",
+                          "1_9223372036854775808"})
+    BOOST_TEST(!decode_log_cursor(bad), bad);
+  expect_error(
+      [&] {
+        (void)parse_logs_query(req({{"cursor", "253402300800000000_1"}}), admin());
+      },
+      ErrorCode::bad_request, "cursor");
+}
+
 BOOST_AUTO_TEST_CASE(hour_and_day_boundaries) {
   BOOST_TEST(floor_to(kHourUs + 1, kHourUs) == kHourUs);
   BOOST_TEST(ceil_to(kHourUs + 1, kHourUs) == 2 * kHourUs);

@@ -47,4 +47,21 @@ BOOST_AUTO_TEST_CASE(mask_nested) {
   BOOST_TEST(v["api_key"].asString() == "sk-abcdef1234567890");  // input untouched
 }
 
+// Audit rows never fail to insert on client text: PostgreSQL refuses NUL in text and the
+// \u0000 escape in jsonb, and any invalid UTF-8. Such characters are stored as U+FFFD.
+BOOST_AUTO_TEST_CASE(audit_values_are_storable_whatever_the_client_sent) {
+  Json::Value v(Json::objectValue);
+  v["exporter_build"] = std::string("a\0b", 3);
+  v[std::string("unknown\xff")] = Json::Value(Json::arrayValue);
+  v[std::string("unknown\xff")].append(std::string("x\xc3\x28y"));
+  const Json::Value s = ez::db::audit::storable(v);
+  BOOST_TEST(s["exporter_build"].asString() ==
+             "a\xEF\xBF\xBD"
+             "b");
+  BOOST_TEST(s["unknown\xEF\xBF\xBD"][0].asString() == "x\xEF\xBF\xBD(y");
+  BOOST_TEST(ez::db::audit::storable_text(std::string("r\0\xff", 3)) ==
+             "r\xEF\xBF\xBD\xEF\xBF\xBD");
+  BOOST_TEST(ez::db::audit::storable_text("plain") == "plain");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 // docs/openapi.yaml and the route table must agree: a route added to
 // build_router() without documentation, or documented but not served, fails here.
 // Also checks that the document is well-formed enough to be useful: every $ref
-// resolves and every {param} of a path is declared.
+// resolves and every {param} of a path is declared, and the document's enums of values
+// the server validates (provider types, model kinds, statuses) are the server's own lists.
 #include <yaml-cpp/yaml.h>
 
 #include <boost/test/unit_test.hpp>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "api/routes.h"
+#include "domain/admin_input.h"
 
 namespace {
 
@@ -115,6 +117,68 @@ BOOST_AUTO_TEST_CASE(every_path_parameter_is_declared) {
       BOOST_TEST(op.second["responses"].IsMap(), "responses of " << op.first << " " << p);
     }
   }
+}
+
+// The query parameters each route declares (and the router enforces) are the ones the
+// document lists for it, with the same type; an array is a repeatable parameter.
+BOOST_AUTO_TEST_CASE(every_route_declares_the_query_parameters_the_document_lists) {
+  const YAML::Node doc = YAML::LoadFile(kDoc);
+  const ez::http::Router router = ez::api::build_router();
+  auto describe = [](const std::string& name, ez::http::ParamType t, bool repeatable) {
+    const char* type = t == ez::http::ParamType::integer   ? "integer"
+                       : t == ez::http::ParamType::boolean ? "boolean"
+                                                           : "text";
+    return name + ":" + type + (repeatable ? "*" : "");
+  };
+  size_t checked = 0;
+  for (const auto& route : router.routes()) {
+    BOOST_TEST_CONTEXT(route.method << " " << route.pattern) {
+      const YAML::Node path = doc["paths"][route.pattern];
+      BOOST_REQUIRE(path.IsDefined());
+      std::string method = route.method;
+      for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const YAML::Node op = path[method];
+      BOOST_REQUIRE(op.IsDefined());
+      std::set<std::string> documented, declared;
+      for (const YAML::Node& list : {path["parameters"], op["parameters"]}) {
+        if (!list) continue;
+        for (const auto& raw : list) {
+          const YAML::Node prm = resolve(doc, raw);
+          if (prm["in"].as<std::string>() != "query") continue;
+          const YAML::Node schema = resolve(doc, prm["schema"]);
+          const std::string type = schema["type"] ? schema["type"].as<std::string>() : "";
+          documented.insert(describe(prm["name"].as<std::string>(),
+                                     type == "integer"   ? ez::http::ParamType::integer
+                                     : type == "boolean" ? ez::http::ParamType::boolean
+                                                         : ez::http::ParamType::text,
+                                     type == "array"));
+        }
+      }
+      for (const auto& q : route.query) declared.insert(describe(q.name, q.type, q.repeatable));
+      BOOST_TEST(documented == declared);
+      ++checked;
+    }
+  }
+  BOOST_TEST(checked == router.routes().size());
+}
+
+// The value lists the server validates against (domain/admin_input.h) are the document's
+// enums: a provider type added to one and not the other fails here (the console's types
+// are generated from the document, so they follow).
+BOOST_AUTO_TEST_CASE(validated_value_lists_equal_the_documents_enums) {
+  const YAML::Node schemas = YAML::LoadFile(kDoc)["components"]["schemas"];
+  auto enum_of = [&](const char* schema) {
+    std::set<std::string> out;
+    for (const auto& v : schemas[schema]["enum"]) out.insert(v.as<std::string>());
+    return out;
+  };
+  auto set_of = [](std::initializer_list<std::string_view> list) {
+    return std::set<std::string>(list.begin(), list.end());
+  };
+  BOOST_TEST((enum_of("ProviderType") == set_of(ez::domain::kProviderTypes)));
+  BOOST_TEST((enum_of("ModelKind") == set_of(ez::domain::kModelKinds)));
+  BOOST_TEST((enum_of("ActiveDisabled") == set_of(ez::domain::kActiveDisabled)));
+  BOOST_TEST(!enum_of("ProviderType").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <pqxx/except>
 #include <sstream>
+#include <stdexcept>
 
 #include "http/response.h"
 
@@ -82,10 +84,10 @@ BOOST_AUTO_TEST_CASE(typed_dimension_fields) {
   BOOST_TEST(j["key_id"].asInt64() == 5);
   j = api::usage_row_json({std::string("6"), metrics()}, GroupBy::provider);
   BOOST_TEST(j["provider_id"].asInt64() == 6);
-  // Token sums past int64 stay numbers.
+  // Token sums past int64 stay numbers a client reads as int64: the largest one.
   auto m = metrics();
   m.total_tokens = "99999999999999999999";
-  BOOST_TEST(api::usage_metrics_json(m)["total_tokens"].asDouble() == 1e20);
+  BOOST_TEST(api::usage_metrics_json(m)["total_tokens"].asInt64() == INT64_MAX);
 }
 
 BOOST_AUTO_TEST_CASE(key_rows_carry_the_quota) {
@@ -110,6 +112,38 @@ BOOST_AUTO_TEST_CASE(key_rows_carry_the_quota) {
   BOOST_TEST(api::usage_row_json(row, GroupBy::key)["quota"].isNull());
   BOOST_TEST(api::usage_row_json(row, GroupBy::key).isMember("quota"));
   BOOST_TEST(!api::usage_row_json(row, GroupBy::master).isMember("quota"));
+}
+
+// A Go client decodes the sums into int64 and float64: a sum beyond them (rows stored before
+// ingest had ceilings) prints as the largest value it can read, never as 9223372036854775808
+// (2^63, read back as a double) or 1e+9999 (an infinite double).
+BOOST_AUTO_TEST_CASE(sums_beyond_int64_or_double_print_as_readable_numbers) {
+  usage::UsageMetrics m = metrics();
+  m.total_tokens = "9223372036854776307";
+  m.prompt_tokens = "99999999999999999999999";
+  m.cost = "3.4e308";
+  const std::string text = http::to_json(api::usage_metrics_json(m));
+  BOOST_TEST(text.find("\"total_tokens\":9223372036854775807") != std::string::npos, text);
+  BOOST_TEST(text.find("\"prompt_tokens\":9223372036854775807") != std::string::npos, text);
+  BOOST_TEST(text.find("e+9999") == std::string::npos, text);
+  BOOST_TEST(text.find("\"cost\":1.7976931348623157e+308") != std::string::npos, text);
+}
+
+// A lost database mid-export ends the body with the documented `unavailable` code (what a
+// 503 says before the headers), whichever way libpqxx reports the loss.
+BOOST_AUTO_TEST_CASE(an_export_that_loses_its_database_ends_unavailable) {
+  for (const std::exception_ptr& lost :
+       {std::make_exception_ptr(pqxx::broken_connection("server closed the connection")),
+        std::make_exception_ptr(pqxx::sql_error(
+            "terminating connection due to administrator command", "FETCH 1000", "57P01"))}) {
+    const api::ExportFailure f = api::export_failure(usage::Format::ndjson, lost);
+    BOOST_TEST(f.session_lost);
+    BOOST_TEST(f.line.find("\"code\":\"unavailable\"") != std::string::npos, f.line);
+  }
+  const api::ExportFailure bug =
+      api::export_failure(usage::Format::csv, std::make_exception_ptr(std::runtime_error("x")));
+  BOOST_TEST(!bug.session_lost);
+  BOOST_TEST(bug.line.rfind("#error,internal,", 0) == 0, bug.line);
 }
 
 BOOST_AUTO_TEST_CASE(csv_and_error_lines) {

@@ -43,3 +43,23 @@ BOOST_AUTO_TEST_CASE(find_json_comment_skips_strings) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// RFC 7235: the auth scheme is case-insensitive, and one or more spaces separate it from
+// the token. Every bearer read (admin, master, internal) goes through bearer_token().
+BOOST_AUTO_TEST_SUITE(http_bearer)
+
+static std::optional<std::string> bearer_of(const std::string& header) {
+  ez::http::Request r;
+  r.headers["authorization"] = header;
+  return r.bearer_token();
+}
+
+BOOST_AUTO_TEST_CASE(scheme_is_case_insensitive) {
+  for (const char* h : {"Bearer tok", "bearer tok", "BEARER tok", "bEaReR tok", "Bearer  tok"})
+    BOOST_TEST(bearer_of(h).value_or("-") == "tok", h);
+  for (const char* h :
+       {"Basic tok", "Bearertok", "Bearer ", "Bearer", "Bearer\ttok", "Bearers tok"})
+    BOOST_TEST(!bearer_of(h), h);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
