@@ -1,14 +1,17 @@
 # EZ-API container images (docs/operations.md, "Containers").
 #
-#   docker build -t ezapi:local .                     # runtime image (the default, last stage)
-#   docker build -t ezapi-nginx:local --target nginx .  # the nginx front with the EZ-API site
-#   docker compose up -d --build                      # the whole stack, see docker-compose.yml
+#   docker build --build-arg EZ_GIT_COMMIT=$(git rev-parse --short=12 HEAD) -t ezapi:local .
+#   docker build --target nginx -t ezapi-nginx:local .
+#   EZ_GIT_COMMIT=$(git rev-parse --short=12 HEAD) docker compose up -d --build
+# Without a Docker engine (buildah, as root): scripts/images builds every stage.
 #
 # Stages:
-#   build    Debian bookworm with the -dev packages; compiles the three binaries (Release).
+#   build    Debian bookworm with the -dev packages; compiles the three binaries (Release);
+#            EZ_GIT_COMMIT (build argument) is the commit their --version reports.
 #   nginx    bookworm-slim + nginx; renders nginx/ezapi.conf at start from EZ_* variables.
-#   runtime  bookworm-slim + only the shared libraries the binaries link; runs as user ezapi.
-#            One image for ezapi-server (default command), ezapi-flusher and ezapi-ctl.
+#   runtime  bookworm-slim + the binaries, only the shared libraries they link, the SQL
+#            migrations and the example configuration; runs as user ezapi. One image for
+#            ezapi-server (default command), ezapi-flusher and ezapi-ctl.
 
 ARG DEBIAN_RELEASE=bookworm
 
@@ -24,20 +27,24 @@ WORKDIR /src
 # The whole tree (minus .dockerignore): CMakeLists.txt globs workers/ and tests/ at configure
 # time, even though only the three binaries are built.
 COPY . .
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release \
+# Declared after the COPY so a new commit does not invalidate the apt-get layer above.
+ARG EZ_GIT_COMMIT=unknown
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DEZ_GIT_COMMIT="$EZ_GIT_COMMIT" \
  && cmake --build /build -j"$(nproc)" --target ezapi-server ezapi-flusher ezapi-ctl \
  && install -d /out/bin /out/share/ezapi \
  && install -m 0755 -s /build/ezapi-server /build/ezapi-flusher /build/ezapi-ctl /out/bin/ \
- && cp -r sql /out/share/ezapi/sql
+ && cp -r sql /out/share/ezapi/sql \
+ && install -m 0644 conf/config.example.yaml /out/share/ezapi/config.example.yaml
 
 # ---------------------------------------------------------------------------------------------
 FROM debian:${DEBIAN_RELEASE}-slim AS nginx
-# gettext-base: envsubst renders the site; curl: the health check. nginx's workers
+# gettext-base: envsubst renders the site; curl: the health check (plain HTTP on loopback,
+# so no CA certificates). nginx's workers
 # (www-data) reach the FastCGI socket through the ezapi group, whose gid matches the runtime
 # image's, so the socket stays 0660 in the volume the two containers share.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      nginx-light gettext-base curl ca-certificates \
+      nginx-light gettext-base curl \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /etc/nginx/sites-enabled/default \
  && ln -sf /dev/stderr /var/log/nginx/error.log \
@@ -87,19 +94,23 @@ CMD set -eu; \
 # ---------------------------------------------------------------------------------------------
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 # Only the shared libraries of the three binaries (tests/deploy/docker_test.sh checks this
-# list against `ldd` of a build), plus cgi-fcgi for the health check.
+# list against `ldd` of a build, tests/deploy/container_test.sh that the image holds nothing
+# else), plus cgi-fcgi for the health check. No CA certificates: the binaries make no TLS
+# connection that would read the system store (libpq reads its root certificate from
+# sslrootcert= or ~/.postgresql/root.crt; mount one there for verify-full).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libfcgi0ldbl libpqxx-6.4 libhiredis0.14 libjsoncpp25 libyaml-cpp0.7 \
       libpocofoundation80 libpocoutil80 libpoconet80 libpocojwt80 libpococrypto80 \
-      libsystemd0 libre2-9 libfcgi-bin ca-certificates \
+      libsystemd0 libre2-9 libfcgi-bin \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 ezapi \
  && useradd --system --uid 10001 --gid ezapi --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin ezapi \
  && install -d -o ezapi -g ezapi -m 0755 /run/ezapi
 COPY --from=build /out/bin/ /usr/local/bin/
-# Migrations: ezapi-ctl finds them at <its dir>/../share/ezapi/sql.
+# Migrations: ezapi-ctl finds them at <its dir>/../share/ezapi/sql. Beside them
+# config.example.yaml, every key documented (not read: see below).
 COPY --from=build /out/share/ /usr/local/share/
 # No config file: the environment configures everything (docker-compose.yml). Production mode
 # refuses to start with default or empty secrets.

@@ -160,6 +160,7 @@ for dirpath, dirnames, filenames in os.walk(root):
         top = rel.split("/")[0]
         if not excluded(rel):
             assert not (top.startswith("build") or top in ("var", ".git")), f"{rel} is sent"
+            assert "node_modules" not in rel.split("/"), f"{rel} is sent (npm packages)"
             if top in kept_any: kept_any[top] = True
 for top, kept in kept_any.items():
     assert kept or not os.path.isdir(os.path.join(root, top)), f"all of {top}/ is excluded"

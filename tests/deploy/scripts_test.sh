@@ -13,13 +13,13 @@ make_tmp T
 
 # A PATH in front of the real one whose build and install tools only record that they ran.
 mkdir -p "$T/shim"
-for tool in apt-get cmake dpkg-query sudo initdb pg_ctl redis-server nginx ctest; do
+for tool in apt-get cmake dpkg-query sudo initdb pg_ctl redis-server nginx ctest buildah debootstrap; do
   printf '#!/bin/sh\necho "%s $*" >>"%s/ran"\nexit 0\n' "$tool" "$T" >"$T/shim/$tool"
   chmod +x "$T/shim/$tool"
 done
 
 log "--help on every script prints usage and runs nothing"
-for s in build run test stack deps bench; do
+for s in build run test stack deps bench images; do
   out=$(PATH="$T/shim:$PATH" EZ_STACK_DIR="$T/help-stack" BUILD_DIR="$T/help-build" \
     "$scripts/$s" --help) || fail "scripts/$s --help exited non-zero"
   grep -q "scripts/$s" <<<"$out" || fail "scripts/$s --help does not show its usage: $out"
