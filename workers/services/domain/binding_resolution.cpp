@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "context/context.h"
+#include "db/errors.h"
 #include "snapshot/source.h"
 
 namespace ez::domain {
@@ -84,6 +86,13 @@ int64_t count_broken_bindings(pqxx::transaction_base& tx) {
   for (const auto& r : rows)
     if (r.v.status == "active" && !snapshot::resolve_candidate(r, groups).error.empty()) ++broken;
   return broken;
+}
+
+int64_t count_broken_bindings(context::Context& ctx) {
+  return db::translate_errors([&] {
+    pqxx::read_transaction tx(ctx.pg().conn());
+    return count_broken_bindings(tx);
+  });
 }
 
 void attach_report(Json::Value& binding, const BindingReport& report, bool with_warnings) {

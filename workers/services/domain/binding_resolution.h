@@ -28,6 +28,10 @@
 #include "db/bindings_repo.h"
 #include "snapshot/builders.h"
 
+namespace ez::context {
+class Context;
+}
+
 namespace ez::domain {
 
 struct BindingReport {
@@ -48,6 +52,9 @@ struct BindingReport {
 // Active binding rows whose candidate resolves to an error (the balancer cannot
 // route them): the ezapi_bindings_broken gauge.
 [[nodiscard]] int64_t count_broken_bindings(pqxx::transaction_base& tx);
+// The same in a read transaction of its own on the primary. A storage failure leaves as
+// db::StorageError (a lost session: the caller drops the connection).
+[[nodiscard]] int64_t count_broken_bindings(context::Context& ctx);
 
 // Adds "resolution" (and "warnings" when there are any and `with_warnings`) to
 // a binding's JSON.

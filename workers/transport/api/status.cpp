@@ -4,7 +4,6 @@
 // master shares with every worker); each layer renders its own families.
 #include <chrono>
 #include <optional>
-#include <pqxx/pqxx>
 
 #include "api/auth.h"
 #include "api/routes.h"
@@ -12,6 +11,7 @@
 #include "common/prometheus.h"
 #include "common/time.h"
 #include "context/context.h"
+#include "db/errors.h"
 #include "domain/binding_resolution.h"
 #include "http/error.h"
 #include "http/response.h"
@@ -39,11 +39,10 @@ void append_broken_bindings(context::Context& ctx, std::string& body) {
   const auto now = std::chrono::steady_clock::now();
   if (!cached || now - computed_at >= kBrokenBindingsTtl) {
     try {
-      pqxx::read_transaction tx(ctx.pg().conn());
-      cached = count_broken_bindings(tx);
+      cached = domain::count_broken_bindings(ctx);
       computed_at = now;
-    } catch (const pqxx::broken_connection&) {
-      ctx.pg().mark_broken();
+    } catch (const db::StorageError& e) {
+      if (e.session_lost()) ctx.mark_pg_broken();
       cached.reset();
     } catch (const std::exception&) {
       cached.reset();
