@@ -121,7 +121,8 @@ BOOST_AUTO_TEST_CASE(a_stuck_or_dying_ingest_pool_does_not_hold_up_admin_request
     auto r = s.http("GET", "/providers?limit=5");
     BOOST_TEST(r.status == 200, describe(r));
   }
-  BOOST_TEST(s.http("GET", "/readyz", "", Auth::none).status == 200);
+  // (/healthz and /readyz are answered by the ingest pool, where exports and searches cannot
+  // queue them; a host whose ingest pool is stuck is not ready, so they are not asked here.)
   BOOST_TEST(!posted.load());  // nothing of the admin pool took the ingest request
 
   // One ingest worker killed: the master replaces it in the ingest pool; the admin pool
