@@ -91,6 +91,7 @@ out=$(in_ctr "$rt" -- id)
 
 log "runtime: --check-config in production refuses placeholder secrets, accepts real ones"
 jwt=$(openssl rand -hex 32) adm=$(openssl rand -hex 24) int=$(openssl rand -hex 24)
+rpw=$(openssl rand -hex 24)
 prod_env=(--env "EZ_PG_DSN=host=postgres dbname=ezapi user=ezapi password=$(openssl rand -hex 24)"
   --env EZ_REDIS_ADDR=redis:6379)
 check() { in_ctr "${prod_env[@]}" "$@" "$rt" -- ezapi-server --check-config 2>&1; }
@@ -104,8 +105,11 @@ grep -q 'auth\.jwt_secret' <<<"$out" || fail "the refusal does not name auth.jwt
 out=$(check --env "EZ_AUTH_JWT_SECRET=$jwt" --env "EZ_ADMIN_TOKEN=CHANGE_ME_admin_token_0123456789" \
   --env "EZ_INTERNAL_TOKEN=$int") && fail "a placeholder admin token is accepted: $out"
 grep -q 'auth\.admin_token' <<<"$out" || fail "the refusal does not name auth.admin_token: $out"
-out=$(check --env "EZ_AUTH_JWT_SECRET=$jwt" --env "EZ_ADMIN_TOKEN=$adm" --env "EZ_INTERNAL_TOKEN=$int") ||
-  fail "real secrets refused: $out"
+out=$(check --env "EZ_AUTH_JWT_SECRET=$jwt" --env "EZ_ADMIN_TOKEN=$adm" --env "EZ_INTERNAL_TOKEN=$int" \
+  --env "EZ_REDIS_PASSWORD=CHANGE_ME_redis_password_0123456789") && fail "a placeholder Redis password is accepted: $out"
+grep -q 'redis\.password' <<<"$out" || fail "the refusal does not name redis.password: $out"
+out=$(check --env "EZ_AUTH_JWT_SECRET=$jwt" --env "EZ_ADMIN_TOKEN=$adm" --env "EZ_INTERNAL_TOKEN=$int" \
+  --env "EZ_REDIS_PASSWORD=$rpw") || fail "real secrets refused: $out"
 grep -Eq '^server\.mode *[:=] *production' <<<"$out" || fail "the image does not run in production mode: $out"
 ! grep -qF -- "$jwt" <<<"$out" || fail "--check-config prints the JWT secret"
 
@@ -220,7 +224,7 @@ grep -q 'ssl_certificate */ezapi-test/tls.crt' "$ngx_root/etc/nginx/snippets/eza
 log "docker-compose config, then its services against the images"
 : >"$T/empty.env"
 (cd "$T" && env EZ_PG_PASSWORD="$(openssl rand -hex 24)" EZ_AUTH_JWT_SECRET="$jwt" EZ_ADMIN_TOKEN="$adm" \
-  EZ_INTERNAL_TOKEN="$int" docker-compose -f "$src/docker-compose.yml" --project-directory "$src" \
+  EZ_INTERNAL_TOKEN="$int" EZ_REDIS_PASSWORD="$rpw" docker-compose -f "$src/docker-compose.yml" --project-directory "$src" \
   --env-file "$T/empty.env" config) >"$T/compose.yml" || fail "docker-compose config rejected docker-compose.yml"
 mkdir -p "$T/svc"
 "$SYS_PYTHON" - "$T/compose.yml" "$T/svc" "$(image_json "$nginx" Env)" \
