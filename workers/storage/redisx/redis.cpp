@@ -247,11 +247,19 @@ Reply Redis::read_reply() {
 }
 
 bool Redis::ping(std::string* why) {
-  try {
-    Reply r = command({"PING"});
-    return ping_reply_ok(r.get(), why);
-  } catch (const RedisError& e) {
-    if (why) *why = e.what();
+  // A connection opened before the server restarted fails on its next use, which says
+  // nothing about the server now: a probe that loses an open connection asks once more on a
+  // fresh one, without the back-off's wait, before it reports Redis down.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool was_open = ctx_ != nullptr;
+    try {
+      Reply r = command({"PING"});
+      return ping_reply_ok(r.get(), why);
+    } catch (const RedisError& e) {
+      if (why) *why = e.what();
+      if (!was_open) break;
+      backoff_.retry_now();
+    }
   }
   return false;
 }
